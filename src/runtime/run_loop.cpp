@@ -1,0 +1,133 @@
+#include <lambda_py27/runtime/run_loop.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+
+namespace lambda_py27 {
+namespace {
+
+void default_log(std::string_view line) {
+    std::string s;
+    s.reserve(line.size() + 16);
+    s.append("[lambda-py27] ").append(line).push_back('\n');
+    std::fwrite(s.data(), 1, s.size(), stderr);
+}
+
+void set_trace_id(const std::string& trace_id) {
+    if (trace_id.empty())
+        ::unsetenv("_X_AMZN_TRACE_ID");
+    else
+        ::setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
+}
+
+std::string json_escape(std::string_view s) {
+    std::string out;
+    out.reserve(s.size() + 2);
+    for (unsigned char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    char buf[8];
+                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out.push_back(static_cast<char>(c));
+                }
+        }
+    }
+    return out;
+}
+
+int status_for(const std::error_code& ec) {
+    if (ec == errc::container_error) return exit_status::container_error;
+    if (ec == errc::api_unavailable) return exit_status::api_unavailable;
+    return exit_status::protocol_error;
+}
+
+std::string api_error_suffix(const api_client& client) {
+    auto type = client.last_api_error_type();
+    return type.empty() ? std::string() : " (" + type + ")";
+}
+
+}  // namespace
+
+int run(api_client& client, const handler_function& handler, const run_options& options) {
+    const auto log = [&](const std::string& line) {
+        if (options.log)
+            options.log(line);
+        else
+            default_log(line);
+    };
+
+    invocation inv;
+    std::error_code ec;
+    for (unsigned long long served = 0; options.max_invocations == 0 || served < options.max_invocations;) {
+        client.next(inv, ec);
+        if (ec) {
+            if (ec == errc::bad_request_id) {
+                // Nothing can be posted for an id that cannot go into a URL; the platform times it out.
+                log("dropped an invocation whose request id cannot be used in a URL");
+                continue;
+            }
+            log("runtime/invocation/next failed: " + ec.message() + api_error_suffix(client));
+            return status_for(ec);
+        }
+        ++served;
+        set_trace_id(inv.trace_id);
+        if (options.hooks.before) options.hooks.before(inv);
+
+        invocation_response res;
+        try {
+            res = handler(inv);
+        } catch (const std::exception& e) {
+            res = invocation_response::failure(R"({"errorMessage": ")" + json_escape(e.what()) +
+                                               R"(", "errorType": "Runtime.HandlerError"})");
+        } catch (...) {
+            res = invocation_response::failure(
+                R"({"errorMessage": "unknown C++ exception", "errorType": "Runtime.HandlerError"})");
+        }
+
+        std::error_code post_ec;
+        switch (res.outcome) {
+            case invocation_response::kind::success:
+                if (res.body.size() > max_response_bytes) {
+                    const std::string msg = "Response payload size (" + std::to_string(res.body.size()) +
+                                            " bytes) exceeded maximum allowed payload size (" +
+                                            std::to_string(max_response_bytes) + " bytes).";
+                    log(msg);
+                    client.post_error(inv.request_id,
+                                      R"({"errorMessage": ")" + msg + R"(", "errorType": "Function.ResponseSizeTooLarge"})",
+                                      "Function.ResponseSizeTooLarge", {}, post_ec);
+                } else {
+                    client.post_response(inv.request_id, res.body, res.content_type, post_ec);
+                }
+                break;
+            case invocation_response::kind::failure:
+                client.post_error(inv.request_id, res.body, res.error_type, res.xray_cause, post_ec);
+                break;
+            case invocation_response::kind::none: break;
+        }
+        if (options.hooks.after) options.hooks.after(inv, res, post_ec);
+
+        if (post_ec) {
+            if (post_ec == errc::invalid_request_id || post_ec == errc::invalid_state_transition ||
+                post_ec == errc::payload_too_large) {
+                log("answer for " + inv.request_id + " refused: " + post_ec.message() + api_error_suffix(client));
+            } else {
+                log("answer for " + inv.request_id + " failed: " + post_ec.message() + api_error_suffix(client));
+                return status_for(post_ec);
+            }
+        }
+        if (res.exit_status >= 0) return res.exit_status;
+    }
+    return 0;
+}
+
+}  // namespace lambda_py27

@@ -1,0 +1,107 @@
+// Module `_lambda_py27`: the context classes and the few native functions the Python-side support code
+// uses. Registered as a built-in module by the interpreter guard before Python starts.
+#include <lambda_py27/python/detail/context.hpp>
+#include <lambda_py27/python/json.hpp>
+#include <lambda_py27/python/log.hpp>
+
+#include <boost/python.hpp>
+
+#include <chrono>
+
+namespace bp = boost::python;
+
+namespace lambda_py27::python::detail {
+
+long lambda_context::get_remaining_time_in_millis() const {
+    if (deadline_ms <= 0) return 0;
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return deadline_ms > now ? deadline_ms - now : 0;
+}
+
+namespace {
+
+// The bytes of a record: unicode as UTF-8, anything else as str().
+void log_object(PyObject* obj) {
+    PyObject* bytes = nullptr;
+    if (PyUnicode_Check(obj))
+        bytes = PyUnicode_AsUTF8String(obj);
+    else
+        bytes = PyObject_Str(obj);
+    if (bytes == nullptr) bp::throw_error_already_set();
+    write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))));
+    Py_DECREF(bytes);
+}
+
+void native_log(const bp::object& text) { log_object(text.ptr()); }
+
+bp::object native_current_request_id() {
+    const auto& id = current_request_id();
+    return bp::object(bp::handle<>(PyString_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()))));
+}
+
+bp::object native_dumps(const bp::object& value) {
+    std::string out;
+    if (!json_dumps(value.ptr(), out)) bp::throw_error_already_set();
+    return bp::object(bp::handle<>(PyString_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()))));
+}
+
+bp::object native_loads(const bp::object& text) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyString_AsStringAndSize(text.ptr(), &data, &size) != 0) bp::throw_error_already_set();
+    PyObject* result = json_loads(std::string_view(data, static_cast<std::size_t>(size)));
+    if (result == nullptr) bp::throw_error_already_set();
+    return bp::object(bp::handle<>(result));
+}
+
+}  // namespace
+
+void context_log(const lambda_context&, const bp::object& message) {
+    PyObject* s = PyObject_Str(message.ptr());
+    if (s == nullptr) bp::throw_error_already_set();
+    write_log(std::string_view(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s))));
+    Py_DECREF(s);
+}
+
+}  // namespace lambda_py27::python::detail
+
+BOOST_PYTHON_MODULE(_lambda_py27) {
+    using namespace lambda_py27::python::detail;
+    bp::scope().attr("__doc__") = "lambda-py27 runtime internals: the context classes and native helpers.";
+
+    bp::class_<cognito_identity>("CognitoIdentity")
+        .def_readwrite("cognito_identity_id", &cognito_identity::cognito_identity_id)
+        .def_readwrite("cognito_identity_pool_id", &cognito_identity::cognito_identity_pool_id);
+
+    bp::class_<client_info>("Client")
+        .def_readwrite("installation_id", &client_info::installation_id)
+        .def_readwrite("app_title", &client_info::app_title)
+        .def_readwrite("app_version_name", &client_info::app_version_name)
+        .def_readwrite("app_version_code", &client_info::app_version_code)
+        .def_readwrite("app_package_name", &client_info::app_package_name);
+
+    bp::class_<client_context>("ClientContext")
+        .def_readwrite("client", &client_context::client)
+        .def_readwrite("custom", &client_context::custom)
+        .def_readwrite("env", &client_context::env);
+
+    bp::class_<lambda_context>("LambdaContext")
+        .def_readwrite("aws_request_id", &lambda_context::aws_request_id)
+        .def_readwrite("invoked_function_arn", &lambda_context::invoked_function_arn)
+        .def_readwrite("function_name", &lambda_context::function_name)
+        .def_readwrite("function_version", &lambda_context::function_version)
+        .def_readwrite("memory_limit_in_mb", &lambda_context::memory_limit_in_mb)
+        .def_readwrite("log_group_name", &lambda_context::log_group_name)
+        .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
+        .def_readwrite("identity", &lambda_context::identity)
+        .def_readwrite("client_context", &lambda_context::client_context)
+        .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
+        .def("log", &context_log);
+
+    bp::def("log", &native_log);
+    bp::def("current_request_id", &native_current_request_id);
+    bp::def("dumps", &native_dumps);
+    bp::def("loads", &native_loads);
+}

@@ -1,0 +1,54 @@
+// The handler's context object and its parts: Boost.Python classes of module `_lambda_py27`
+// (bindings/module.cpp). Internal: users see them only from Python.
+#pragma once
+
+#include <boost/python/object.hpp>
+
+#include <cstdint>
+
+namespace lambda_py27::python::detail {
+
+/// `context.identity`: always present, attributes None when the invocation has no Cognito identity.
+struct cognito_identity {
+    boost::python::object cognito_identity_id;
+    boost::python::object cognito_identity_pool_id;
+};
+
+/// `context.client_context.client`.
+struct client_info {
+    boost::python::object installation_id;
+    boost::python::object app_title;
+    boost::python::object app_version_name;
+    boost::python::object app_version_code;
+    boost::python::object app_package_name;
+};
+
+/// `context.client_context`: None without a client context.
+struct client_context {
+    boost::python::object client;
+    boost::python::object custom;
+    boost::python::object env;
+};
+
+/// The second argument of every handler. Attributes are plain, writable Python objects (as the legacy
+/// runtime's were); `memory_limit_in_mb` is a string.
+struct lambda_context {
+    boost::python::object aws_request_id;
+    boost::python::object invoked_function_arn;
+    boost::python::object function_name;
+    boost::python::object function_version;
+    boost::python::object memory_limit_in_mb;
+    boost::python::object log_group_name;
+    boost::python::object log_stream_name;
+    boost::python::object identity;
+    boost::python::object client_context;
+    std::int64_t deadline_ms = 0;
+
+    /// Deadline minus now in milliseconds, never below 0.
+    long get_remaining_time_in_millis() const;
+};
+
+/// `context.log(msg)`: writes `str(msg)` as one record, adding no newline.
+void context_log(const lambda_context& self, const boost::python::object& message);
+
+}  // namespace lambda_py27::python::detail

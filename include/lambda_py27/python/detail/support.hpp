@@ -1,0 +1,19 @@
+// The runtime's Python-side support module (src/python/support.py, compiled into the library).
+#pragma once
+
+#include <boost/python/object.hpp>
+
+#include <string>
+
+namespace lambda_py27::python::detail {
+
+/// The source of src/python/support.py (generated translation unit).
+extern const char* const support_source;
+
+/// Module `_lambda_py27_support`, created from `support_source` on first use (GIL held).
+boost::python::object support_module();
+
+/// Fetches and clears the pending Python exception, returning str() of it.
+std::string pending_exception_text();
+
+}  // namespace lambda_py27::python::detail

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The whole test suite from nothing: installs what is missing (scripts/setup.sh), then configures,
+# builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan").
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+bash scripts/setup.sh
+
+presets=${LAMBDA_PY27_TEST_PRESETS:-dev asan}
+status=0
+for preset in $presets; do
+  echo "==== preset $preset: configure, build, test"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset"
+  if ! ctest --preset "$preset"; then status=1; fi
+done
+exit $status

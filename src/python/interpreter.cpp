@@ -1,0 +1,260 @@
+#include <lambda_py27/python/interpreter.hpp>
+
+#include <Python.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <stdexcept>
+#include <string>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern "C" void init_lambda_py27();  // bindings/module.cpp (BOOST_PYTHON_MODULE(_lambda_py27))
+extern char** environ;
+
+namespace lambda_py27::python {
+namespace {
+
+std::atomic<bool> g_live{false};
+// CPython 2 keeps the pointers given to Py_SetPythonHome, Py_SetProgramName and PyImport_AppendInittab.
+std::string g_home;
+std::string g_program;
+std::deque<std::string> g_builtin_names;
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
+}
+
+std::string executable_path() {
+    std::string buf(4096, '\0');
+    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    if (n <= 0) return {};
+    buf.resize(static_cast<std::size_t>(n));
+    return buf;
+}
+
+std::string parent_dir(const std::string& path) {
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string current_dir() {
+    std::string buf(4096, '\0');
+    if (::getcwd(buf.data(), buf.size()) == nullptr) return ".";
+    buf.resize(std::strlen(buf.c_str()));
+    return buf;
+}
+
+bool is_python_home(const std::string& dir) { return exists(dir + "/lib/python2.7/os.py") || exists(dir + "/lib/python2.7/os.pyc"); }
+
+std::string find_home(const interpreter_options& o) {
+    if (!o.python_home.empty()) return o.python_home;
+    if (const char* v = std::getenv("LAMBDA_PY27_PYTHON_HOME"); v != nullptr && *v != '\0') return v;
+    const std::string exe_dir = parent_dir(executable_path());
+    for (const std::string& candidate : {exe_dir + "/python", parent_dir(exe_dir) + "/python"})
+        if (is_python_home(candidate)) return candidate;
+#ifdef LAMBDA_PY27_DEFAULT_PYTHON_HOME
+    return LAMBDA_PY27_DEFAULT_PYTHON_HOME;
+#else
+    return {};
+#endif
+}
+
+// The platform's internal variables are not for user code; older boto reads AWS_SECURITY_TOKEN.
+void prepare_environment() {
+    std::deque<std::string> internal;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        if (std::strncmp(*e, "_LAMBDA_", 8) == 0) {
+            const char* eq = std::strchr(*e, '=');
+            internal.emplace_back(*e, eq != nullptr ? static_cast<std::size_t>(eq - *e) : std::strlen(*e));
+        }
+    }
+    for (const auto& name : internal) ::unsetenv(name.c_str());
+    if (const char* token = std::getenv("AWS_SESSION_TOKEN"); token != nullptr)
+        ::setenv("AWS_SECURITY_TOKEN", token, 1);
+}
+
+[[noreturn]] void throw_python_error(const char* what) {
+    std::string msg = what;
+    if (PyErr_Occurred()) {
+        PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+        PyErr_Fetch(&type, &value, &tb);
+        if (value != nullptr) {
+            if (PyObject* s = PyObject_Str(value)) {
+                msg += ": ";
+                msg += PyString_AsString(s);
+                Py_DECREF(s);
+            }
+        }
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+    }
+    throw std::runtime_error(msg);
+}
+
+void append_path(PyObject* list, const std::string& entry) {
+    PyObject* s = PyString_FromStringAndSize(entry.data(), static_cast<Py_ssize_t>(entry.size()));
+    if (s == nullptr || PyList_Append(list, s) != 0) throw_python_error("cannot build sys.path");
+    Py_DECREF(s);
+}
+
+bool has_pth_files(const std::string& dir) {
+    // Cheap check without Python: glob-free scan of the folder.
+    if (!exists(dir)) return false;
+    PyObject* os = PyImport_ImportModule("os");
+    if (os == nullptr) throw_python_error("cannot import os");
+    PyObject* names = PyObject_CallMethod(os, const_cast<char*>("listdir"), const_cast<char*>("s"), dir.c_str());
+    Py_DECREF(os);
+    if (names == nullptr) {
+        PyErr_Clear();
+        return false;
+    }
+    bool found = false;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names) && !found; ++i) {
+        PyObject* n = PyList_GET_ITEM(names, i);
+        if (PyString_Check(n)) {
+            const char* s = PyString_AS_STRING(n);
+            const std::size_t len = static_cast<std::size_t>(PyString_GET_SIZE(n));
+            found = len > 4 && std::strcmp(s + len - 4, ".pth") == 0;
+        }
+    }
+    Py_DECREF(names);
+    return found;
+}
+
+// sys.path, in the legacy runtime's order: task root; the layers (only when PYTHONPATH is unset) or
+// PYTHONPATH's entries; the runtime folder; extra package folders; the standard library.
+void set_up_sys_path(const interpreter_options& o, const std::vector<std::string>& layer_dirs) {
+    PyObject* old_path = PySys_GetObject(const_cast<char*>("path"));  // borrowed
+    if (old_path == nullptr || !PyList_Check(old_path)) throw_python_error("sys.path is missing");
+    Py_ssize_t pythonpath_entries = 0;
+    if (const char* pp = std::getenv("PYTHONPATH"); pp != nullptr && *pp != '\0') {
+        pythonpath_entries = 1;
+        for (const char* c = pp; *c != '\0'; ++c)
+            if (*c == ':') ++pythonpath_entries;
+    }
+    pythonpath_entries = std::min(pythonpath_entries, PyList_GET_SIZE(old_path));
+
+    PyObject* path = PyList_New(0);
+    if (path == nullptr) throw_python_error("cannot build sys.path");
+    append_path(path, o.task_root);
+    for (const auto& d : layer_dirs) append_path(path, d);
+    for (Py_ssize_t i = 0; i < pythonpath_entries; ++i) PyList_Append(path, PyList_GET_ITEM(old_path, i));
+    append_path(path, o.runtime_dir);
+    for (const auto& d : o.extra_paths) append_path(path, d);
+    for (Py_ssize_t i = pythonpath_entries; i < PyList_GET_SIZE(old_path); ++i)
+        PyList_Append(path, PyList_GET_ITEM(old_path, i));
+    if (PySys_SetObject(const_cast<char*>("path"), path) != 0) throw_python_error("cannot set sys.path");
+    Py_DECREF(path);
+}
+
+// `.pth` files are processed as site.addsitedir does; `site` is only imported when one exists.
+void process_pth_files(const std::vector<std::string>& dirs) {
+    PyObject* site = nullptr;
+    for (const auto& dir : dirs) {
+        if (!has_pth_files(dir)) continue;
+        if (site == nullptr) {
+            site = PyImport_ImportModule("site");
+            if (site == nullptr) throw_python_error("cannot import site");
+        }
+        PyObject* r = PyObject_CallMethod(site, const_cast<char*>("addsitedir"), const_cast<char*>("s"), dir.c_str());
+        if (r == nullptr) throw_python_error(("cannot process .pth files of " + dir).c_str());
+        Py_DECREF(r);
+    }
+    Py_XDECREF(site);
+}
+
+}  // namespace
+
+void register_builtin_module(const char* name, void (*init_function)()) {
+    if (Py_IsInitialized()) {
+        throw std::logic_error(std::string("lambda_py27: cannot register built-in module '") + name +
+                               "': the interpreter is already running (register before it starts)");
+    }
+    g_builtin_names.emplace_back(name);
+    if (PyImport_AppendInittab(const_cast<char*>(g_builtin_names.back().c_str()), init_function) != 0)
+        throw std::runtime_error(std::string("lambda_py27: cannot register built-in module '") + name + "'");
+}
+
+bool interpreter::is_started() noexcept { return Py_IsInitialized() != 0; }
+
+interpreter::interpreter(interpreter_options options) : options_(std::move(options)) {
+    bool expected = false;
+    if (!g_live.compare_exchange_strong(expected, true))
+        throw std::logic_error("lambda_py27: an interpreter is already running in this process");
+
+    auto& o = options_;
+    if (o.task_root.empty()) o.task_root = env_or("LAMBDA_TASK_ROOT", current_dir());
+    if (o.runtime_dir.empty()) o.runtime_dir = env_or("LAMBDA_RUNTIME_DIR", "/var/runtime");
+    if (o.opt_root.empty()) o.opt_root = env_or("LAMBDA_PY27_OPT_ROOT", "/opt");
+    o.python_home = find_home(o);
+
+    if (Py_IsInitialized()) {  // an earlier guard started it; Python is never finalised
+        PyGILState_Ensure();
+        return;
+    }
+
+    prepare_environment();
+    g_home = o.python_home;
+    g_program = executable_path();
+    if (!g_home.empty()) Py_SetPythonHome(g_home.data());
+    if (!g_program.empty()) Py_SetProgramName(g_program.data());
+    Py_NoSiteFlag = 1;  // site's work is done below, only as far as the legacy runtime needed it
+    g_builtin_names.emplace_back("_lambda_py27");
+    PyImport_AppendInittab(const_cast<char*>(g_builtin_names.back().c_str()), init_lambda_py27);
+
+    // Writes to stdout/stderr reach the log at once: nothing is held across an invocation.
+    std::setvbuf(stdout, nullptr, _IONBF, 0);
+    std::setvbuf(stderr, nullptr, _IONBF, 0);
+
+    Py_InitializeEx(1);
+    PyEval_InitThreads();
+    char arg0[] = "";
+    char* argv[] = {arg0};
+    PySys_SetArgvEx(1, argv, 0);
+    PyUnicode_SetDefaultEncoding("utf-8");
+    // As after `site`: sys.setdefaultencoding is gone once start-up is over.
+    if (PyObject* sys_dict = PyImport_GetModuleDict(); sys_dict != nullptr) {
+        if (PyObject* sys = PyDict_GetItemString(sys_dict, "sys"))
+            if (PyObject_HasAttrString(sys, "setdefaultencoding")) PyObject_DelAttrString(sys, "setdefaultencoding");
+    }
+
+    std::vector<std::string> layer_dirs;
+    if (const char* pp = std::getenv("PYTHONPATH"); pp == nullptr || *pp == '\0')
+        layer_dirs = {o.opt_root + "/python/lib/python2.7/site-packages", o.opt_root + "/python"};
+    set_up_sys_path(o, layer_dirs);
+    std::vector<std::string> pth_dirs{o.task_root};
+    pth_dirs.insert(pth_dirs.end(), layer_dirs.begin(), layer_dirs.end());
+    process_pth_files(pth_dirs);
+
+    if (o.change_directory && ::chdir(o.task_root.c_str()) != 0) {
+        // The platform guarantees the task root; a missing one surfaces as an import fault later.
+    }
+}
+
+interpreter::interpreter(interpreter&& other) noexcept : options_(std::move(other.options_)), owner_(other.owner_) {
+    other.owner_ = false;
+}
+
+interpreter::~interpreter() {
+    if (owner_) g_live.store(false);
+}
+
+gil_release::gil_release() noexcept : state_(PyEval_SaveThread()) {}
+gil_release::~gil_release() { PyEval_RestoreThread(state_); }
+
+gil_acquire::gil_acquire() noexcept : state_(static_cast<int>(PyGILState_Ensure())) {}
+gil_acquire::~gil_acquire() { PyGILState_Release(static_cast<PyGILState_STATE>(state_)); }
+
+}  // namespace lambda_py27::python

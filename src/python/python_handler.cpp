@@ -1,0 +1,272 @@
+#include <lambda_py27/python/python_handler.hpp>
+
+#include <lambda_py27/python/detail/context.hpp>
+#include <lambda_py27/python/detail/support.hpp>
+#include <lambda_py27/python/interpreter.hpp>
+#include <lambda_py27/python/json.hpp>
+#include <lambda_py27/python/log.hpp>
+
+#include <boost/python.hpp>
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace bp = boost::python;
+
+namespace lambda_py27::python {
+namespace {
+
+bp::object py_str(std::string_view s) {
+    return bp::object(bp::handle<>(PyString_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()))));
+}
+
+bp::object env_str(const char* name) {
+    const char* v = std::getenv(name);
+    return py_str(v != nullptr ? std::string_view(v) : std::string_view());
+}
+
+std::string as_string(const bp::object& o) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyString_AsStringAndSize(o.ptr(), &data, &size) != 0) bp::throw_error_already_set();
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+// Borrowed item of a dict, or None.
+bp::object dict_get(PyObject* dict, const char* key) {
+    PyObject* v = PyDict_GetItemString(dict, key);
+    return v != nullptr ? bp::object(bp::handle<>(bp::borrowed(v))) : bp::object();
+}
+
+}  // namespace
+
+struct python_handler::state {
+    std::string spec;
+    std::string fault;
+    bool fatal = false;
+    std::string fault_body;
+    std::string fault_cause;
+    bp::object function;
+    bp::object support;
+    bp::object format_exception;
+    bp::object format_runtime_error;
+    bp::object system_exit_status;
+    // The same for every invocation: made once, shared by every context.
+    bp::object function_name, function_version, memory_limit_in_mb, log_group_name, log_stream_name;
+    bp::object environ;  // os.environ.data: what os.environ reads
+    std::string trace_id;
+    bool trace_id_set = false;
+
+    // (body, log, cause) from a support formatter, logged, as a failure answer.
+    invocation_response failure_from(const bp::object& formatted) {
+        const std::string log = as_string(formatted[1]);
+        write_log(log);
+        return invocation_response::failure(as_string(formatted[0]), {}, as_string(formatted[2]));
+    }
+
+    // The pending Python exception as an error answer; `prefix` set: an error of the runtime's own steps.
+    invocation_response answer_exception(const char* prefix) {
+        PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+        PyErr_Fetch(&type, &value, &tb);
+        PyErr_NormalizeException(&type, &value, &tb);
+        bp::object t{bp::handle<>(type)};
+        bp::object v{bp::handle<>(bp::allow_null(value))};
+        bp::object b{bp::handle<>(bp::allow_null(tb))};
+        if (PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
+            const int status = bp::extract<int>(system_exit_status(v));
+            return invocation_response::exit(status);
+        }
+        try {
+            if (prefix != nullptr) return failure_from(format_runtime_error(t, v, prefix));
+            return failure_from(format_exception(t, v, b));
+        } catch (const bp::error_already_set&) {
+            PyErr_Clear();
+            write_log("lambda-py27: could not format an exception\n");
+            return invocation_response::failure(R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
+        }
+    }
+
+    void sync_trace_id(const std::string& id) {
+        if (trace_id_set && id == trace_id) return;
+        if (id.empty()) {
+            if (PyDict_DelItemString(environ.ptr(), "_X_AMZN_TRACE_ID") != 0) PyErr_Clear();
+        } else {
+            PyDict_SetItemString(environ.ptr(), "_X_AMZN_TRACE_ID", py_str(id).ptr());
+        }
+        trace_id = id;
+        trace_id_set = true;
+    }
+
+    bp::object make_identity(const std::string& header) const {
+        detail::cognito_identity identity;
+        if (!header.empty()) {
+            PyObject* parsed = json_loads(header);
+            if (parsed == nullptr) {
+                PyErr_Clear();  // an unreadable identity is an absent one
+            } else {
+                bp::object doc{bp::handle<>(parsed)};
+                if (PyDict_Check(parsed)) {
+                    identity.cognito_identity_id = dict_get(parsed, "cognitoIdentityId");
+                    identity.cognito_identity_pool_id = dict_get(parsed, "cognitoIdentityPoolId");
+                }
+            }
+        }
+        return bp::object(identity);
+    }
+
+    // None without a header; throws error_already_set (ValueError) when it is not JSON.
+    static bp::object make_client_context(const std::string& header) {
+        if (header.empty()) return bp::object();
+        PyObject* parsed = json_loads(header);
+        if (parsed == nullptr) bp::throw_error_already_set();
+        bp::object doc{bp::handle<>(parsed)};
+        detail::client_context cc;
+        if (PyDict_Check(parsed)) {
+            cc.custom = dict_get(parsed, "custom");
+            cc.env = dict_get(parsed, "env");
+            PyObject* client = PyDict_GetItemString(parsed, "client");
+            if (client != nullptr && PyDict_Check(client)) {
+                detail::client_info ci;
+                ci.installation_id = dict_get(client, "installation_id");
+                ci.app_title = dict_get(client, "app_title");
+                ci.app_version_name = dict_get(client, "app_version_name");
+                ci.app_version_code = dict_get(client, "app_version_code");
+                ci.app_package_name = dict_get(client, "app_package_name");
+                cc.client = bp::object(ci);
+            }
+        }
+        return bp::object(cc);
+    }
+
+    invocation_response invoke(const invocation& inv) {
+        set_current_request_id(inv.request_id);
+        sync_trace_id(inv.trace_id);
+
+        if (!fault.empty()) {
+            auto res = invocation_response::failure(fault_body, {}, fault_cause);
+            if (fatal) res.exit_status = 1;
+            return res;
+        }
+
+        PyObject* event = json_loads(inv.body);
+        if (event == nullptr) return answer_exception("Unable to parse input as json: ");
+        bp::object event_obj{bp::handle<>(event)};
+
+        bp::object context;
+        try {
+            detail::lambda_context c;
+            c.aws_request_id = py_str(inv.request_id);
+            c.invoked_function_arn = py_str(inv.function_arn);
+            c.function_name = function_name;
+            c.function_version = function_version;
+            c.memory_limit_in_mb = memory_limit_in_mb;
+            c.log_group_name = log_group_name;
+            c.log_stream_name = log_stream_name;
+            c.identity = make_identity(inv.cognito_identity);
+            c.client_context = make_client_context(inv.client_context);
+            c.deadline_ms = inv.deadline_ms;
+            context = bp::object(c);
+        } catch (const bp::error_already_set&) {
+            return answer_exception("Unable to parse client context as json: ");
+        }
+
+        PyObject* result = PyObject_CallFunctionObjArgs(function.ptr(), event, context.ptr(), nullptr);
+        if (result == nullptr) return answer_exception(nullptr);
+        bp::object result_obj{bp::handle<>(result)};
+
+        std::string body;
+        body.reserve(256);
+        if (!json_dumps(result, body)) return answer_exception("An error occurred during JSON serialization of response: ");
+        return invocation_response::success(std::move(body));
+    }
+};
+
+namespace detail {
+
+bp::object support_module() {
+    static bp::object module;
+    if (!module.is_none()) return module;
+    PyObject* code = Py_CompileString(support_source, "lambda_py27/support.py", Py_file_input);
+    if (code == nullptr) bp::throw_error_already_set();
+    bp::object code_obj{bp::handle<>(code)};
+    PyObject* mod = PyImport_ExecCodeModuleEx(const_cast<char*>("_lambda_py27_support"), code,
+                                              const_cast<char*>("lambda_py27/support.py"));
+    if (mod == nullptr) bp::throw_error_already_set();
+    module = bp::object(bp::handle<>(mod));
+    return module;
+}
+
+std::string pending_exception_text() {
+    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+    PyErr_Fetch(&type, &value, &tb);
+    std::string text = "unknown Python error";
+    if (value != nullptr || type != nullptr) {
+        PyObject* s = PyObject_Str(value != nullptr ? value : type);
+        if (s != nullptr && PyString_Check(s)) text = PyString_AS_STRING(s);
+        Py_XDECREF(s);
+        PyErr_Clear();
+    }
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    return text;
+}
+
+}  // namespace detail
+
+// The handler's Python objects are released with the GIL held, whichever thread drops the last copy.
+python_handler::python_handler(std::string spec)
+    : state_(new state, [](state* s) {
+          gil_acquire gil;
+          delete s;
+      }) {
+    if (!interpreter::is_started()) throw std::logic_error("lambda_py27: python_handler needs a running interpreter");
+    auto& s = *state_;
+    s.spec = std::move(spec);
+    try {
+        s.support = detail::support_module();
+        s.format_exception = s.support.attr("format_exception");
+        s.format_runtime_error = s.support.attr("format_runtime_error");
+        s.system_exit_status = s.support.attr("system_exit_status");
+        s.function_name = env_str("AWS_LAMBDA_FUNCTION_NAME");
+        s.function_version = env_str("AWS_LAMBDA_FUNCTION_VERSION");
+        s.memory_limit_in_mb = env_str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
+        s.log_group_name = env_str("AWS_LAMBDA_LOG_GROUP_NAME");
+        s.log_stream_name = env_str("AWS_LAMBDA_LOG_STREAM_NAME");
+        s.environ = bp::import("os").attr("environ").attr("data");
+
+        const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
+        if (bp::object(loaded[1]).is_none()) {
+            s.function = loaded[0];
+            return;
+        }
+        s.fault = as_string(loaded[1]);
+        s.fatal = bp::extract<bool>(loaded[3]);
+        std::string log = s.fault;
+        if (!bp::object(loaded[2]).is_none()) log += ": " + as_string(loaded[2]);
+        log += '\n';
+        if (!bp::object(loaded[4]).is_none()) log += as_string(loaded[4]);
+        write_log(log);
+        bp::dict body;
+        body["errorMessage"] = loaded[1];
+        s.fault_body = as_string(bp::object(s.support.attr("_native").attr("dumps")(body)));
+        s.fault_cause = as_string(s.support.attr("fault_cause")(loaded[1]));
+    } catch (const bp::error_already_set&) {
+        throw std::runtime_error("lambda_py27: the runtime's Python support failed: " + detail::pending_exception_text());
+    }
+}
+
+invocation_response python_handler::operator()(const invocation& inv) const {
+    gil_acquire gil;
+    try {
+        return state_->invoke(inv);
+    } catch (const bp::error_already_set&) {
+        return state_->answer_exception(nullptr);
+    }
+}
+
+const std::string& python_handler::spec() const noexcept { return state_->spec; }
+const std::string& python_handler::fault() const noexcept { return state_->fault; }
+bool python_handler::fault_is_fatal() const noexcept { return state_->fatal; }
+
+}  // namespace lambda_py27::python

@@ -1,0 +1,186 @@
+# lambda-py27's Python-side support: the parts of the legacy python2.7 runtime that are not on the
+# per-invocation hot path (handler loading, error formatting, the logging handler). It is compiled
+# into the library (src/python/CMake embeds this file) and runs as module `_lambda_py27_support`.
+import imp
+import os
+import sys
+
+import _lambda_py27 as _native
+
+
+def load_handler(spec):
+    """Resolves 'module.function' as the legacy runtime did.
+
+    Returns (function, fault, cause, fatal, traceback_text): function is None when fault is set; a fatal
+    fault ends the process after it has been reported for the first invocation.
+    """
+    try:
+        modname, fname = spec.rsplit('.', 1)
+    except ValueError as e:
+        return None, "Bad handler '%s'" % spec, str(e), False, None
+    if not modname or not fname:
+        return None, "Bad handler '%s'" % spec, "empty module or function name", False, None
+    handle = None
+    try:
+        pathname, desc = None, None
+        for segment in modname.split('.'):
+            if handle is not None:
+                handle.close()
+                handle = None
+            handle, pathname, desc = imp.find_module(segment, None if pathname is None else [pathname])
+        if handle is None and desc[2] == imp.C_BUILTIN:
+            return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None
+        module = imp.load_module(modname, handle, pathname, desc)
+    except ImportError as e:
+        return None, "Unable to import module '%s'" % modname, _text(e), False, None
+    except SyntaxError as e:
+        return None, "Syntax error in module '%s'" % modname, _text(e), False, None
+    except Exception as e:
+        return None, "module initialization error", _text(e), True, _traceback_text()
+    finally:
+        if handle is not None:
+            handle.close()
+    try:
+        function = getattr(module, fname)
+    except AttributeError as e:
+        return None, "Handler '%s' missing on module '%s'" % (fname, modname), _text(e), False, None
+    init = getattr(module, 'init', None)
+    if init is not None:
+        try:
+            init()
+        except Exception as e:
+            return None, "module initialization error", _text(e), True, _traceback_text()
+    return function, None, None, False, None
+
+
+def _text(value):
+    try:
+        return str(value)
+    except Exception:
+        try:
+            return unicode(value).encode('utf-8', 'replace')
+        except Exception:
+            return '<unprintable %s object>' % type(value).__name__
+
+
+def _traceback_text():
+    import traceback
+    return ''.join(traceback.format_exception(*sys.exc_info()))
+
+
+def format_exception(etype, value, tb):
+    """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them."""
+    import traceback
+    frames = traceback.extract_tb(tb)
+    message = _text(value)
+    type_name = getattr(etype, '__name__', None) or _text(etype)
+    body = {}
+    if message:
+        body['errorMessage'] = message
+    if type_name:
+        body['errorType'] = type_name
+    if frames:
+        body['stackTrace'] = [list(f) for f in frames]
+    log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
+    cause = {
+        'working_directory': os.getcwd(),
+        'exceptions': [{
+            'message': message,
+            'type': type_name,
+            'stack': [{'label': f[2], 'path': f[0], 'line': f[1]} for f in frames],
+        }],
+        'paths': sorted(set(f[0] for f in frames)),
+    }
+    return _native.dumps(body), log, _native.dumps(cause)
+
+
+def fault_cause(fault):
+    """X-Ray cause of a handler-load fault."""
+    return _native.dumps({
+        'working_directory': os.getcwd(),
+        'exceptions': [{'message': fault, 'type': 'LambdaValidationError', 'stack': []}],
+        'paths': [],
+    })
+
+
+# ---- logging ------------------------------------------------------------------------------------
+# The root logger gets the legacy handler the moment `logging` is first imported, so start-up does
+# not pay for importing logging (and threading, re, ...) when the function never logs.
+
+LOG_FORMAT = '[%(levelname)s]\t%(asctime)s.%(msecs)dZ\t%(aws_request_id)s\t%(message)s\n'
+DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
+
+
+def install_logging(logging):
+    import time
+
+    class LambdaLoggerHandler(logging.Handler):
+        def emit(self, record):
+            try:
+                text = self.format(record)
+            except Exception:
+                self.handleError(record)
+                return
+            _native.log(text)
+
+    class LambdaLoggerFilter(logging.Filter):
+        def filter(self, record):
+            record.aws_request_id = _native.current_request_id()
+            return True
+
+    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
+    formatter.converter = time.gmtime
+    handler = LambdaLoggerHandler()
+    handler.setFormatter(formatter)
+    handler.addFilter(LambdaLoggerFilter())
+    logging.getLogger().addHandler(handler)
+
+
+class _LoggingImportHook(object):
+    def find_module(self, name, path=None):
+        return self if name == 'logging' and path is None else None
+
+    def load_module(self, name):
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        module = __import__(name)
+        install_logging(module)
+        return module
+
+
+if 'logging' in sys.modules:
+    install_logging(sys.modules['logging'])
+else:
+    sys.meta_path.append(_LoggingImportHook())
+
+
+def format_runtime_error(etype, value, prefix):
+    """(error body, log text, X-Ray cause) of an error the runtime met around the handler (event
+    decoding, result encoding): no stack of the runtime's own frames."""
+    message = _text(value)
+    type_name = getattr(etype, '__name__', None) or _text(etype)
+    body = {}
+    if message:
+        body['errorMessage'] = message
+    if type_name:
+        body['errorType'] = type_name
+    cause = {
+        'working_directory': os.getcwd(),
+        'exceptions': [{'message': message, 'type': type_name, 'stack': []}],
+        'paths': [],
+    }
+    return _native.dumps(body), '%s%s\n' % (prefix, message), _native.dumps(cause)
+
+
+def system_exit_status(value):
+    """The process status for a SystemExit, as the interpreter computes it (printing a non-int code)."""
+    code = getattr(value, 'code', None)
+    if code is None:
+        return 0
+    if isinstance(code, (int, long)):
+        return int(code) & 0xff
+    try:
+        sys.stderr.write(_text(code) + '\n')
+    except Exception:
+        pass
+    return 1

@@ -1,0 +1,5 @@
+raise RuntimeError('boom at import')
+
+
+def handler(event, context):
+    return 'unreachable'

@@ -1,0 +1,2 @@
+def handler(event, context):
+    return 'unreachable: nopkg has no __init__.py'

@@ -1,0 +1,10 @@
+calls = []
+
+
+def init():
+    calls.append('init')
+
+
+def handler(event, context):
+    calls.append('handler')
+    return calls

@@ -1,0 +1,5 @@
+import vendored_mod
+
+
+def handler(event, context):
+    return vendored_mod.VALUE

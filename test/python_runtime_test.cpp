@@ -1,0 +1,371 @@
+// The legacy python2.7 runtime's behaviour, row by row, through every real part: the emulator, the
+// Runtime API over sockets, the bootstrap as a child process and CPython 2.7 inside it.
+#include <lambda_py27/testing/emulator.hpp>
+
+#include "support/served_function.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <unistd.h>
+
+namespace json = boost::json;
+using lambda_py27::test_support::data_dir;
+using lambda_py27::test_support::function_setup;
+using lambda_py27::test_support::served_function;
+
+namespace {
+
+json::value call(const std::string& handler, const std::string& event = "{}",
+                 const std::map<std::string, std::string>& headers = {}) {
+    served_function fn(function_setup{handler});
+    auto r = fn.invoke(event, headers);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return served_function::parse(r.body);
+}
+
+json::value fault_body(const std::string& message) { return json::object{{"errorMessage", message}}; }
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string temp_path(const char* name) {
+    return testing::TempDir() + "/lp27_" + name + "_" + std::to_string(::getpid());
+}
+
+}  // namespace
+
+// ---- event and result ---------------------------------------------------------------------------
+
+TEST(PythonRuntime, EchoesAnEventWithUnicodeBigIntegersAndFloats) {
+    const std::string event =
+        R"({"s": "caf\u00e9 \ud83d\ude00", "big": 123456789012345678901234567890, "f": 1.5, "e": 1e+16,)"
+        R"( "neg": -0, "list": [true, false, null], "nested": {"a": {"b": [1, 2.25]}}})";
+    const auto got = call("basic.echo", event);
+    EXPECT_EQ(got, json::parse(event));
+}
+
+TEST(PythonRuntime, DecodesTheEventIntoTheTypesJsonLoadsGives) {
+    const auto got = call("basic.types", R"({"s": "x", "i": 1, "l": 99999999999999999999, "f": 1.0, "b": true,
+                                           "n": null, "a": [1]})");
+    const json::value expected = json::object{{"", "dict"},        {"/s", "unicode"}, {"/i", "int"},
+                                              {"/l", "long"},      {"/f", "float"},   {"/b", "bool"},
+                                              {"/n", "NoneType"},  {"/a", "list"},    {"/a/0", "int"}};
+    EXPECT_EQ(got, expected);
+}
+
+TEST(PythonRuntime, EncodesResultsAsJsonDumpsDoes) {
+    served_function fn(function_setup{"basic.floats"});
+    const auto r = fn.invoke();
+    EXPECT_EQ(r.body,
+              R"([1.0, 1e+16, 1.1, NaN, Infinity, -Infinity, 1000000000000000000000000000000, "\u00e9\ud83d\ude00", null, true])");
+}
+
+TEST(PythonRuntime, WritesDecimalsAsBareNumbersWithTheirDigits) {
+    served_function fn(function_setup{"basic.decimals"});
+    EXPECT_EQ(fn.invoke().body, "[1.10, 3, 1E+2, 123456789012345678901234567890.123456789, NaN]");
+}
+
+TEST(PythonRuntime, FailsAnInvalidEventWithJsonLoadsValueError) {
+    served_function fn(function_setup{"basic.echo"});
+    const auto r = fn.invoke("not json");
+    EXPECT_EQ(r.function_error, "Unhandled");
+    EXPECT_EQ(served_function::parse(r.body),
+              (json::object{{"errorMessage", "No JSON object could be decoded"}, {"errorType", "ValueError"}}));
+    const auto r2 = fn.invoke(R"({"a": })");
+    EXPECT_EQ(served_function::parse(r2.body).at("errorMessage"), "No JSON object could be decoded");
+}
+
+TEST(PythonRuntime, FailsAnUnserializableResultWithTypeError) {
+    const auto got = call("basic.unserializable");
+    EXPECT_EQ(got, (json::object{{"errorMessage", "<type 'object'> is not JSON serializable"}, {"errorType", "TypeError"}}));
+}
+
+TEST(PythonRuntime, FailsANonUtf8ByteStringResultWithUnicodeDecodeError) {
+    const auto got = call("basic.bad_bytes");
+    EXPECT_EQ(got.at("errorType"), "UnicodeDecodeError");
+}
+
+// ---- the context object ------------------------------------------------------------------------
+
+TEST(PythonRuntime, GivesTheContextEveryLegacyAttributeWithItsType) {
+    const auto got = call("basic.context_attributes").as_object();
+    EXPECT_EQ(got.at("function_name"), (json::array{"test_function", "str"}));
+    EXPECT_EQ(got.at("function_version"), (json::array{"$LATEST", "str"}));
+    EXPECT_EQ(got.at("memory_limit_in_mb"), (json::array{"3008", "str"}));
+    EXPECT_EQ(got.at("log_group_name"), (json::array{"/aws/lambda/Functions", "str"}));
+    EXPECT_EQ(got.at("invoked_function_arn"),
+              (json::array{"arn:aws:lambda:us-east-1:012345678912:function:test_function", "str"}));
+    EXPECT_EQ(got.at("aws_request_id").as_array().at(1), "str");
+    EXPECT_EQ(got.at("aws_request_id").as_array().at(0).as_string().size(), 36u);
+    EXPECT_EQ(got.at("identity"), (json::array{nullptr, nullptr}));
+    EXPECT_EQ(got.at("client_context"), nullptr);
+    EXPECT_EQ(got.at("remaining"), (json::array{true, "int"}));
+}
+
+TEST(PythonRuntime, BuildsTheClientContextFromTheInvokeHeader) {
+    // {"client": {"installation_id": "i1", "app_title": "t"}, "custom": {"k": "v"}, "env": {"locale": "en"}}
+    const std::string b64 =
+        "eyJjbGllbnQiOiB7Imluc3RhbGxhdGlvbl9pZCI6ICJpMSIsICJhcHBfdGl0bGUiOiAidCJ9LCAiY3VzdG9tIjogeyJrIjogInYifSwg"
+        "ImVudiI6IHsibG9jYWxlIjogImVuIn19";
+    const auto got = call("basic.context_attributes", "{}", {{"X-Amz-Client-Context", b64}}).as_object();
+    EXPECT_EQ(got.at("client_context"),
+              (json::object{{"custom", json::object{{"k", "v"}}},
+                            {"env", json::object{{"locale", "en"}}},
+                            {"client", json::array{"i1", "t", nullptr, nullptr, nullptr}}}));
+}
+
+// ---- handler exceptions --------------------------------------------------------------------------
+
+TEST(PythonRuntime, PostsAHandlerExceptionWithTypeMessageAndStackFromTheHandlerFrame) {
+    served_function fn(function_setup{"basic.fail"});
+    const auto r = fn.invoke(R"({"what": "disk"})");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.function_error, "Unhandled");
+    const auto body = served_function::parse(r.body).as_object();
+    EXPECT_EQ(body.at("errorMessage"), "something bad: disk");
+    EXPECT_EQ(body.at("errorType"), "ValueError");
+    const auto& stack = body.at("stackTrace").as_array();
+    ASSERT_EQ(stack.size(), 1u);
+    const auto& frame = stack[0].as_array();
+    ASSERT_EQ(frame.size(), 4u);
+    EXPECT_EQ(frame[0], data_dir() + "/handlers/basic.py");
+    EXPECT_EQ(frame[2], "fail");
+    EXPECT_EQ(frame[3], "raise ValueError('something bad: %s' % event.get('what', 'nothing'))");
+}
+
+TEST(PythonRuntime, ListsEveryFrameOutermostFirstForNestedExceptions) {
+    const auto body = call("basic.fail_nested").as_object();
+    EXPECT_EQ(body.at("errorType"), "CustomError");
+    EXPECT_EQ(body.at("errorMessage"), "caf\xc3\xa9 broke");
+    const auto& stack = body.at("stackTrace").as_array();
+    ASSERT_EQ(stack.size(), 2u);
+    EXPECT_EQ(stack[0].as_array()[2], "fail_nested");
+    EXPECT_EQ(stack[1].as_array()[2], "inner");
+}
+
+TEST(PythonRuntime, LeavesOutAnEmptyErrorMessage) {
+    const auto body = call("basic.fail_empty").as_object();
+    EXPECT_FALSE(body.contains("errorMessage"));
+    EXPECT_EQ(body.at("errorType"), "CustomError");
+}
+
+TEST(PythonRuntime, FailsANonCallableHandlerAtInvokeWithTypeError) {
+    const auto body = call("basic.not_callable").as_object();
+    EXPECT_EQ(body.at("errorType"), "TypeError");
+    EXPECT_EQ(body.at("errorMessage"), "'int' object is not callable");
+}
+
+TEST(PythonRuntime, ReportsRecursionAsRuntimeError) {
+    const auto body = call("basic.recursion").as_object();
+    EXPECT_EQ(body.at("errorType"), "RuntimeError");
+    EXPECT_EQ(body.at("errorMessage"), "maximum recursion depth exceeded");
+}
+
+TEST(PythonRuntime, SystemExitEndsTheProcessWithItsStatusAndPostsNothing) {
+    served_function fn(function_setup{"basic.exit_with"});
+    const auto r = fn.invoke(R"({"status": 3})");
+    EXPECT_EQ(r.status, 502);
+    const auto body = served_function::parse(r.body).as_object();
+    EXPECT_EQ(body.at("errorType"), "Runtime.ExitError");
+    EXPECT_NE(body.at("errorMessage").as_string().find("exit status 3"), json::string::npos);
+    // The next invoke starts a fresh runtime.
+    const auto r2 = fn.invoke(R"({"status": null})");
+    EXPECT_EQ(r2.status, 502);
+}
+
+// ---- handler resolution --------------------------------------------------------------------------
+
+TEST(PythonRuntime, ResolvesDottedSlashedAndMixedModulePaths) {
+    EXPECT_EQ(call("pkg.mod.handler"), "pkg.mod");
+    EXPECT_EQ(call("sub/dir/mod.handler"), "sub/dir/mod");
+    EXPECT_EQ(call("src/pkg.app.handler"), "src/pkg.app");
+}
+
+TEST(PythonRuntime, RejectsAHandlerWithoutADot) { EXPECT_EQ(call("nodot"), fault_body("Bad handler 'nodot'")); }
+
+TEST(PythonRuntime, RefusesABuiltInModule) {
+    EXPECT_EQ(call("sys.exit"), fault_body("Cannot use built-in module sys as a handler module"));
+}
+
+TEST(PythonRuntime, DefersAnImportErrorAndAnswersEveryInvocationWithIt) {
+    served_function fn(function_setup{"import_error.handler"});
+    for (int i = 0; i < 2; ++i) {
+        const auto r = fn.invoke();
+        EXPECT_EQ(r.status, 200);
+        EXPECT_EQ(served_function::parse(r.body), fault_body("Unable to import module 'import_error'"));
+    }
+    EXPECT_EQ(call("nopkg.mod.handler"), fault_body("Unable to import module 'nopkg.mod'"));
+    EXPECT_EQ(call("missing_module.handler"), fault_body("Unable to import module 'missing_module'"));
+}
+
+TEST(PythonRuntime, ReportsASyntaxError) {
+    EXPECT_EQ(call("syntax_error.handler"), fault_body("Syntax error in module 'syntax_error'"));
+}
+
+TEST(PythonRuntime, ReportsAMissingHandlerFunction) {
+    EXPECT_EQ(call("basic.nope"), fault_body("Handler 'nope' missing on module 'basic'"));
+}
+
+TEST(PythonRuntime, AnswersAModuleInitializationErrorThenExitsWithStatusOne) {
+    const std::string log = temp_path("init_error");
+    function_setup setup{"init_error.handler"};
+    setup.log_file = log;
+    served_function fn(setup);
+    const auto r = fn.invoke();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(served_function::parse(r.body), fault_body("module initialization error"));
+    // The process exited after answering: the next invoke meets a fresh runtime with the same fault.
+    const auto r2 = fn.invoke();
+    EXPECT_EQ(served_function::parse(r2.body), fault_body("module initialization error"));
+    EXPECT_NE(read_file(log).find("module initialization error: boom at import"), std::string::npos);
+    ::unlink(log.c_str());
+}
+
+TEST(PythonRuntime, CallsTheModulesInitOnceAfterImport) {
+    served_function fn(function_setup{"with_init.handler"});
+    EXPECT_EQ(served_function::parse(fn.invoke().body), (json::array{"init", "handler"}));
+    EXPECT_EQ(served_function::parse(fn.invoke().body), (json::array{"init", "handler", "handler"}));
+}
+
+TEST(PythonRuntime, TakesTheHandlerFromTheFirstArgumentOverHandlerVariable) {
+    function_setup setup{"basic.echo"};
+    setup.extra_args = {"pkg.mod.handler"};
+    served_function fn(setup);
+    EXPECT_EQ(served_function::parse(fn.invoke().body), "pkg.mod");
+}
+
+TEST(PythonRuntime, ReportsAMissingHandlerAsAnInitError) {
+    served_function fn(function_setup{""});
+    const auto r = fn.invoke();
+    EXPECT_FALSE(r.function_error.empty());
+    EXPECT_NE(r.body.find("no handler"), std::string::npos);
+}
+
+// ---- interpreter set-up ------------------------------------------------------------------------
+
+TEST(PythonRuntime, PutsTheTaskRootFirstThenLayersThenTheRuntimeFolderThenTheStandardLibrary) {
+    function_setup setup{"basic.path"};
+    setup.environment = {{"LAMBDA_PY27_OPT_ROOT", "/nonexistent-opt"}, {"LAMBDA_RUNTIME_DIR", "/var/runtime"}};
+    served_function fn(setup);
+    const auto path = served_function::parse(fn.invoke().body).as_array();
+    ASSERT_GE(path.size(), 5u);
+    EXPECT_EQ(path[0], data_dir() + "/handlers");
+    EXPECT_EQ(path[1], "/nonexistent-opt/python/lib/python2.7/site-packages");
+    EXPECT_EQ(path[2], "/nonexistent-opt/python");
+    EXPECT_EQ(path[3], "/var/runtime");
+    EXPECT_NE(path[4].as_string().find("python2.7"), json::string::npos);
+}
+
+TEST(PythonRuntime, LeavesLayersOffTheSysPathWhenPythonpathIsSet) {
+    function_setup setup{"basic.path"};
+    setup.environment = {{"PYTHONPATH", "/custom/a:/custom/b"}, {"LAMBDA_PY27_OPT_ROOT", "/nonexistent-opt"}};
+    served_function fn(setup);
+    const auto path = served_function::parse(fn.invoke().body).as_array();
+    ASSERT_GE(path.size(), 4u);
+    EXPECT_EQ(path[0], data_dir() + "/handlers");
+    EXPECT_EQ(path[1], "/custom/a");
+    EXPECT_EQ(path[2], "/custom/b");
+    for (const auto& p : path) EXPECT_EQ(p.as_string().find("/nonexistent-opt"), json::string::npos) << p;
+}
+
+TEST(PythonRuntime, ImportsFromLayerFolders) {
+    function_setup setup{"uses_layers.handler"};
+    setup.environment = {{"LAMBDA_PY27_OPT_ROOT", data_dir() + "/layer_root"}};
+    served_function fn(setup);
+    EXPECT_EQ(served_function::parse(fn.invoke().body),
+              (json::array{"from /opt/python", "from /opt/python/lib/python2.7/site-packages"}));
+}
+
+TEST(PythonRuntime, ProcessesPthFilesOfTheTaskRoot) {
+    function_setup setup{"app.handler"};
+    setup.task_root = data_dir() + "/pth_root";
+    served_function fn(setup);
+    EXPECT_EQ(served_function::parse(fn.invoke().body), "from vendored via .pth");
+}
+
+TEST(PythonRuntime, UsesUtf8AsTheDefaultEncoding) {
+    EXPECT_EQ(call("basic.default_encoding"), (json::array{"utf-8", "caf\xc3\xa9"}));
+}
+
+TEST(PythonRuntime, RemovesInternalVariablesAndSetsTheSecurityToken) {
+    function_setup setup{"basic.environment"};
+    setup.environment = {{"_LAMBDA_CONTROL_SOCKET", "3"}, {"AWS_SESSION_TOKEN", "tok"}};
+    served_function fn(setup);
+    const auto got = served_function::parse(fn.invoke().body).as_object();
+    EXPECT_EQ(got.at("internal"), json::array{});
+    EXPECT_EQ(got.at("security_token"), "tok");
+    EXPECT_EQ(got.at("cwd"), data_dir() + "/handlers");
+}
+
+TEST(PythonRuntime, SetsTheTraceIdPerInvocationAndRemovesItWhenAbsent) {
+    served_function fn(function_setup{"basic.trace_id"});
+    const std::string trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1";
+    EXPECT_EQ(served_function::parse(fn.invoke("{}", {{"X-Amzn-Trace-Id", trace}}).body), trace);
+    EXPECT_EQ(served_function::parse(fn.invoke("{}").body), nullptr);
+}
+
+// ---- logging ------------------------------------------------------------------------------------
+
+TEST(PythonRuntime, LogsInTheLegacyFormatWithTheRequestId) {
+    const std::string log = temp_path("log_things");
+    function_setup setup{"basic.log_things"};
+    setup.log_file = log;
+    served_function fn(setup);
+    const auto r = fn.invoke();
+    EXPECT_EQ(r.body, "\"ok\"");
+    const std::string text = read_file(log);
+    ::unlink(log.c_str());
+    // [WARNING]\t2026-11-26T15:04:05.7Z\t<request id>\twarned 42\n
+    const std::regex warning(R"(\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,3}Z\t[0-9a-f-]{36}\twarned 42\n)");
+    EXPECT_TRUE(std::regex_search(text, warning)) << text;
+    EXPECT_NE(text.find("\tunicode caf\xc3\xa9\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("not shown"), std::string::npos) << text;
+    EXPECT_NE(text.find("context log no newline12345"), std::string::npos) << text;
+    EXPECT_NE(text.find("printed line\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("stderr line\n"), std::string::npos) << text;
+}
+
+TEST(PythonRuntime, LogsAHandlerExceptionWithMessageTypeAndTraceback) {
+    const std::string log = temp_path("fail_log");
+    function_setup setup{"basic.fail"};
+    setup.log_file = log;
+    served_function fn(setup);
+    fn.invoke(R"({"what": "x"})");
+    const std::string text = read_file(log);
+    ::unlink(log.c_str());
+    EXPECT_NE(text.find("something bad: x: ValueError\nTraceback (most recent call last):\n"), std::string::npos)
+        << text;
+}
+
+TEST(PythonRuntime, LogsTheCauseOfADeferredFault) {
+    const std::string log = temp_path("fault_log");
+    function_setup setup{"import_error.handler"};
+    setup.log_file = log;
+    served_function fn(setup);
+    fn.invoke();
+    const std::string text = read_file(log);
+    ::unlink(log.c_str());
+    EXPECT_NE(text.find("Unable to import module 'import_error': No module named this_module_does_not_exist_anywhere"),
+              std::string::npos)
+        << text;
+}
+
+TEST(PythonRuntime, LogsAnUnparsableEvent) {
+    const std::string log = temp_path("parse_log");
+    function_setup setup{"basic.echo"};
+    setup.log_file = log;
+    served_function fn(setup);
+    fn.invoke("{bad");
+    const std::string text = read_file(log);
+    ::unlink(log.c_str());
+    EXPECT_NE(text.find("Unable to parse input as json: "), std::string::npos) << text;
+}

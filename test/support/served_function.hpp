@@ -1,0 +1,73 @@
+// A Python handler served by the real bootstrap (a child process) through the real emulator, for tests
+// that go through every layer: sockets, the Runtime API, the interpreter.
+#pragma once
+
+#include <lambda_py27/testing/emulator.hpp>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace lambda_py27::test_support {
+
+inline std::string data_dir() { return LAMBDA_PY27_TEST_DATA_DIR; }
+inline std::string bootstrap_path() { return std::string(LAMBDA_PY27_BIN_DIR) + "/lambda-py27-bootstrap"; }
+
+struct function_setup {
+    std::string handler;
+    std::string task_root = data_dir() + "/handlers";
+    std::map<std::string, std::string> environment;
+    std::vector<std::string> extra_args;         ///< after the bootstrap path (e.g. the handler as argv[1])
+    std::chrono::milliseconds timeout{20000};
+    std::string log_file;                        ///< when set, the runtime's stdout+stderr go there
+};
+
+/// One emulator serving one function; `invoke()` calls it over HTTP.
+class served_function {
+public:
+    explicit served_function(function_setup setup) {
+        testing::emulator_options o;
+        if (setup.log_file.empty()) {
+            o.runtime_command = {bootstrap_path()};
+        } else {
+            // A fixed script (no test input in it) that sends the runtime's output to a file.
+            o.runtime_command = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >>\"$LP27_TEST_LOG\" 2>&1", bootstrap_path()};
+            o.environment["LP27_TEST_LOG"] = setup.log_file;
+        }
+        for (auto& a : setup.extra_args) o.runtime_command.push_back(a);
+        o.invoke_port = 0;
+        o.task_root = setup.task_root;
+        o.handler = setup.handler;
+        o.timeout = setup.timeout;
+        o.environment.insert(setup.environment.begin(), setup.environment.end());
+        o.environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        o.report = &report_;
+        emulator_ = std::make_unique<testing::emulator>(std::move(o));
+        emulator_->start();
+    }
+
+    testing::invoke_result invoke(const std::string& event = "{}",
+                                  const std::map<std::string, std::string>& headers = {}) {
+        return testing::invoke("127.0.0.1", emulator_->invoke_port(), event, headers);
+    }
+
+    /// The body parsed as JSON (fails the test's expectations, not the process, on bad JSON).
+    static boost::json::value parse(const std::string& body) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(body, ec);
+        return ec ? boost::json::value(nullptr) : v;
+    }
+
+    std::string report() const { return report_.str(); }
+
+private:
+    std::ostringstream report_;
+    std::unique_ptr<testing::emulator> emulator_;
+};
+
+}  // namespace lambda_py27::test_support

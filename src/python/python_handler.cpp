@@ -69,9 +69,11 @@ struct python_handler::state {
         PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
         PyErr_Fetch(&type, &value, &tb);
         PyErr_NormalizeException(&type, &value, &tb);
-        bp::object t{bp::handle<>(type)};
-        bp::object v{bp::handle<>(bp::allow_null(value))};
-        bp::object b{bp::handle<>(bp::allow_null(tb))};
+        // An exception raised by C code may come without a value or a traceback.
+        const auto own = [](PyObject* o) { return o != nullptr ? bp::object(bp::handle<>(o)) : bp::object(); };
+        bp::object t = own(type);
+        bp::object v = own(value);
+        bp::object b = own(tb);
         if (PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
             const int status = bp::extract<int>(system_exit_status(v));
             return invocation_response::exit(status);
@@ -236,21 +238,23 @@ python_handler::python_handler(std::string spec)
         s.environ = bp::import("os").attr("environ").attr("data");
 
         const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
-        if (bp::object(loaded[1]).is_none()) {
-            s.function = loaded[0];
+        const bp::object function = loaded[0], fault = loaded[1], cause = loaded[2], fatal = loaded[3],
+                         traceback = loaded[4];
+        if (fault.is_none()) {
+            s.function = function;
             return;
         }
-        s.fault = as_string(loaded[1]);
-        s.fatal = bp::extract<bool>(loaded[3]);
+        s.fault = as_string(fault);
+        s.fatal = bp::extract<bool>(fatal);
         std::string log = s.fault;
-        if (!bp::object(loaded[2]).is_none()) log += ": " + as_string(loaded[2]);
+        if (!cause.is_none()) log += ": " + as_string(cause);
         log += '\n';
-        if (!bp::object(loaded[4]).is_none()) log += as_string(loaded[4]);
+        if (!traceback.is_none()) log += as_string(traceback);
         write_log(log);
         bp::dict body;
-        body["errorMessage"] = loaded[1];
-        s.fault_body = as_string(bp::object(s.support.attr("_native").attr("dumps")(body)));
-        s.fault_cause = as_string(s.support.attr("fault_cause")(loaded[1]));
+        body["errorMessage"] = fault;
+        s.fault_body = as_string(s.support.attr("_native").attr("dumps")(body));
+        s.fault_cause = as_string(s.support.attr("fault_cause")(fault));
     } catch (const bp::error_already_set&) {
         throw std::runtime_error("lambda_py27: the runtime's Python support failed: " + detail::pending_exception_text());
     }

@@ -19,6 +19,8 @@ inline std::string data_dir() { return LAMBDA_PY27_TEST_DATA_DIR; }
 inline std::string bootstrap_path() { return std::string(LAMBDA_PY27_BIN_DIR) + "/lambda-py27-bootstrap"; }
 
 struct function_setup {
+    function_setup(std::string h) : handler(std::move(h)) {}  // NOLINT: implicit from a handler name
+
     std::string handler;
     std::string task_root = data_dir() + "/handlers";
     std::map<std::string, std::string> environment;

@@ -1,0 +1,336 @@
+// json_loads: Boost.JSON's SAX parser building Python 2.7 objects, with Python's json.loads as the
+// arbiter of everything the fast path does not take.
+//
+// Why the two paths agree: on a document Boost.JSON accepts (strict RFC 8259, UTF-8 validated, no
+// comments, no trailing commas), Python 2.7's C scanner accepts it too and produces the same values,
+// provided the construction below mirrors it:
+//   * strings: the UTF-8 is decoded to unicode code points (Boost has already turned \uXXXX escapes into
+//     UTF-8, a surrogate pair into one non-BMP code point, exactly as the UCS4 Python does);
+//   * integers: a literal without fraction or exponent is int(text): PyInt when it fits a C long, else
+//     PyLong from the digits (exact for any length); "-0" is int 0;
+//   * floats: float(text) through PyOS_string_to_double (David Gay's correctly rounded strtod, the one
+//     float() uses; overflow gives +-inf, as in Python);
+//   * objects: a fresh dict with the members inserted in document order, one PyDict_SetItem each (so the
+//     hash table, hence iteration order, is the one Python builds; a duplicate key keeps its last value).
+// Every input Boost.JSON refuses goes to Python's own json.loads: NaN/Infinity/-Infinity, lone surrogate
+// escapes (Boost rejects them; Python keeps them), UTF-8 encoded surrogates (Python 2 accepts them),
+// invalid UTF-8, exponent overflow in Boost, and every malformed input, so messages are Python's. So does
+// nesting deeper than Python's recursion limit leaves comfortable room for (Python decides whether that
+// is a RuntimeError).
+#include "lambda_py27/python/json.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <string>
+#include <vector>
+
+namespace lambda_py27::python {
+namespace {
+
+namespace bj = boost::json;
+
+// Deepest nesting decoded in C++. Beyond it (or beyond what the current recursion headroom leaves),
+// Python's json.loads decides, including its RuntimeError.
+constexpr long kFastPathMaxDepth = 500;
+// Recursion levels json.loads spends before its first '[' when called from C: PyObject_Call, the frames
+// of loads, decode, raw_decode (+ the PyObject_Call of its keyword call) and the scanner's call; plus one
+// because objects cost one more. The margin keeps the fast path well inside what Python accepts.
+constexpr long kLoadsCallOverhead = 7;
+constexpr long kDepthMargin = 16;
+
+/// Decodes UTF-8 that Boost.JSON has validated into a new unicode object. Should the bytes ever not be
+/// well-formed, Python's decoder gets them (and its result or exception is the answer).
+PyObject* unicode_from_utf8(const char* data, std::size_t size) {
+    const auto* s = reinterpret_cast<const unsigned char*>(data);
+    std::size_t count = 0;
+    bool ascii = true;
+    for (std::size_t i = 0; i < size; ++i) {
+        count += (s[i] & 0xC0) != 0x80;
+        ascii = ascii && s[i] < 0x80;
+    }
+    PyObject* u = PyUnicode_FromUnicode(nullptr, static_cast<Py_ssize_t>(count));
+    if (u == nullptr || count == 0) {
+        return u;
+    }
+    Py_UNICODE* out = PyUnicode_AS_UNICODE(u);
+    if (ascii) {
+        for (std::size_t i = 0; i < size; ++i) {
+            out[i] = s[i];
+        }
+        return u;
+    }
+    std::size_t i = 0;
+    while (i < size) {
+        std::uint32_t c = s[i];
+        std::size_t len = 1;
+        if (c >= 0x80) {
+            if ((c & 0xE0) == 0xC0) {
+                len = 2;
+                c &= 0x1F;
+            } else if ((c & 0xF0) == 0xE0) {
+                len = 3;
+                c &= 0x0F;
+            } else if ((c & 0xF8) == 0xF0) {
+                len = 4;
+                c &= 0x07;
+            } else {
+                len = 0;
+            }
+            if (len == 0 || size - i < len) {
+                Py_DECREF(u);
+                return PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(size), "strict");
+            }
+            for (std::size_t k = 1; k < len; ++k) {
+                if ((s[i + k] & 0xC0) != 0x80) {
+                    Py_DECREF(u);
+                    return PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(size), "strict");
+                }
+                c = (c << 6) | (s[i + k] & 0x3F);
+            }
+        }
+        *out++ = static_cast<Py_UNICODE>(c);
+        i += len;
+    }
+    return u;
+}
+
+/// The Boost.JSON handler: a value stack of new references. A container's members are on the stack when
+/// its end event comes (Boost passes their count), so it is built there with no recursion.
+class builder {
+public:
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    builder() { values_.reserve(64); }
+    ~builder() { clear(); }
+    builder(const builder&) = delete;
+    builder& operator=(const builder&) = delete;
+
+    /// Drops every value built so far.
+    void clear() noexcept {
+        for (PyObject* o : values_) {
+            Py_DECREF(o);
+        }
+        values_.clear();
+        text_.clear();
+    }
+
+    /// True when a Python call failed during the parse; the Python exception is then set.
+    bool python_error() const noexcept { return python_error_; }
+
+    /// The document's value (new reference), once the parse succeeded.
+    PyObject* release() noexcept {
+        if (values_.size() != 1) {
+            return nullptr;
+        }
+        PyObject* v = values_.back();
+        values_.clear();
+        return v;
+    }
+
+    bool on_document_begin(bj::error_code&) { return true; }
+    bool on_document_end(bj::error_code&) { return true; }
+    bool on_array_begin(bj::error_code&) { return true; }
+    bool on_object_begin(bj::error_code&) { return true; }
+    bool on_comment_part(bj::string_view, bj::error_code&) { return true; }
+    bool on_comment(bj::string_view, bj::error_code&) { return true; }
+
+    bool on_array_end(std::size_t n, bj::error_code& ec) {
+        PyObject* list = PyList_New(static_cast<Py_ssize_t>(n));
+        if (list == nullptr) {
+            return fail(ec);
+        }
+        const std::size_t first = values_.size() - n;
+        for (std::size_t i = 0; i < n; ++i) {
+            PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), values_[first + i]);  // steals
+        }
+        values_.resize(first);
+        return push(list, ec);
+    }
+
+    bool on_object_end(std::size_t n, bj::error_code& ec) {
+        PyObject* dict = PyDict_New();
+        if (dict == nullptr) {
+            return fail(ec);
+        }
+        const std::size_t first = values_.size() - 2 * n;
+        for (std::size_t i = first; i < values_.size(); i += 2) {
+            if (PyDict_SetItem(dict, values_[i], values_[i + 1]) < 0) {
+                Py_DECREF(dict);
+                return fail(ec);
+            }
+        }
+        for (std::size_t i = first; i < values_.size(); ++i) {
+            Py_DECREF(values_[i]);
+        }
+        values_.resize(first);
+        return push(dict, ec);
+    }
+
+    bool on_string_part(bj::string_view s, std::size_t, bj::error_code&) {
+        text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(bj::string_view s, std::size_t, bj::error_code& ec) { return string(s, ec); }
+    bool on_key_part(bj::string_view s, std::size_t, bj::error_code&) {
+        text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_key(bj::string_view s, std::size_t, bj::error_code& ec) { return string(s, ec); }
+
+    bool on_number_part(bj::string_view s, bj::error_code&) {
+        text_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_int64(std::int64_t i, bj::string_view, bj::error_code& ec) {
+        text_.clear();
+        PyObject* v = (i >= LONG_MIN && i <= LONG_MAX) ? PyInt_FromLong(static_cast<long>(i))
+                                                     : PyLong_FromLongLong(static_cast<long long>(i));
+        return push(v, ec);
+    }
+    bool on_uint64(std::uint64_t u, bj::string_view, bj::error_code& ec) {
+        text_.clear();
+        PyObject* v = u <= static_cast<std::uint64_t>(LONG_MAX)
+                          ? PyInt_FromLong(static_cast<long>(u))
+                          : PyLong_FromUnsignedLongLong(static_cast<unsigned long long>(u));
+        return push(v, ec);
+    }
+    bool on_double(double, bj::string_view s, bj::error_code& ec) {
+        // Boost's double is not always correctly rounded and cannot hold a big integer: the literal's
+        // text decides, as in Python.
+        text_.append(s.data(), s.size());
+        bool is_float = false;
+        for (char c : text_) {
+            if (c == '.' || c == 'e' || c == 'E') {
+                is_float = true;
+                break;
+            }
+        }
+        PyObject* v = nullptr;
+        if (is_float) {
+            const double d = PyOS_string_to_double(text_.c_str(), nullptr, nullptr);
+            if (!(d == -1.0 && PyErr_Occurred())) {
+                v = PyFloat_FromDouble(d);
+            }
+        } else {
+            v = PyLong_FromString(text_.data(), nullptr, 10);
+        }
+        text_.clear();
+        return push(v, ec);
+    }
+    bool on_bool(bool b, bj::error_code& ec) {
+        PyObject* v = b ? Py_True : Py_False;
+        Py_INCREF(v);
+        return push(v, ec);
+    }
+    bool on_null(bj::error_code& ec) {
+        Py_INCREF(Py_None);
+        return push(Py_None, ec);
+    }
+
+private:
+    bool string(bj::string_view s, bj::error_code& ec) {
+        PyObject* v;
+        if (text_.empty()) {
+            v = unicode_from_utf8(s.data(), s.size());
+        } else {
+            text_.append(s.data(), s.size());
+            v = unicode_from_utf8(text_.data(), text_.size());
+            text_.clear();
+        }
+        return push(v, ec);
+    }
+
+    /// Pushes a new reference; a nullptr means the Python call that made it failed.
+    bool push(PyObject* v, bj::error_code& ec) {
+        if (v == nullptr) {
+            return fail(ec);
+        }
+        try {
+            values_.push_back(v);
+        } catch (...) {
+            Py_DECREF(v);
+            throw;
+        }
+        return true;
+    }
+
+    bool fail(bj::error_code& ec) {
+        python_error_ = true;
+        ec = bj::error::exception;
+        return false;
+    }
+
+    std::vector<PyObject*> values_;
+    std::string text_;  // the parts of the current string or number
+    bool python_error_ = false;
+};
+
+/// How deep the fast path may go right now: what Python's recursion limit leaves for json.loads called
+/// from here, minus a margin, at most kFastPathMaxDepth. 0: no container at all.
+std::size_t fast_path_max_depth() {
+    const PyThreadState* ts = PyThreadState_GET();
+    const long headroom = static_cast<long>(Py_GetRecursionLimit()) - static_cast<long>(ts->recursion_depth) -
+                          kLoadsCallOverhead - kDepthMargin;
+    if (headroom <= 0) {
+        return 0;
+    }
+    return static_cast<std::size_t>(headroom < kFastPathMaxDepth ? headroom : kFastPathMaxDepth);
+}
+
+/// Python's own json.loads on the bytes (the reference behaviour, messages included).
+PyObject* python_json_loads(std::string_view text) {
+    static PyObject* loads = nullptr;  // json.loads, imported once (the interpreter is never finalised)
+    if (loads == nullptr) {
+        PyObject* json = PyImport_ImportModule("json");
+        if (json == nullptr) {
+            return nullptr;
+        }
+        loads = PyObject_GetAttrString(json, "loads");
+        Py_DECREF(json);
+        if (loads == nullptr) {
+            return nullptr;
+        }
+    }
+    PyObject* s = PyString_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
+    if (s == nullptr) {
+        return nullptr;
+    }
+    PyObject* result = PyObject_CallFunctionObjArgs(loads, s, nullptr);
+    Py_DECREF(s);
+    return result;
+}
+
+}  // namespace
+
+PyObject* json_loads(std::string_view text) {
+    try {
+        bj::parse_options options;
+        options.max_depth = fast_path_max_depth();
+        bj::basic_parser<builder> parser(options);
+        bj::error_code ec;
+        parser.write_some(false, text.data(), text.size(), ec);
+        builder& b = parser.handler();
+        if (b.python_error()) {
+            b.clear();
+            return nullptr;
+        }
+        if (!ec) {
+            if (PyObject* v = b.release()) {
+                return v;
+            }
+        }
+        b.clear();
+    } catch (const std::bad_alloc&) {
+        return PyErr_NoMemory();
+    }
+    return python_json_loads(text);
+}
+
+}  // namespace lambda_py27::python

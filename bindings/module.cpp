@@ -36,6 +36,22 @@ void log_object(PyObject* obj) {
 
 void native_log(const bp::object& text) { log_object(text.ptr()); }
 
+// A file-like object whose writes become log records; stands in for sys.stdout/sys.stderr where the
+// output must be captured (in-process invocation).
+struct log_writer {
+    void write(const bp::object& text) { log_object(text.ptr()); }
+    void writelines(const bp::object& lines) {
+        const bp::object it{bp::handle<>(PyObject_GetIter(lines.ptr()))};
+        while (PyObject* line = PyIter_Next(it.ptr())) {
+            const bp::object owned{bp::handle<>(line)};
+            log_object(line);
+        }
+        if (PyErr_Occurred()) bp::throw_error_already_set();
+    }
+    void flush() {}
+    bool isatty() const { return false; }
+};
+
 bp::object native_current_request_id() {
     const auto& id = current_request_id();
     return bp::object(bp::handle<>(PyString_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()))));
@@ -99,6 +115,12 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
         .def_readwrite("client_context", &lambda_context::client_context)
         .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
         .def("log", &context_log);
+
+    bp::class_<log_writer>("LogWriter")
+        .def("write", &log_writer::write)
+        .def("writelines", &log_writer::writelines)
+        .def("flush", &log_writer::flush)
+        .def("isatty", &log_writer::isatty);
 
     bp::def("log", &native_log);
     bp::def("current_request_id", &native_current_request_id);

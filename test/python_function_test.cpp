@@ -1,0 +1,134 @@
+// In-process invocation (lambda_py27::testing::python_function): the same dispatcher as the bootstrap's,
+// with the log captured, and the parts the emulator does not show a caller (X-Ray cause, exit requests).
+#include <lambda_py27/testing/python_function.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <regex>
+
+namespace json = boost::json;
+using lambda_py27::testing::invoke_options;
+using lambda_py27::testing::python_function;
+
+namespace {
+
+const std::string handlers = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/handlers";
+
+json::value parse(const std::string& s) {
+    boost::system::error_code ec;
+    auto v = json::parse(s, ec);
+    return ec ? json::value("<invalid JSON: " + s + ">") : v;
+}
+
+}  // namespace
+
+TEST(PythonFunction, ReturnsTheResponseBodyOfASuccessfulInvocation) {
+    python_function fn("basic.echo", handlers);
+    EXPECT_EQ(fn.fault(), "");
+    const auto r = fn.invoke(R"({"a": [1, 2.5, "x"]})");
+    EXPECT_TRUE(r.success);
+    EXPECT_EQ(r.body, R"({"a": [1, 2.5, "x"]})");
+    EXPECT_EQ(r.exit_status, -1);
+}
+
+TEST(PythonFunction, PassesTheGivenContextFields) {
+    python_function fn("basic.context_attributes", handlers);
+    invoke_options o;
+    o.request_id = "req-1";
+    o.function_arn = "arn:aws:lambda:eu-west-1:1:function:f";
+    o.cognito_identity = R"({"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"})";
+    const auto got = parse(fn.invoke("{}", o).body).as_object();
+    EXPECT_EQ(got.at("aws_request_id"), (json::array{"req-1", "str"}));
+    EXPECT_EQ(got.at("invoked_function_arn"), (json::array{"arn:aws:lambda:eu-west-1:1:function:f", "str"}));
+    EXPECT_EQ(got.at("identity"), (json::array{"id-1", "pool-1"}));
+}
+
+TEST(PythonFunction, FailsAnInvalidClientContextWithValueError) {
+    python_function fn("basic.echo", handlers);
+    invoke_options o;
+    o.client_context = "{not json";
+    const auto r = fn.invoke("{}", o);
+    EXPECT_FALSE(r.success);
+    EXPECT_EQ(parse(r.body).at("errorType"), "ValueError");
+}
+
+TEST(PythonFunction, SendsAnXRayCauseInTheLegacyShapeWithEveryError) {
+    python_function fn("basic.fail_nested", handlers);
+    const auto r = fn.invoke("{}");
+    ASSERT_FALSE(r.success);
+    const auto cause = parse(r.xray_cause).as_object();
+    EXPECT_TRUE(cause.at("working_directory").is_string());
+    const auto& ex = cause.at("exceptions").as_array().at(0).as_object();
+    EXPECT_EQ(ex.at("type"), "CustomError");
+    EXPECT_EQ(ex.at("message"), "caf\xc3\xa9 broke");
+    const auto& stack = ex.at("stack").as_array();
+    ASSERT_EQ(stack.size(), 2u);
+    EXPECT_EQ(stack[0].as_object().at("label"), "fail_nested");
+    EXPECT_EQ(stack[0].as_object().at("path"), json::value(handlers + "/basic.py"));
+    EXPECT_TRUE(stack[0].as_object().at("line").is_int64());
+    EXPECT_EQ(cause.at("paths"), (json::array{json::value(handlers + "/basic.py")}));
+}
+
+TEST(PythonFunction, SendsALambdaValidationErrorCauseForAHandlerFault) {
+    python_function fn("import_error.handler", handlers);
+    EXPECT_EQ(fn.fault(), "Unable to import module 'import_error'");
+    EXPECT_NE(fn.load_log().find("Unable to import module 'import_error': No module named"), std::string::npos);
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(parse(r.body), (json::object{{"errorMessage", "Unable to import module 'import_error'"}}));
+    const auto cause = parse(r.xray_cause);
+    const auto& ex = cause.at("exceptions").as_array().at(0).as_object();
+    EXPECT_EQ(ex.at("type"), "LambdaValidationError");
+    EXPECT_EQ(ex.at("message"), "Unable to import module 'import_error'");
+    EXPECT_EQ(ex.at("stack"), json::array{});
+    EXPECT_EQ(r.exit_status, -1);
+}
+
+TEST(PythonFunction, AsksToExitWithStatusOneAfterAModuleInitializationError) {
+    python_function fn("init_error.handler", handlers);
+    EXPECT_EQ(fn.fault(), "module initialization error");
+    EXPECT_NE(fn.load_log().find("module initialization error: boom at import\nTraceback"), std::string::npos)
+        << fn.load_log();
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.exit_status, 1);
+    EXPECT_EQ(parse(r.body), (json::object{{"errorMessage", "module initialization error"}}));
+}
+
+TEST(PythonFunction, AsksToExitWithTheSystemExitStatusAndAnswersNothing) {
+    python_function fn("basic.exit_with", handlers);
+    EXPECT_EQ(fn.invoke(R"({"status": 7})").exit_status, 7);
+    EXPECT_EQ(fn.invoke(R"({"status": null})").exit_status, 0);
+    const auto r = fn.invoke(R"({"status": "bye"})");
+    EXPECT_EQ(r.exit_status, 1);
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_NE(r.log.find("bye\n"), std::string::npos);
+}
+
+TEST(PythonFunction, CapturesLogRecordsInTheExactLegacyFormat) {
+    python_function fn("basic.log_things", handlers);
+    invoke_options o;
+    o.request_id = "11111111-2222-3333-4444-555555555555";
+    const auto r = fn.invoke("{}", o);
+    EXPECT_EQ(r.body, "\"ok\"");
+    const std::regex record(
+        R"(^\[WARNING\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.(0|[1-9]\d{0,2})Z\t11111111-2222-3333-4444-555555555555\twarned 42\n)"
+        R"(\[ERROR\]\t[^\t]+Z\t11111111-2222-3333-4444-555555555555\tunicode caf\xc3\xa9\n)"
+        R"(context log no newline12345printed line\nstderr line\n$)");
+    EXPECT_TRUE(std::regex_match(r.log, record)) << r.log;
+}
+
+TEST(PythonFunction, RemovesTheTraceIdWhenAnInvocationHasNone) {
+    python_function fn("basic.trace_id", handlers);
+    invoke_options o;
+    o.trace_id = "Root=1-abc";
+    EXPECT_EQ(fn.invoke("{}", o).body, "\"Root=1-abc\"");
+    EXPECT_EQ(fn.invoke("{}").body, "null");
+}
+
+TEST(PythonFunction, LogsAJsonSerializationError) {
+    python_function fn("basic.unserializable", handlers);
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.log.rfind("An error occurred during JSON serialization of response: <type 'object'> is not JSON serializable", 0), 0u)
+        << r.log;
+}

@@ -7,6 +7,7 @@
 #include <boost/python.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -93,6 +94,10 @@ python_function::python_function(std::string handler, std::string task_root,
         const char* root = std::getenv("LAMBDA_TASK_ROOT");
         task_root = root != nullptr ? root : ".";
     }
+    // Lambda's task root is absolute, and so are the file names in stack traces.
+    std::error_code ec;
+    if (auto abs = std::filesystem::absolute(task_root, ec); !ec) task_root = abs.lexically_normal().string();
+    if (task_root.size() > 1 && task_root.back() == '/') task_root.pop_back();
     set_default_env("AWS_LAMBDA_FUNCTION_NAME", "test_function");
     set_default_env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST");
     set_default_env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008");

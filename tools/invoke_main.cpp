@@ -1,0 +1,121 @@
+// lambda-py27-invoke: one invocation of a Python handler in this process, the one-command local test.
+//
+//   lambda-py27-invoke --handler app.handler [--event event.json|-] [--context ctx.json] [--task-root DIR]
+//
+// Prints the response body on stdout and exits 0; on a function error prints the error body and exits 1.
+// The handler's log goes to stderr. ctx.json may hold request_id, function_arn, trace_id, timeout_ms,
+// client_context (object) and identity (object: cognitoIdentityId, cognitoIdentityPoolId).
+#include <lambda_py27/testing/python_function.hpp>
+
+#include <boost/json.hpp>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+constexpr const char* usage =
+    "usage: lambda-py27-invoke --handler MODULE.FUNCTION [--event FILE|-] [--context FILE] [--task-root DIR]\n"
+    "\n"
+    "Invokes a Python 2.7 handler once, in this process, exactly as the runtime would.\n"
+    "  --handler     the handler, as in _HANDLER (required)\n"
+    "  --event       JSON event file, or - for standard input (default: {})\n"
+    "  --context     JSON file with any of: request_id, function_arn, trace_id, timeout_ms,\n"
+    "                client_context (object), identity (object)\n"
+    "  --task-root   the function's folder (default: $LAMBDA_TASK_ROOT, else the current folder)\n"
+    "Exit status: 0 success (response on stdout), 1 function error (error body on stdout),\n"
+    "             2 bad usage, or the status the handler exited with (sys.exit).\n";
+
+bool read_all(const std::string& path, std::string& out) {
+    if (path == "-") {
+        std::ostringstream ss;
+        ss << std::cin.rdbuf();
+        out = ss.str();
+        return true;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    out = ss.str();
+    return true;
+}
+
+std::string string_field(const boost::json::object& o, const char* key) {
+    if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string handler, event_path, context_path, task_root;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) {
+                std::fprintf(stderr, "lambda-py27-invoke: %s needs a value\n%s", a.c_str(), usage);
+                std::exit(2);
+            }
+            out = argv[++i];
+        };
+        if (a == "--handler") value(handler);
+        else if (a == "--event") value(event_path);
+        else if (a == "--context") value(context_path);
+        else if (a == "--task-root") value(task_root);
+        else if (a == "--help" || a == "-h") {
+            std::fputs(usage, stdout);
+            return 0;
+        } else {
+            std::fprintf(stderr, "lambda-py27-invoke: unknown option '%s'\n%s", a.c_str(), usage);
+            return 2;
+        }
+    }
+    if (handler.empty()) {
+        std::fprintf(stderr, "lambda-py27-invoke: --handler is required\n%s", usage);
+        return 2;
+    }
+    std::string event = "{}";
+    if (!event_path.empty() && !read_all(event_path, event)) {
+        std::fprintf(stderr, "lambda-py27-invoke: cannot read event file '%s'\n", event_path.c_str());
+        return 2;
+    }
+    lambda_py27::testing::invoke_options options;
+    if (!context_path.empty()) {
+        std::string text;
+        if (!read_all(context_path, text)) {
+            std::fprintf(stderr, "lambda-py27-invoke: cannot read context file '%s'\n", context_path.c_str());
+            return 2;
+        }
+        boost::system::error_code ec;
+        const auto doc = boost::json::parse(text, ec);
+        if (ec || !doc.is_object()) {
+            std::fprintf(stderr, "lambda-py27-invoke: the context file must hold a JSON object\n");
+            return 2;
+        }
+        const auto& o = doc.as_object();
+        options.request_id = string_field(o, "request_id");
+        options.function_arn = string_field(o, "function_arn");
+        options.trace_id = string_field(o, "trace_id");
+        if (const auto* t = o.if_contains("timeout_ms"); t != nullptr && t->is_int64())
+            options.timeout = std::chrono::milliseconds{t->as_int64()};
+        if (const auto* c = o.if_contains("client_context"); c != nullptr && c->is_object())
+            options.client_context = boost::json::serialize(*c);
+        if (const auto* c = o.if_contains("identity"); c != nullptr && c->is_object())
+            options.cognito_identity = boost::json::serialize(*c);
+    }
+
+    lambda_py27::testing::python_function fn(handler, task_root);
+    std::fputs(fn.load_log().c_str(), stderr);
+    const auto r = fn.invoke(event, options);
+    std::fputs(r.log.c_str(), stderr);
+    if (r.exit_status >= 0 && r.body.empty()) return r.exit_status;
+    std::fwrite(r.body.data(), 1, r.body.size(), stdout);
+    std::fputc('\n', stdout);
+    if (r.exit_status >= 0) return r.exit_status;
+    return r.success ? 0 : 1;
+}

@@ -5,6 +5,7 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bash scripts/setup.sh
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 cmake --preset dev >/dev/null
 cmake --build --preset dev --target lambda-py27-bootstrap lambda-py27-emulator >/dev/null
 bin="$repo/build/dev/bin"

@@ -5,6 +5,8 @@ set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 bash scripts/setup.sh
+# ccache hits across build folders and clones: paths are made relative to the clone.
+export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 
 presets=${LAMBDA_PY27_TEST_PRESETS:-dev asan}
 status=0

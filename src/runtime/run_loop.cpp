@@ -51,6 +51,27 @@ int status_for(const std::error_code& ec) {
     return exit_status::protocol_error;
 }
 
+// The answer for a handler (or before hook) that threw.
+invocation_response handler_error(std::string_view what) {
+    return invocation_response::failure(
+        R"({"errorMessage": ")" + json_escape(what) + R"(", "errorType": "Runtime.HandlerError", "stackTrace": []})",
+        "Runtime.HandlerError");
+}
+
+// Runs the before hook and the handler. An exception from either is answered as a handler error: the
+// invocation still gets an answer, and the loop goes on.
+invocation_response call_handler(const handler_function& handler,
+                                 const std::function<void(const invocation&)>& before, const invocation& inv) {
+    try {
+        if (before) before(inv);
+        return handler(inv);
+    } catch (const std::exception& e) {
+        return handler_error(e.what());
+    } catch (...) {
+        return handler_error("unknown C++ exception");
+    }
+}
+
 std::string api_error_suffix(const api_client& client) {
     auto type = client.last_api_error_type();
     return type.empty() ? std::string() : " (" + type + ")";
@@ -81,40 +102,40 @@ int run(api_client& client, const handler_function& handler, const run_options& 
         }
         ++served;
         set_trace_id(inv.trace_id);
-        if (options.hooks.before) options.hooks.before(inv);
 
-        invocation_response res;
-        try {
-            res = handler(inv);
-        } catch (const std::exception& e) {
-            res = invocation_response::failure(R"({"errorMessage": ")" + json_escape(e.what()) +
-                                               R"(", "errorType": "Runtime.HandlerError"})");
-        } catch (...) {
+        invocation_response res = call_handler(handler, options.hooks.before, inv);
+
+        if (res.outcome == invocation_response::kind::success && res.body.size() > max_response_bytes) {
+            const std::string msg = "Response payload size (" + std::to_string(res.body.size()) +
+                                    " bytes) exceeded maximum allowed payload size (" +
+                                    std::to_string(max_response_bytes) + " bytes).";
+            log(msg);
+            const int status = res.exit_status;
             res = invocation_response::failure(
-                R"({"errorMessage": "unknown C++ exception", "errorType": "Runtime.HandlerError"})");
+                R"({"errorMessage": ")" + msg + R"(", "errorType": "Function.ResponseSizeTooLarge", "stackTrace": []})",
+                "Function.ResponseSizeTooLarge");
+            res.exit_status = status;
         }
 
         std::error_code post_ec;
         switch (res.outcome) {
             case invocation_response::kind::success:
-                if (res.body.size() > max_response_bytes) {
-                    const std::string msg = "Response payload size (" + std::to_string(res.body.size()) +
-                                            " bytes) exceeded maximum allowed payload size (" +
-                                            std::to_string(max_response_bytes) + " bytes).";
-                    log(msg);
-                    client.post_error(inv.request_id,
-                                      R"({"errorMessage": ")" + msg + R"(", "errorType": "Function.ResponseSizeTooLarge"})",
-                                      "Function.ResponseSizeTooLarge", {}, post_ec);
-                } else {
-                    client.post_response(inv.request_id, res.body, res.content_type, post_ec);
-                }
+                client.post_response(inv.request_id, res.body, res.content_type, post_ec);
                 break;
             case invocation_response::kind::failure:
                 client.post_error(inv.request_id, res.body, res.error_type, res.xray_cause, post_ec);
                 break;
             case invocation_response::kind::none: break;
         }
-        if (options.hooks.after) options.hooks.after(inv, res, post_ec);
+        if (options.hooks.after) {
+            try {
+                options.hooks.after(inv, res, post_ec);
+            } catch (const std::exception& e) {
+                log(std::string("the after-invocation hook threw: ") + e.what());
+            } catch (...) {
+                log("the after-invocation hook threw an unknown C++ exception");
+            }
+        }
 
         if (post_ec) {
             if (post_ec == errc::invalid_request_id || post_ec == errc::invalid_state_transition ||

@@ -4,12 +4,19 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/json/parse.hpp>
 
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
 #include <charconv>
-#include <optional>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -21,44 +28,164 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-// Header lines the API may send are small; a megabyte-long one is a broken or hostile peer.
-constexpr std::uint32_t header_limit = 64 * 1024;
+// Header lines the API sends are small; a megabyte-long one is a broken or hostile peer.
+constexpr std::uint32_t max_header_bytes = 64 * 1024;
 // Synchronous events are at most 6 MB; leave room for what a future API may send.
-constexpr std::uint64_t body_limit = 32 * 1024 * 1024;
+constexpr std::uint64_t event_body_limit = 32 * 1024 * 1024;
+// Answers to posts are `{"status":"OK"}` or a short error document.
+constexpr std::uint64_t answer_body_limit = 1024 * 1024;
+
+// Post bodies up to this size are copied behind the headers and sent with them in one buffer.
+constexpr std::size_t inline_body_bytes = 16 * 1024;
+
+constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
 
 bool is_connection_lost(const boost::system::error_code& ec) {
-    return ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
-           ec == net::error::broken_pipe || ec == net::error::connection_aborted;
+    return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
+           ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+           ec == net::error::connection_aborted;
 }
 
-bool has_control_chars(std::string_view s) {
+bool has_control_chars(std::string_view s) noexcept {
     for (unsigned char c : s)
         if (c < 0x20 || c == 0x7f) return true;
     return false;
 }
 
-void assign(std::string& out, boost::beast::string_view v) { out.assign(v.data(), v.size()); }
+// A value that can go into a header line as is: no CR/LF (which would let a caller inject headers or
+// end the header early) and no other control character but HTAB.
+bool is_header_value(std::string_view s) noexcept {
+    for (unsigned char c : s)
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    return true;
+}
 
+std::int64_t parse_deadline(std::string_view v) noexcept {
+    std::int64_t ms = 0;
+    const auto [ptr, err] = std::from_chars(v.data(), v.data() + v.size(), ms);
+    return (err == std::errc{} && ptr == v.data() + v.size() && ms > 0) ? ms : 0;
+}
+
+void append_decimal(std::string& out, std::size_t n) {
+    char digits[24];
+    const auto [end, err] = std::to_chars(digits, digits + sizeof digits, n);
+    (void)err;  // 24 digits always suffice
+    out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
+// Reads one answer of the Runtime API without building a generic message: the headers the runtime
+// needs go straight into their destination strings, whose capacity survives from call to call, so a
+// steady-state `next()` allocates nothing.
+class answer_parser final : public http::basic_parser<false> {
+public:
+    // `inv`: where the headers of `/next` go (nullptr for the answer to a post). `body`: the body.
+    answer_parser(invocation* inv, std::string& body, std::uint64_t body_limit_bytes) : inv_(inv), body_(body) {
+        header_limit(max_header_bytes);
+        body_limit(body_limit_bytes);
+    }
+
+    int status() const noexcept { return status_; }
+
+private:
+    void on_request_impl(http::verb, boost::beast::string_view, boost::beast::string_view, int,
+                         boost::system::error_code& ec) override {
+        ec = http::error::bad_method;  // unreachable for a response parser
+    }
+
+    void on_response_impl(int code, boost::beast::string_view, int, boost::system::error_code&) override {
+        status_ = code;
+    }
+
+    void on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
+                       boost::system::error_code&) override {
+        if (inv_ == nullptr) return;
+        const std::string_view v(value.data(), value.size());
+        if (name == http::field::content_type) {
+            inv_->content_type.assign(v);
+            return;
+        }
+        if (name != http::field::unknown) return;
+        // The headers of interest all start with "Lambda-Runtime-" and differ in length but for two:
+        // the length picks the candidate, one comparison confirms it.
+        std::string* target = nullptr;
+        std::string_view expected;
+        switch (name_string.size()) {
+            case 29:
+                if (name_string[15] == 'A' || name_string[15] == 'a') {
+                    target = &inv_->request_id;
+                    expected = "Lambda-Runtime-Aws-Request-Id";
+                } else {
+                    target = &inv_->client_context;
+                    expected = "Lambda-Runtime-Client-Context";
+                }
+                break;
+            case 26:
+                if (boost::beast::iequals(name_string, "Lambda-Runtime-Deadline-Ms")) inv_->deadline_ms = parse_deadline(v);
+                return;
+            case 35: target = &inv_->function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
+            case 23: target = &inv_->trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
+            case 31: target = &inv_->cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
+            case 28: target = &inv_->tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
+            default: return;
+        }
+        if (boost::beast::iequals(name_string, expected)) target->assign(v);
+    }
+
+    void on_header_impl(boost::system::error_code&) override {}
+
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                           boost::system::error_code&) override {
+        // The parser already refused a length above the body limit.
+        if (content_length) body_.reserve(static_cast<std::size_t>(*content_length));
+    }
+
+    std::size_t on_body_impl(boost::beast::string_view s, boost::system::error_code&) override {
+        body_.append(s.data(), s.size());
+        return s.size();
+    }
+
+    void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override {}
+
+    std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view s,
+                                   boost::system::error_code&) override {
+        body_.append(s.data(), s.size());
+        return s.size();
+    }
+
+    void on_finish_impl(boost::system::error_code&) override {}
+
+    invocation* inv_;
+    std::string& body_;
+    int status_ = 0;
+};
+
+void throw_if(const std::error_code& ec, const char* what) {
+    if (ec) throw std::system_error(ec, what);
+}
+
+}  // namespace
+
+namespace {
+// The characters of the platform's request ids: letters, digits, '-', '_', '.' and ':'.
+constexpr std::array<bool, 256> request_id_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (unsigned char c : {'-', '_', '.', ':'}) t[c] = true;
+    return t;
+}();
 }  // namespace
 
 bool is_valid_request_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > 256) return false;
-    for (char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-                        c == '_' || c == '.' || c == ':';
-        if (!ok) return false;
-    }
+    for (unsigned char c : id)
+        if (!request_id_chars[c]) return false;
     // "." and ".." would make a path segment that proxies normalise away.
     return id != "." && id != "..";
 }
 
 // ---- api_client: the throwing overloads ------------------------------------------------------
-
-namespace {
-void throw_if(const std::error_code& ec, const char* what) {
-    if (ec) throw std::system_error(ec, what);
-}
-}  // namespace
 
 invocation api_client::next() {
     invocation inv;
@@ -98,28 +225,27 @@ struct runtime_client::impl {
     tcp::socket socket{ioc};
     bool connected = false;
     boost::beast::flat_buffer buffer;
-    http::request<http::empty_body> get_request;
-    http::request<http::span_body<const char>> post_request;
-    std::string target;  // reused for POST paths
+    std::string get_head;     // the whole GET /next request, built once
+    std::string common_head;  // "Host: ...\r\nUser-Agent: ...\r\n", shared by every post
+    std::string post_head;    // request line and headers of the current post, reused
+    std::string answer_body;  // body of the answer to a post, reused
     std::string last_error_type;
 
     impl(std::string ep, std::string ua) : endpoint(std::move(ep)), user_agent(std::move(ua)) {
         const auto colon = endpoint.rfind(':');
         if (colon == std::string::npos || colon == 0 || colon + 1 == endpoint.size())
             throw std::invalid_argument("Runtime API endpoint must be host:port, got '" + endpoint + "'");
+        if (has_control_chars(endpoint) || endpoint.find(' ') != std::string::npos)
+            throw std::invalid_argument("Runtime API endpoint has invalid characters");
+        if (!is_header_value(user_agent)) throw std::invalid_argument("User-Agent has control characters");
         host = endpoint.substr(0, colon);
         port = endpoint.substr(colon + 1);
         if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
 
-        get_request.version(11);
-        get_request.method(http::verb::get);
-        get_request.target("/2018-06-01/runtime/invocation/next");
-        get_request.set(http::field::host, endpoint);
-        get_request.set(http::field::user_agent, user_agent);
-        post_request.version(11);
-        post_request.method(http::verb::post);
-        post_request.set(http::field::host, endpoint);
-        post_request.set(http::field::user_agent, user_agent);
+        common_head.append("Host: ").append(endpoint).append("\r\nUser-Agent: ").append(user_agent).append("\r\n");
+        get_head.append("GET ").append(api_prefix).append("invocation/next HTTP/1.1\r\n");
+        get_head.append(common_head).append("\r\n");
+        post_head.reserve(1024 + inline_body_bytes);
         buffer.reserve(16 * 1024);
     }
 
@@ -129,6 +255,8 @@ struct runtime_client::impl {
         if (ec) return;
         net::connect(socket, results, ec);
         if (ec) return;
+        // Requests are written in one gather write and the API answers each before the next is sent:
+        // Nagle's algorithm would only add a delayed-ACK round trip.
         socket.set_option(tcp::no_delay(true), ec);
         connected = !ec;
     }
@@ -141,20 +269,29 @@ struct runtime_client::impl {
         buffer.clear();
     }
 
-    // Sends `req` and reads the answer into `parser`. A reused connection that the peer closed before
-    // answering anything is reopened and the request sent once more: the peer cannot have acted on a
-    // request it closed the connection without answering... unless it read it first. A peer that
-    // read a post and then dropped the connection without a byte of answer would see the retry as a
-    // second answer and reject it with 403, which is reported, never hidden.
-    using parser_type = http::response_parser<http::string_body>;
+    // True when an idle keep-alive connection can no longer carry a request: the peer closed or reset
+    // it, or sent something unasked. One non-blocking peek; the connection is left as it was.
+    bool idle_connection_unusable() {
+        if (buffer.size() != 0) return true;
+        char c;
+        const auto n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n >= 0) return true;  // 0: orderly close; > 0: bytes nobody asked for
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
 
-    template <class Request>
-    std::error_code exchange(Request& req, std::optional<parser_type>& parser) {
+    // Sends `request` and reads the answer: headers of `/next` into `inv` (when not null), the body into
+    // `body`. Returns the answer's status in `status`.
+    //
+    // Why and when a request is sent twice: a keep-alive connection the peer closed while idle is only
+    // noticed when used. A request the peer provably never saw is sent again once on a new connection:
+    // `GET /next` when nothing at all came back (it changes nothing on the API's side), a post only when
+    // not a byte of it could be written. Before a post the idle connection is checked (one non-blocking
+    // peek) and replaced if the peer closed it, so a post that reached the API is never repeated.
+    std::error_code exchange(std::string_view head, std::string_view request_body, bool idempotent, invocation* inv,
+                             std::string& body, std::uint64_t body_limit_bytes, int& status) {
         boost::system::error_code ec;
         for (int attempt = 0; attempt < 2; ++attempt) {
-            parser.emplace();
-            parser->header_limit(header_limit);
-            parser->body_limit(body_limit);
+            if (connected && !idempotent && idle_connection_unusable()) close();
             const bool reused = connected;
             if (!connected) {
                 connect(ec);
@@ -163,70 +300,79 @@ struct runtime_client::impl {
                     return errc::api_unavailable;
                 }
             }
-            http::write(socket, req, ec);
+            // One buffer goes out with send(); two need sendmsg(), which costs the kernel more.
+            const std::size_t written =
+                request_body.empty()
+                    ? net::write(socket, net::buffer(head.data(), head.size()), ec)
+                    : net::write(socket,
+                                 std::array<net::const_buffer, 2>{net::buffer(head.data(), head.size()),
+                                                                  net::buffer(request_body.data(), request_body.size())},
+                                 ec);
             if (ec) {
                 close();
-                if (reused && is_connection_lost(ec)) continue;
+                if (reused && is_connection_lost(ec) && (idempotent || written == 0)) continue;
                 return errc::api_unavailable;
             }
-            http::read(socket, buffer, *parser, ec);
+            if (inv != nullptr) inv->clear();
+            body.clear();
+            answer_parser parser(inv, body, body_limit_bytes);
+            http::read(socket, buffer, parser, ec);
             if (ec) {
-                const bool nothing_received = !parser->got_some();
+                const bool nothing_received = !parser.got_some() && buffer.size() == 0;
                 close();
-                if (reused && nothing_received && is_connection_lost(ec)) continue;
-                if (is_connection_lost(ec)) return errc::api_unavailable;
-                return errc::protocol_error;
+                if (reused && idempotent && nothing_received && is_connection_lost(ec)) continue;
+                return is_connection_lost(ec) ? errc::api_unavailable : errc::protocol_error;
             }
-            if (!parser->keep_alive()) close();
+            // The API never sends an answer unasked: bytes after this one mean the peer is confused.
+            if (!parser.keep_alive() || buffer.size() != 0) close();
+            status = parser.status();
             return {};
         }
         return errc::api_unavailable;
     }
 
     // Maps a non-2xx answer to an error and remembers the API's errorType.
-    std::error_code status_error(const http::response<http::string_body>& res) {
-        last_error_type.clear();
+    std::error_code status_error(int status, std::string_view body) {
         boost::system::error_code jec;
-        const auto doc = boost::json::parse(res.body(), jec);
+        const auto doc = boost::json::parse(boost::json::string_view(body.data(), body.size()), jec);
         if (!jec && doc.is_object()) {
             if (const auto* t = doc.as_object().if_contains("errorType"); t && t->is_string())
                 last_error_type.assign(t->as_string().data(), t->as_string().size());
         }
-        switch (res.result_int()) {
+        switch (status) {
             case 400: return errc::invalid_request_id;
             case 403: return errc::invalid_state_transition;
             case 413: return errc::payload_too_large;
-            default:
-                if (res.result_int() >= 500) return errc::container_error;
-                return errc::protocol_error;
+            default: return status >= 500 ? errc::container_error : errc::protocol_error;
         }
     }
 
-    void post(std::string_view path_prefix, std::string_view request_id, std::string_view path_suffix,
+    void post(std::string_view path, std::string_view request_id, std::string_view path_suffix,
               std::string_view body, std::string_view content_type, std::string_view error_type,
               std::string_view xray_cause, std::error_code& ec) {
-        target.assign("/2018-06-01/runtime/");
-        target.append(path_prefix);
-        target.append(request_id);
-        target.append(path_suffix);
-        post_request.target(target);
-        post_request.set(http::field::content_type, content_type);
-        if (error_type.empty())
-            post_request.erase("Lambda-Runtime-Function-Error-Type");
-        else
-            post_request.set("Lambda-Runtime-Function-Error-Type", error_type);
-        if (xray_cause.empty() || xray_cause.size() > max_xray_cause_bytes)
-            post_request.erase("Lambda-Runtime-Function-XRay-Error-Cause");
-        else
-            post_request.set("Lambda-Runtime-Function-XRay-Error-Cause", xray_cause);
-        post_request.body() = http::span_body<const char>::value_type(body.data(), body.size());
-        post_request.prepare_payload();
+        last_error_type.clear();
+        post_head.clear();
+        post_head.append("POST ").append(api_prefix).append(path).append(request_id).append(path_suffix);
+        post_head.append(" HTTP/1.1\r\n").append(common_head);
+        if (!content_type.empty() && is_header_value(content_type))
+            post_head.append("Content-Type: ").append(content_type).append("\r\n");
+        post_head.append("Content-Length: ");
+        append_decimal(post_head, body.size());
+        post_head.append("\r\n");
+        if (!error_type.empty() && is_header_value(error_type))
+            post_head.append("Lambda-Runtime-Function-Error-Type: ").append(error_type).append("\r\n");
+        if (!xray_cause.empty() && xray_cause.size() <= max_xray_cause_bytes && is_header_value(xray_cause))
+            post_head.append("Lambda-Runtime-Function-XRay-Error-Cause: ").append(xray_cause).append("\r\n");
+        post_head.append("\r\n");
+        // A small body is copied behind the headers so the request leaves in one send().
+        if (body.size() <= inline_body_bytes) {
+            post_head.append(body);
+            body = {};
+        }
 
-        std::optional<parser_type> parser;
-        ec = exchange(post_request, parser);
-        if (ec) return;
-        const auto& res = parser->get();
-        if (res.result_int() / 100 != 2) ec = status_error(res);
+        int status = 0;
+        ec = exchange(post_head, body, false, nullptr, answer_body, answer_body_limit, status);
+        if (!ec && status / 100 != 2) ec = status_error(status, answer_body);
     }
 };
 
@@ -250,46 +396,34 @@ std::string runtime_client::last_api_error_type() const { return impl_->last_err
 
 void runtime_client::next(invocation& out, std::error_code& ec) {
     auto& d = *impl_;
-    out.clear();
-    std::optional<impl::parser_type> parser;
-    ec = d.exchange(d.get_request, parser);
-    if (ec) return;
-    auto& res = parser->get();
-    if (res.result() != http::status::ok) {
-        ec = d.status_error(res);
-        // Only a 500 means "exit"; any other status on /next is an API we do not understand.
+    d.last_error_type.clear();
+    int status = 0;
+    ec = d.exchange(d.get_head, {}, true, &out, out.body, event_body_limit, status);
+    if (ec) {
+        out.clear();
+        return;
+    }
+    if (status != 200) {
+        ec = d.status_error(status, out.body);
+        out.clear();
+        // Only a 5xx means "exit"; any other status on /next is an API we do not understand.
         if (ec != errc::container_error) ec = errc::protocol_error;
         return;
     }
-    assign(out.request_id, res["Lambda-Runtime-Aws-Request-Id"]);
-    assign(out.function_arn, res["Lambda-Runtime-Invoked-Function-Arn"]);
-    assign(out.trace_id, res["Lambda-Runtime-Trace-Id"]);
-    assign(out.client_context, res["Lambda-Runtime-Client-Context"]);
-    assign(out.cognito_identity, res["Lambda-Runtime-Cognito-Identity"]);
-    assign(out.tenant_id, res["Lambda-Runtime-Aws-Tenant-Id"]);
-    const auto ct = res[http::field::content_type];
-    if (ct.empty())
-        out.content_type.assign("application/json");
-    else
-        assign(out.content_type, ct);
-    const auto deadline = res["Lambda-Runtime-Deadline-Ms"];
-    std::int64_t ms = 0;
-    const auto [ptr, perr] = std::from_chars(deadline.data(), deadline.data() + deadline.size(), ms);
-    out.deadline_ms = (perr == std::errc{} && ptr == deadline.data() + deadline.size() && ms > 0) ? ms : 0;
-    out.body = std::move(res.body());
-
-    if (out.request_id.empty()) {
-        ec = errc::protocol_error;
-    } else if (!is_valid_request_id(out.request_id)) {
-        ec = errc::bad_request_id;
-    }
+    if (out.content_type.empty()) out.content_type.assign("application/json");
     // These reach the process environment; a value with control characters is dropped, not copied.
     if (has_control_chars(out.trace_id)) out.trace_id.clear();
     if (has_control_chars(out.tenant_id)) out.tenant_id.clear();
+
+    if (out.request_id.empty())
+        ec = errc::protocol_error;
+    else if (!is_valid_request_id(out.request_id))
+        ec = errc::bad_request_id;
 }
 
 void runtime_client::post_response(std::string_view request_id, std::string_view body,
                                    std::string_view content_type, std::error_code& ec) {
+    impl_->last_error_type.clear();
     if (!is_valid_request_id(request_id)) {
         ec = errc::bad_request_id;
         return;
@@ -303,6 +437,7 @@ void runtime_client::post_response(std::string_view request_id, std::string_view
 
 void runtime_client::post_error(std::string_view request_id, std::string_view error_body,
                                 std::string_view error_type, std::string_view xray_cause, std::error_code& ec) {
+    impl_->last_error_type.clear();
     if (!is_valid_request_id(request_id)) {
         ec = errc::bad_request_id;
         return;

@@ -9,8 +9,8 @@
 
 namespace lambda_py27 {
 
-/// A handler: turns one invocation into an answer. It must not throw; if it does, the loop posts
-/// a generic error for the invocation and goes on.
+/// A handler: turns one invocation into an answer. It should not throw; if it does, the loop posts
+/// a `Runtime.HandlerError` error for the invocation and goes on.
 using handler_function = std::function<invocation_response(const invocation&)>;
 
 /// Exit statuses of `run()` (and of the shipped executables). A handler may request any other.
@@ -24,9 +24,12 @@ inline constexpr int protocol_error = 5;   ///< the Runtime API's answers could 
 
 /// Hooks around every invocation. Unset hooks cost one branch each.
 struct invocation_hooks {
-    /// Runs after `_X_AMZN_TRACE_ID` is set, before the handler.
+    /// Runs after `_X_AMZN_TRACE_ID` is set, before the handler. If it throws, the handler is not
+    /// called and the invocation is answered as if the handler had thrown.
     std::function<void(const invocation&)> before;
-    /// Runs after the answer was posted (or could not be).
+    /// Runs after the answer was posted (or could not be), with the answer as posted (a too large
+    /// success is seen as the `Function.ResponseSizeTooLarge` error that replaced it) and the post's
+    /// result. What it throws is logged and ignored.
     std::function<void(const invocation&, const invocation_response&, std::error_code post_result)> after;
 };
 

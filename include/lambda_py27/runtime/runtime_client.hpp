@@ -30,11 +30,13 @@ public:
 
     /// Blocks until the next invocation arrives (no read timeout) and fills `out`.
     virtual void next(invocation& out, std::error_code& ec) = 0;
-    /// Posts a successful result for `request_id`.
+    /// Posts a successful result for `request_id`. A body above `max_response_bytes` is not sent
+    /// (`errc::payload_too_large`); an empty `content_type` sends no `Content-Type`.
     virtual void post_response(std::string_view request_id, std::string_view body,
                                std::string_view content_type, std::error_code& ec) = 0;
     /// Posts a function error for `request_id`. Empty `error_type`/`xray_cause` send no header;
-    /// an `xray_cause` above `max_xray_cause_bytes` is dropped.
+    /// an `xray_cause` above `max_xray_cause_bytes` is dropped. A header value with a control character
+    /// (CR, LF...) is dropped too, never sent.
     virtual void post_error(std::string_view request_id, std::string_view error_body,
                             std::string_view error_type, std::string_view xray_cause,
                             std::error_code& ec) = 0;
@@ -42,7 +44,8 @@ public:
     virtual void post_init_error(std::string_view error_body, std::string_view error_type,
                                  std::error_code& ec) = 0;
 
-    /// The `errorType` of the API's last 4xx/5xx answer (e.g. `InvalidStateTransition`), empty if none.
+    /// The `errorType` of the API's answer to the last call when that answer was a 4xx/5xx
+    /// (e.g. `InvalidStateTransition`); empty when the last call got none.
     virtual std::string last_api_error_type() const { return {}; }
 
     invocation next();
@@ -55,9 +58,11 @@ public:
 
 /// The Runtime API client over one persistent HTTP/1.1 keep-alive connection (Boost.Beast).
 ///
-/// Not thread-safe: one client per thread. Buffers are reused across calls. When the peer closed a
-/// reused connection before answering, the client reconnects once and retries; a request that may
-/// have reached the API is never sent twice.
+/// Not thread-safe: one client per thread. Buffers are reused across calls, so a steady-state `next()`
+/// allocates nothing. When the peer closed an idle keep-alive connection, the client reconnects once
+/// and goes on: before a post it checks the idle connection and replaces it if closed; a `GET /next`
+/// that got no byte of answer is sent once more. A post that may have reached the API is never sent
+/// twice: losing the connection after sending one is an error (`errc::api_unavailable`).
 class runtime_client final : public api_client {
 public:
     /// `endpoint` is `host:port`, as in `AWS_LAMBDA_RUNTIME_API`.

@@ -272,6 +272,8 @@ private:
     bool python_error_ = false;
 };
 
+inline bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
 /// How deep the fast path may go right now: what Python's recursion limit leaves for json.loads called
 /// from here, minus a margin, at most kFastPathMaxDepth. 0: no container at all.
 std::size_t fast_path_max_depth() {
@@ -315,13 +317,17 @@ PyObject* json_loads(std::string_view text) {
         options.max_depth = fast_path_max_depth();
         bj::basic_parser<builder> parser(options);
         bj::error_code ec;
-        parser.write_some(false, text.data(), text.size(), ec);
+        std::size_t end = parser.write_some(false, text.data(), text.size(), ec);
         builder& b = parser.handler();
         if (b.python_error()) {
             b.clear();
             return nullptr;
         }
-        if (!ec) {
+        // write_some stops after one value: anything but whitespace after it is Python's "Extra data".
+        while (end < text.size() && is_json_whitespace(text[end])) {
+            ++end;
+        }
+        if (!ec && end == text.size()) {
             if (PyObject* v = b.release()) {
                 return v;
             }

@@ -6,7 +6,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
@@ -73,6 +72,16 @@ void append_decimal(std::string& out, std::size_t n) {
     out.append(digits, static_cast<std::size_t>(end - digits));
 }
 
+// Compares a header name (HTTP token characters only) with `expected` (letters and '-') ignoring case.
+// Folding bit 0x20 is exact here: among token characters only the letters' case differs by it.
+bool name_is(std::string_view name, std::string_view expected) noexcept {
+    if (name.size() != expected.size()) return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if ((static_cast<unsigned char>(name[i]) | 0x20) != (static_cast<unsigned char>(expected[i]) | 0x20))
+            return false;
+    return true;
+}
+
 // Reads one answer of the Runtime API without building a generic message: the headers the runtime
 // needs go straight into their destination strings, whose capacity survives from call to call, so a
 // steady-state `next()` allocates nothing.
@@ -111,7 +120,7 @@ private:
         std::string_view expected;
         switch (name_string.size()) {
             case 29:
-                if (name_string[15] == 'A' || name_string[15] == 'a') {
+                if ((name_string[15] | 0x20) == 'a') {
                     target = &inv_->request_id;
                     expected = "Lambda-Runtime-Aws-Request-Id";
                 } else {
@@ -120,7 +129,7 @@ private:
                 }
                 break;
             case 26:
-                if (boost::beast::iequals(name_string, "Lambda-Runtime-Deadline-Ms")) inv_->deadline_ms = parse_deadline(v);
+                if (name_is(name_string, "Lambda-Runtime-Deadline-Ms")) inv_->deadline_ms = parse_deadline(v);
                 return;
             case 35: target = &inv_->function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
             case 23: target = &inv_->trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
@@ -128,7 +137,7 @@ private:
             case 28: target = &inv_->tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
             default: return;
         }
-        if (boost::beast::iequals(name_string, expected)) target->assign(v);
+        if (name_is(name_string, expected)) target->assign(v);
     }
 
     void on_header_impl(boost::system::error_code&) override {}

@@ -46,6 +46,24 @@ struct invoke_result {
 /// The emulator. `start()` binds both listeners and serves on background threads until `stop()`
 /// or destruction. The runtime process is started at the first invoke (so its init is measured, as
 /// Lambda does), and started again after it exits or is killed for a timeout.
+///
+/// What a caller of the invoke endpoint (`POST /2015-03-31/functions/function/invocations`) gets:
+/// - 200 with the runtime's body; every answer to an accepted invoke has `X-Amzn-RequestId`;
+/// - 200 with the error body and `X-Amz-Function-Error` (the runtime's error type, else `Unhandled`) for a
+///   function error, an init error, a timeout (`Sandbox.Timedout`, the runtime is SIGKILLed) and a response
+///   over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
+/// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
+///   when it cannot be started;
+/// - 400 `ResourceConflictException` while another invoke is in progress, 413 for an event over
+///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
+/// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
+///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and
+///   `X-Amz-Function-Error-Body` (base64 of the error JSON) when the stream ends in an error.
+///
+/// The function timeout runs from the moment the runtime receives the event; a runtime started for the
+/// invoke also gets 10 s for its init (as Lambda's init phase) before the caller gets a timeout.
+/// Runtime processes get stdin from /dev/null and share the emulator's stdout and stderr.
+/// All member functions may be called from any thread; `stop()` is idempotent and joins every thread.
 class emulator {
 public:
     explicit emulator(emulator_options options);
@@ -53,9 +71,15 @@ public:
     emulator(const emulator&) = delete;
     emulator& operator=(const emulator&) = delete;
 
+    /// Binds the invoke endpoint and the Runtime API (an ephemeral port on `runtime_api_address`) and
+    /// starts serving. Throws `std::system_error` when a listener cannot be bound, `std::logic_error`
+    /// when called twice.
     void start();
+    /// Kills the runtime process, closes every connection (callers and runtimes waiting get their
+    /// connection closed) and joins every thread. Idempotent; also done by the destructor.
     void stop();
 
+    /// The bound port of the invoke endpoint (after `start()`; useful with `invoke_port = 0`).
     std::uint16_t invoke_port() const;
     /// `host:port` of the Runtime API, as given to the runtime in AWS_LAMBDA_RUNTIME_API.
     std::string runtime_api_endpoint() const;
@@ -70,6 +94,9 @@ private:
 
 /// A minimal HTTP/1.1 client for the invoke endpoint (tests and tools): POSTs `event` to
 /// `/2015-03-31/functions/function/invocations` on `host:port` and returns what came back.
+/// A chunked answer is read to its end; its trailers appear in `headers` (and `function_error`).
+/// Header names in `headers` are spelt as the server sent them. Throws `std::system_error` when the
+/// endpoint cannot be reached or the whole exchange takes longer than `timeout`.
 invoke_result invoke(const std::string& host, std::uint16_t port, const std::string& event,
                      const std::map<std::string, std::string>& headers = {},
                      std::chrono::milliseconds timeout = std::chrono::milliseconds{600000});

@@ -4,7 +4,7 @@
 function(lambda_py27_target_warnings tgt)
   if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     target_compile_options(${tgt} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
-                                          -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference
+                                          -Wcast-align -Wunused -Woverloaded-virtual
                                           -Wimplicit-fallthrough)
     if(LAMBDA_PY27_WERROR)
       target_compile_options(${tgt} PRIVATE -Werror)

@@ -3,43 +3,72 @@
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 
-#include <Python.h>
+#include <boost/python.hpp>
 
 #include <cstdio>
-#include <cstdlib>
 #include <exception>
 #include <optional>
+#include <stdexcept>
+
+namespace bp = boost::python;
 
 namespace lambda_py27::python {
 namespace {
 
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
+// Thrown by the start-up steps that run Python code: the pending Python exception, already reported
+// with its traceback on stderr, as one line ("ImportError: No module named x").
+struct python_init_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// Fetches the pending Python exception (GIL held), prints its traceback to stderr, returns its last line.
+std::string take_python_error() {
+    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
+    PyErr_Fetch(&type, &value, &tb);
+    if (type == nullptr) return "unknown Python error";
+    PyErr_NormalizeException(&type, &value, &tb);
+    std::string line = "unknown Python error";
+    try {
+        const auto own = [](PyObject* o) { return o != nullptr ? bp::object(bp::handle<>(o)) : bp::object(); };
+        const bp::object t = own(type), v = own(value), b = own(tb);
+        const bp::object traceback = bp::import("traceback");
+        const bp::object text = bp::str("").join(traceback.attr("format_exception")(t, v, b));
+        const bp::object last = bp::str("").join(traceback.attr("format_exception_only")(t, v)).attr("strip")();
+        const std::string full = bp::extract<std::string>(text);
+        std::fputs(full.c_str(), stderr);
+        line = bp::extract<std::string>(last);
+    } catch (const bp::error_already_set&) {
+        PyErr_Clear();
     }
-    return out + "\"";
+    return line;
 }
 
-int report_init_error(api_client& client, std::string_view type, std::string_view message, int status) {
-    std::fprintf(stderr, "[lambda-py27] %.*s: %.*s\n", static_cast<int>(type.size()), type.data(),
-                 static_cast<int>(message.size()), message.data());
-    std::error_code ec;
-    client.post_init_error("{\"errorMessage\": " + json_string(message) + ", \"errorType\": " + json_string(type) + "}",
-                           type, ec);
-    return status;
+void preload(const std::vector<std::string>& modules) {
+    for (const auto& name : modules) {
+        PyObject* m = PyImport_ImportModule(name.c_str());
+        if (m == nullptr) throw python_init_error("cannot preload module '" + name + "': " + take_python_error());
+        Py_DECREF(m);
+    }
 }
 
 }  // namespace
+
+namespace detail {
+
+builtin_module_registrar::builtin_module_registrar(const char* name, void (*init_function)()) noexcept {
+    if (Py_IsInitialized()) {
+        std::fprintf(stderr,
+                     "[lambda-py27] cannot register built-in module '%s': the interpreter is already running "
+                     "(LAMBDA_PY27_BUILTIN_MODULE must be in the executable, not in a library loaded later)\n",
+                     name);
+        return;
+    }
+    // The name is a string literal: it outlives the interpreter, as CPython requires.
+    if (PyImport_AppendInittab(const_cast<char*>(name), init_function) != 0)
+        std::fprintf(stderr, "[lambda-py27] cannot register built-in module '%s': out of memory\n", name);
+}
+
+}  // namespace detail
 
 void run_exit_functions() {
     if (!Py_IsInitialized()) return;
@@ -68,22 +97,29 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
         return exit_status::usage;
     }
 
-    std::string handler_spec = options.handler;
-    if (handler_spec.empty() && argc > 1 && argv[1] != nullptr) handler_spec = argv[1];
-    if (handler_spec.empty()) {
-        if (const char* h = std::getenv("_HANDLER")) handler_spec = h;
-    }
+    const std::string handler_spec = options.handler.empty() ? handler_name_from(argc, argv) : options.handler;
     if (handler_spec.empty())
         return report_init_error(*client, "Runtime.NoHandler",
                                  "no handler: pass module.function as the first argument or set _HANDLER",
                                  exit_status::usage);
 
+    // A C++ handler: no interpreter, no Python step at all.
+    if (const handler_function* native = options.handlers.find(handler_spec))
+        return run(*client, *native, options.loop);
+
     int status = 0;
     try {
         if (options.before_interpreter) options.before_interpreter();
         interpreter interp(options.interpreter);
+        preload(options.preload_modules);
         python_handler handler(handler_spec);
-        if (options.after_interpreter) options.after_interpreter();
+        if (options.after_interpreter) {
+            try {
+                options.after_interpreter();
+            } catch (const bp::error_already_set&) {
+                throw python_init_error(take_python_error());
+            }
+        }
         {
             gil_release unlocked;
             status = run(*client, handler, options.loop);

@@ -35,10 +35,10 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-// Recursion levels json.dumps spends before its top-level value when called from C: PyObject_Call of
-// dumps, the frames of dumps, encode, iterencode (+ the PyObject_Call of its keyword call), and the call of
-// the C encoder. A container at nesting level L raises RuntimeError when depth + overhead + L exceeds
-// the recursion limit, as Py_EnterRecursiveCall does in _json.c.
+// Recursion levels json.dumps spends before its top-level value when called from C (PyObject_Call of
+// dumps, the frames of dumps, encode and iterencode, the call of the C encoder; measured by the test).
+// A container at nesting level L raises RuntimeError when depth + overhead + L exceeds the recursion
+// limit, as Py_EnterRecursiveCall does in _json.c; str() of an int one level deeper.
 constexpr long kDumpsCallOverhead = 5;
 
 // Containers deeper than this are also tracked in a hash set for the circular check.
@@ -240,9 +240,8 @@ bool append_float(std::string& out, double v) {
     return true;
 }
 
-/// Appends str(o) (PyObject_Str always gives a byte str in Python 2).
-bool append_str_of(std::string& out, PyObject* o) {
-    PyObject* s = PyObject_Str(o);
+/// Appends a byte str object (what PyObject_Str and PyObject_Repr give in Python 2) and drops it.
+bool append_and_drop(std::string& out, PyObject* s) {
     if (s == nullptr) {
         return false;
     }
@@ -251,25 +250,21 @@ bool append_str_of(std::string& out, PyObject* o) {
     return true;
 }
 
-/// int/long, exact types without a temporary object.
-bool append_int_or_long(std::string& out, PyObject* o) {
-    if (PyInt_CheckExact(o)) {
-        append_integer(out, PyInt_AS_LONG(o));
-        return true;
+/// Sets the thread's recursion depth for its lifetime: user code and the C API's own recursion checks
+/// then run at the depth they would inside json.dumps.
+class recursion_depth_scope {
+public:
+    explicit recursion_depth_scope(long depth) : ts_(PyThreadState_GET()), saved_(ts_->recursion_depth) {
+        ts_->recursion_depth = static_cast<int>(depth);
     }
-    if (PyLong_CheckExact(o)) {
-        int overflow = 0;
-        const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-        if (overflow == 0) {
-            if (v == -1 && PyErr_Occurred()) {
-                return false;
-            }
-            append_integer(out, v);
-            return true;
-        }
-    }
-    return append_str_of(out, o);
-}
+    ~recursion_depth_scope() { ts_->recursion_depth = saved_; }
+    recursion_depth_scope(const recursion_depth_scope&) = delete;
+    recursion_depth_scope& operator=(const recursion_depth_scope&) = delete;
+
+private:
+    PyThreadState* ts_;
+    int saved_;
+};
 
 /// decimal.Decimal, imported on first need (a result holding anything unusual), then kept.
 PyObject* decimal_type() {
@@ -403,27 +398,25 @@ private:
     }
 
     /// The key as the str/unicode object _json.c encodes (new reference), or nullptr with an exception.
-    static PyObject* coerce_key(PyObject* key) {
+    PyObject* coerce_key(PyObject* key) {
         if (PyString_Check(key) || PyUnicode_Check(key)) {
             Py_INCREF(key);
             return key;
         }
-        if (PyFloat_Check(key) || PyInt_CheckExact(key) || PyLong_CheckExact(key) || key == Py_None) {
+        if (PyFloat_Check(key) || PyInt_Check(key) || PyLong_Check(key) || key == Py_None) {
             std::string text;
             if (!scalar_key_text(key, text)) {
                 return nullptr;
             }
             return PyString_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
         }
-        if (PyInt_Check(key) || PyLong_Check(key)) {  // bool and subclasses: str()
-            return PyObject_Str(key);
-        }
         PyErr_SetString(PyExc_TypeError, "keys must be a string");
         return nullptr;
     }
 
-    /// The text of a float, exact int/long or None key (plain ASCII, nothing to escape).
-    static bool scalar_key_text(PyObject* key, std::string& text) {
+    /// The text of a float, int/long (bool: "True"/"False") or None key; `text` gets what str()/repr()
+    /// gives, to be escaped as a string (only an int subclass's __str__ can give more than plain ASCII).
+    bool scalar_key_text(PyObject* key, std::string& text) {
         if (PyFloat_Check(key)) {
             return append_float(text, PyFloat_AS_DOUBLE(key));
         }
@@ -431,7 +424,34 @@ private:
             text += "null";
             return true;
         }
-        return append_int_or_long(text, key);
+        return write_int(text, key);
+    }
+
+    /// str() of an int/long as _json.c gets it (PyObject_Str, with its recursion check); exact types
+    /// are formatted without a temporary object.
+    bool write_int(std::string& dst, PyObject* o) {
+        const bool exact_int = PyInt_CheckExact(o);
+        if (exact_int || PyLong_CheckExact(o)) {
+            if (python_depth() + 1 > limit_) {
+                PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while getting the str of an object");
+                return false;
+            }
+            if (exact_int) {
+                append_integer(dst, PyInt_AS_LONG(o));
+                return true;
+            }
+            int overflow = 0;
+            const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+            if (overflow == 0) {
+                if (v == -1 && PyErr_Occurred()) {
+                    return false;
+                }
+                append_integer(dst, v);
+                return true;
+            }
+        }
+        recursion_depth_scope scope(python_depth());
+        return append_and_drop(dst, PyObject_Str(o));
     }
 
     /// Writes `"key": ` for a key of an exact dict.
@@ -443,7 +463,7 @@ private:
                 return false;
             }
         } else if (PyFloat_Check(key) || PyInt_CheckExact(key) || PyLong_CheckExact(key) || key == Py_None) {
-            out_ += '"';
+            out_ += '"';  // digits, '.', 'e', '+', '-', NaN, Infinity, null: nothing to escape
             if (!scalar_key_text(key, out_)) {
                 return false;
             }
@@ -485,7 +505,7 @@ private:
             return append_bytes(out_, PyString_AS_STRING(o), static_cast<std::size_t>(PyString_GET_SIZE(o)));
         }
         if (PyInt_Check(o) || PyLong_Check(o)) {
-            return append_int_or_long(out_, o);
+            return write_int(out_, o);
         }
         if (PyFloat_Check(o)) {
             return append_float(out_, PyFloat_AS_DOUBLE(o));
@@ -543,7 +563,8 @@ private:
         return true;
     }
 
-    /// Decimal as str(d); anything else is JSONEncoder.default's TypeError.
+    /// Decimal as str(d); anything else is JSONEncoder.default's TypeError. Both run where json.dumps
+    /// runs its `default` (three recursion levels deeper, with the same RuntimeErrors on the way).
     bool other(PyObject* o) {
         PyObject* decimal = decimal_type();
         if (decimal == nullptr) {
@@ -553,8 +574,19 @@ private:
         if (is_decimal < 0) {
             return false;
         }
+        // The bound method JSONEncoder.default: PyObject_Call of the method, then of its function, then
+        // the function's frame; repr() runs in that frame.
+        if (python_depth() + 2 > limit_) {
+            PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while calling a Python object");
+            return false;
+        }
+        if (python_depth() + 3 > limit_) {
+            PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded");
+            return false;
+        }
+        recursion_depth_scope scope(python_depth() + 3);
         if (is_decimal != 0) {
-            return append_str_of(out_, o);
+            return append_and_drop(out_, PyObject_Str(o));
         }
         PyObject* repr = PyObject_Repr(o);
         if (repr == nullptr) {
@@ -574,10 +606,12 @@ private:
         return false;
     }
 
+    /// Python's recursion depth at this point of json.dumps (called from C): one level per open container.
+    long python_depth() const { return depth_base_ + static_cast<long>(stack_.size()); }
+
     /// Py_EnterRecursiveCall(" while encoding a JSON object") of _json.c, at the depth it would see.
     bool enter_level() {
-        const long level = static_cast<long>(stack_.size()) + 1;
-        if (depth_base_ + level > limit_) {
+        if (python_depth() + 1 > limit_) {
             PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while encoding a JSON object");
             return false;
         }

@@ -1,8 +1,11 @@
 #include <lambda_py27/runtime/run_loop.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
 
 namespace lambda_py27 {
@@ -15,11 +18,41 @@ void default_log(std::string_view line) {
     std::fwrite(s.data(), 1, s.size(), stderr);
 }
 
+// Sets or removes _X_AMZN_TRACE_ID for one invocation.
+//
+// Not with setenv(): glibc keeps every string setenv() ever made (an earlier getenv() may still point
+// at it), so a new trace id per invocation would grow the heap by ~150 bytes each time, for the life
+// of the process. Instead the variable's "name=value" string is a buffer of ours given to putenv()
+// and rewritten in place while new values fit. It is never freed while the environment may hold it.
 void set_trace_id(const std::string& trace_id) {
-    if (trace_id.empty())
-        ::unsetenv("_X_AMZN_TRACE_ID");
-    else
-        ::setenv("_X_AMZN_TRACE_ID", trace_id.c_str(), 1);
+    static constexpr char name[] = "_X_AMZN_TRACE_ID";
+    static constexpr std::size_t prefix = sizeof name;  // "_X_AMZN_TRACE_ID="
+    static std::mutex mutex;
+    static char* entry = nullptr;
+    static std::size_t capacity = 0;
+
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (trace_id.empty()) {
+        ::unsetenv(name);
+        return;
+    }
+    const std::size_t needed = prefix + trace_id.size() + 1;
+    if (needed > capacity) {
+        const std::size_t grown = std::max<std::size_t>(needed, std::max<std::size_t>(2 * capacity, 256));
+        char* fresh = new char[grown];
+        std::memcpy(fresh, name, prefix - 1);
+        fresh[prefix - 1] = '=';
+        std::memcpy(fresh + prefix, trace_id.c_str(), trace_id.size() + 1);
+        ::putenv(fresh);  // replaces whatever string held the variable, ours included
+        delete[] entry;
+        entry = fresh;
+        capacity = grown;
+        return;
+    }
+    // Someone else may have set or removed the variable since: then ours is no longer in environ.
+    const bool in_environment = ::getenv(name) == entry + prefix;
+    std::memcpy(entry + prefix, trace_id.c_str(), trace_id.size() + 1);
+    if (!in_environment) ::putenv(entry);
 }
 
 std::string json_escape(std::string_view s) {

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 namespace lambda_py27 {
@@ -76,7 +77,15 @@ void append_decimal(std::string& out, std::size_t n) {
 // Folding bit 0x20 is exact here: among token characters only the letters' case differs by it.
 bool name_is(std::string_view name, std::string_view expected) noexcept {
     if (name.size() != expected.size()) return false;
-    for (std::size_t i = 0; i < name.size(); ++i)
+    constexpr std::uint64_t fold = 0x2020202020202020;
+    std::size_t i = 0;
+    for (; i + 8 <= name.size(); i += 8) {  // eight characters at a time
+        std::uint64_t a, b;
+        std::memcpy(&a, name.data() + i, 8);
+        std::memcpy(&b, expected.data() + i, 8);
+        if ((a | fold) != (b | fold)) return false;
+    }
+    for (; i < name.size(); ++i)
         if ((static_cast<unsigned char>(name[i]) | 0x20) != (static_cast<unsigned char>(expected[i]) | 0x20))
             return false;
     return true;

@@ -33,5 +33,5 @@ endfunction()
 # must see the same switches.
 function(lambda_py27_boost_separate_compilation tgt)
   target_compile_definitions(${tgt} PRIVATE BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
-                                            BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW)
+                                            BOOST_ASIO_NO_DEPRECATED)
 endfunction()

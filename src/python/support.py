@@ -82,16 +82,26 @@ def format_exception(etype, value, tb):
     if frames:
         body['stackTrace'] = [list(f) for f in frames]
     log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
-    cause = {
-        'working_directory': os.getcwd(),
-        'exceptions': [{
-            'message': message,
-            'type': type_name,
-            'stack': [{'label': f[2], 'path': f[0], 'line': f[1]} for f in frames],
-        }],
-        'paths': sorted(set(f[0] for f in frames)),
-    }
-    return _native.dumps(body), log, _native.dumps(cause)
+    return _native.dumps(body), log, _xray_cause(message, type_name, frames)
+
+
+# An HTTP header value carries at most 64 KiB here (Boost.Beast's field limit), where the platform takes
+# 1 MiB; a deep stack (a runaway recursion) is cut in its middle until the cause fits.
+XRAY_CAUSE_LIMIT = 65535
+
+
+def _xray_cause(message, type_name, frames):
+    stack = [{'label': f[2], 'path': f[0], 'line': f[1]} for f in frames]
+    while True:
+        cause = _native.dumps({
+            'working_directory': os.getcwd(),
+            'exceptions': [{'message': message, 'type': type_name, 'stack': stack}],
+            'paths': sorted(set(f['path'] for f in stack)),
+        })
+        if len(cause) <= XRAY_CAUSE_LIMIT or len(stack) <= 2:
+            return cause
+        keep = len(stack) // 4
+        stack = stack[:keep] + stack[-keep:]
 
 
 def fault_cause(fault):

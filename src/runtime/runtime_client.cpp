@@ -273,8 +273,8 @@ struct runtime_client::impl {
         if (ec) return;
         net::connect(socket, results, ec);
         if (ec) return;
-        // Requests are written in one gather write and the API answers each before the next is sent:
-        // Nagle's algorithm would only add a delayed-ACK round trip.
+        // Each request is written whole and answered before the next is sent: Nagle's algorithm would
+        // only add a delayed-ACK round trip.
         socket.set_option(tcp::no_delay(true), ec);
         connected = !ec;
     }
@@ -301,10 +301,11 @@ struct runtime_client::impl {
     // `body`. Returns the answer's status in `status`.
     //
     // Why and when a request is sent twice: a keep-alive connection the peer closed while idle is only
-    // noticed when used. A request the peer provably never saw is sent again once on a new connection:
-    // `GET /next` when nothing at all came back (it changes nothing on the API's side), a post only when
-    // not a byte of it could be written. Before a post the idle connection is checked (one non-blocking
-    // peek) and replaced if the peer closed it, so a post that reached the API is never repeated.
+    // noticed when used. A request goes out once more, on a new connection, only where that cannot do
+    // harm: `GET /next` when nothing at all came back (asking again changes nothing on the API's side),
+    // a post only when not a byte of it could be written. Before a post the idle connection is checked
+    // (one non-blocking peek) and replaced if the peer closed it, so a post that may have reached the
+    // API is never repeated.
     std::error_code exchange(std::string_view head, std::string_view request_body, bool idempotent, invocation* inv,
                              std::string& body, std::uint64_t body_limit_bytes, int& status) {
         boost::system::error_code ec;

@@ -11,7 +11,8 @@ namespace lambda_py27 {
 /// Every blocking call of the client has a throwing overload (throws `std::system_error`
 /// carrying one of these) and an overload taking a trailing `std::error_code&`.
 enum class errc {
-    /// The Runtime API could not be reached, or the connection was lost and one reconnect failed.
+    /// The Runtime API could not be reached, or the connection was lost: before the answer (and the
+    /// one reconnect allowed failed too) or in the middle of it.
     api_unavailable = 1,
     /// The API answered 500: the execution environment is broken and the runtime must exit promptly.
     container_error,

@@ -46,18 +46,6 @@ constexpr std::size_t kLinearScanDepth = 32;
 
 inline bool plain_char(std::uint32_t c) { return c >= ' ' && c <= '~' && c != '\\' && c != '"'; }
 
-inline std::size_t escaped_size(std::uint32_t c) {
-    if (plain_char(c)) {
-        return 1;
-    }
-    switch (c) {
-        case '\\': case '"': case '\b': case '\f': case '\n': case '\r': case '\t':
-            return 2;
-        default:
-            return c >= 0x10000 ? 12 : 6;
-    }
-}
-
 inline char* write_u_escape(std::uint32_t c, char* p) {
     p[0] = '\\';
     p[1] = 'u';
@@ -98,27 +86,52 @@ inline char* write_char(std::uint32_t c, char* p) {
     return write_u_escape(c, p);
 }
 
+/// Escaped output is staged in a stack buffer and appended a chunk at a time (one pass, no zero-fill).
+class chunked_writer {
+public:
+    explicit chunked_writer(std::string& out) : out_(out) {}
+    ~chunked_writer() { flush(); }
+    chunked_writer(const chunked_writer&) = delete;
+    chunked_writer& operator=(const chunked_writer&) = delete;
+
+    void put(char c) {
+        room(1);
+        *p_++ = c;
+    }
+    void put_char(std::uint32_t c) {
+        room(12);
+        p_ = write_char(c, p_);
+    }
+    void flush() {
+        out_.append(buf_, static_cast<std::size_t>(p_ - buf_));
+        p_ = buf_;
+    }
+    /// Forgets what is staged and truncates the output back to `size`.
+    void rewind(std::size_t size) {
+        p_ = buf_;
+        out_.resize(size);
+    }
+
+private:
+    void room(std::size_t n) {
+        if (static_cast<std::size_t>(buf_ + sizeof buf_ - p_) < n) {
+            flush();
+        }
+    }
+
+    std::string& out_;
+    char buf_[1024];
+    char* p_ = buf_;
+};
+
 /// Appends the escaped JSON string of `n` code points.
 void append_code_points(std::string& out, const Py_UNICODE* s, Py_ssize_t n) {
-    std::size_t size = 2;
+    chunked_writer w(out);
+    w.put('"');
     for (Py_ssize_t i = 0; i < n; ++i) {
-        size += escaped_size(static_cast<std::uint32_t>(s[i]));
+        w.put_char(static_cast<std::uint32_t>(s[i]));
     }
-    const std::size_t start = out.size();
-    out.resize(start + size);
-    char* p = &out[start];
-    *p++ = '"';
-    if (size == static_cast<std::size_t>(n) + 2) {
-        for (Py_ssize_t i = 0; i < n; ++i) {
-            p[i] = static_cast<char>(s[i]);
-        }
-        p += n;
-    } else {
-        for (Py_ssize_t i = 0; i < n; ++i) {
-            p = write_char(static_cast<std::uint32_t>(s[i]), p);
-        }
-    }
-    *p = '"';
+    w.put('"');
 }
 
 /// Length of the well-formed UTF-8 sequence at s[0] (Python 2.7's decoder: RFC 3629 except that
@@ -148,65 +161,43 @@ inline std::size_t utf8_sequence(const unsigned char* s, std::size_t avail, std:
 /// UnicodeDecodeError set when the bytes are not UTF-8.
 bool append_bytes(std::string& out, const char* data, std::size_t n) {
     const auto* s = reinterpret_cast<const unsigned char*>(data);
-    std::size_t size = 2;
-    std::size_t i = 0;
-    for (; i < n && s[i] < 0x80; ++i) {
-        size += escaped_size(s[i]);
+    std::size_t plain = 0;
+    while (plain < n && plain_char(s[plain])) {
+        ++plain;
     }
-    if (i == n) {  // ASCII
-        const std::size_t start = out.size();
-        if (size == n + 2) {
-            out.reserve(start + size);
-            out.push_back('"');
-            out.append(data, n);
-            out.push_back('"');
-            return true;
-        }
-        out.resize(start + size);
-        char* p = &out[start];
-        *p++ = '"';
-        for (std::size_t k = 0; k < n; ++k) {
-            p = write_char(s[k], p);
-        }
-        *p = '"';
+    if (plain == n) {  // nothing to escape
+        out.reserve(out.size() + n + 2);
+        out.push_back('"');
+        out.append(data, n);
+        out.push_back('"');
         return true;
     }
-    // Non-ASCII: validate and size the whole string first.
-    while (i < n) {
-        if (s[i] < 0x80) {
-            size += escaped_size(s[i]);
-            ++i;
-            continue;
-        }
-        std::uint32_t cp = 0;
-        const std::size_t len = utf8_sequence(s + i, n - i, cp);
-        if (len == 0) {
-            // Python decides: its exception, or (should it accept the bytes) its code points.
-            PyObject* u = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(n), "strict");
-            if (u == nullptr) {
-                return false;
-            }
-            append_code_points(out, PyUnicode_AS_UNICODE(u), PyUnicode_GET_SIZE(u));
-            Py_DECREF(u);
-            return true;
-        }
-        size += cp >= 0x10000 ? 12 : 6;
-        i += len;
-    }
     const std::size_t start = out.size();
-    out.resize(start + size);
-    char* p = &out[start];
-    *p++ = '"';
-    for (i = 0; i < n;) {
+    out.reserve(start + n + 8);
+    out.push_back('"');
+    out.append(data, plain);
+    chunked_writer w(out);
+    for (std::size_t i = plain; i < n;) {
         std::uint32_t cp = s[i];
         std::size_t len = 1;
         if (cp >= 0x80) {
             len = utf8_sequence(s + i, n - i, cp);
+            if (len == 0) {
+                // Python decides: its exception, or (should it accept the bytes) its code points.
+                w.rewind(start);
+                PyObject* u = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(n), "strict");
+                if (u == nullptr) {
+                    return false;
+                }
+                append_code_points(out, PyUnicode_AS_UNICODE(u), PyUnicode_GET_SIZE(u));
+                Py_DECREF(u);
+                return true;
+            }
         }
-        p = write_char(cp, p);
+        w.put_char(cp);
         i += len;
     }
-    *p = '"';
+    w.put('"');
     return true;
 }
 

@@ -21,6 +21,13 @@ struct python_init_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// The bytes of a str, or a unicode's UTF-8.
+std::string utf8(const bp::object& text) {
+    if (PyUnicode_Check(text.ptr()))
+        return bp::extract<std::string>(bp::object(bp::handle<>(PyUnicode_AsUTF8String(text.ptr()))));
+    return bp::extract<std::string>(text);
+}
+
 // Fetches the pending Python exception (GIL held), prints its traceback to stderr, returns its last line.
 std::string take_python_error() {
     PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
@@ -34,9 +41,8 @@ std::string take_python_error() {
         const bp::object traceback = bp::import("traceback");
         const bp::object text = bp::str("").join(traceback.attr("format_exception")(t, v, b));
         const bp::object last = bp::str("").join(traceback.attr("format_exception_only")(t, v)).attr("strip")();
-        const std::string full = bp::extract<std::string>(text);
-        std::fputs(full.c_str(), stderr);
-        line = bp::extract<std::string>(last);
+        std::fputs(utf8(text).c_str(), stderr);
+        line = utf8(last);
     } catch (const bp::error_already_set&) {
         PyErr_Clear();
     }
@@ -126,6 +132,12 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
         }
     } catch (const std::exception& e) {
         return report_init_error(*client, "Runtime.InitError", e.what(), exit_status::handler_fatal);
+    } catch (const bp::error_already_set&) {  // from before_interpreter or a preload's own C++ code
+        const std::string what = Py_IsInitialized() ? take_python_error() : std::string("Python error");
+        return report_init_error(*client, "Runtime.InitError", what, exit_status::handler_fatal);
+    } catch (...) {
+        return report_init_error(*client, "Runtime.InitError", "unknown exception during initialisation",
+                                 exit_status::handler_fatal);
     }
     run_exit_functions();
     return status;

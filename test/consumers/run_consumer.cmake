@@ -1,0 +1,80 @@
+# One consumer test: builds the consumer project test/consumers/<ROUTE> against this build's compiler
+# and ccache, then serves one invocation with the bootstrap it built, through the emulator.
+#
+#   cmake -DROUTE=subdirectory|fetchcontent|find_package -DWORK_DIR=<dir> -DLAMBDA_PY27_SOURCE_DIR=<repo>
+#         -DLAMBDA_PY27_BINARY_DIR=<this build> -DSERVE_ONCE=<lambda-py27-serve-once> [-D<settings below>]
+#         -P run_consumer.cmake
+# find_package first installs this build into <WORK_DIR>/prefix (`cmake --install`).
+cmake_minimum_required(VERSION 3.21)
+
+foreach(v ROUTE WORK_DIR LAMBDA_PY27_SOURCE_DIR LAMBDA_PY27_BINARY_DIR SERVE_ONCE GENERATOR CXX_COMPILER)
+  if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
+    message(FATAL_ERROR "run_consumer.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+
+set(consumer_source "${LAMBDA_PY27_SOURCE_DIR}/test/consumers/${ROUTE}")
+set(consumer_build "${WORK_DIR}/build")
+set(prefix "${WORK_DIR}/prefix")
+
+function(run what)
+  string(TIMESTAMP t0 "%s")
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
+  string(TIMESTAMP t1 "%s")
+  math(EXPR seconds "${t1} - ${t0}")
+  message(STATUS "${what}: ${seconds} s")
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${what} failed (${rc})")
+  endif()
+endfunction()
+
+set(configure_args -S "${consumer_source}" -B "${consumer_build}" -G "${GENERATOR}"
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
+if(C_COMPILER)
+  list(APPEND configure_args "-DCMAKE_C_COMPILER=${C_COMPILER}")
+endif()
+if(LAUNCHER)
+  list(APPEND configure_args "-DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}" "-DCMAKE_C_COMPILER_LAUNCHER=${LAUNCHER}")
+endif()
+
+if(ROUTE STREQUAL "find_package")
+  file(REMOVE_RECURSE "${prefix}")
+  run("install into ${prefix}" "${CMAKE_COMMAND}" --install "${LAMBDA_PY27_BINARY_DIR}" --prefix "${prefix}")
+  foreach(f include/lambda_py27/version.hpp include/lambda_py27/python/bootstrap.hpp
+            include/lambda_py27/runtime/handler_registry.hpp lib/cmake/lambda_py27/lambda_py27Config.cmake
+            lib/cmake/lambda_py27/lambda_py27ConfigVersion.cmake)
+    if(NOT EXISTS "${prefix}/${f}")
+      message(FATAL_ERROR "the install has no ${f}")
+    endif()
+  endforeach()
+  # The config must find Python 2.7 by itself (the root recorded at build time): no PYTHON27_ROOT here.
+  list(APPEND configure_args "-DCMAKE_PREFIX_PATH=${prefix}" "-DEXPECTED_VERSION=${EXPECTED_VERSION}")
+  if(SANITIZE)
+    # The installed libraries were built with ASan + UBSan; the consumer's link needs their runtimes.
+    list(APPEND configure_args "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined")
+  endif()
+else()
+  list(APPEND configure_args "-DLAMBDA_PY27_SOURCE_DIR=${LAMBDA_PY27_SOURCE_DIR}")
+  if(PYTHON27_ROOT)
+    list(APPEND configure_args "-DPYTHON27_ROOT=${PYTHON27_ROOT}")
+  endif()
+  if(BOOST_PYTHON_SOURCE_DIR)
+    list(APPEND configure_args "-DLAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR=${BOOST_PYTHON_SOURCE_DIR}")
+  endif()
+endif()
+
+run("configure ${ROUTE} consumer" "${CMAKE_COMMAND}" ${configure_args})
+run("build ${ROUTE} consumer" "${CMAKE_COMMAND}" --build "${consumer_build}" --parallel 2)
+
+if(NOT ROUTE STREQUAL "find_package")
+  # Vendored, lambda_py27 installs nothing unless asked.
+  file(REMOVE_RECURSE "${WORK_DIR}/consumer-install")
+  run("install the consumer" "${CMAKE_COMMAND}" --install "${consumer_build}" --prefix "${WORK_DIR}/consumer-install")
+  file(GLOB_RECURSE installed "${WORK_DIR}/consumer-install/*")
+  if(installed)
+    message(FATAL_ERROR "installing the ${ROUTE} consumer installed lambda_py27 files: ${installed}")
+  endif()
+endif()
+
+run("serve one invocation" "${SERVE_ONCE}" "${consumer_build}/bootstrap" "${LAMBDA_PY27_SOURCE_DIR}/test/consumers/function"
+    app.handler "{}" "\"consumer\": \"ok\"")

@@ -84,6 +84,7 @@ write_basic_package_version_file("${PROJECT_BINARY_DIR}/cmake/lambda_py27ConfigV
   VERSION "${PROJECT_VERSION}" COMPATIBILITY SameMajorVersion)
 install(FILES "${PROJECT_BINARY_DIR}/cmake/lambda_py27Config.cmake"
               "${PROJECT_BINARY_DIR}/cmake/lambda_py27ConfigVersion.cmake"
+              "${PROJECT_SOURCE_DIR}/cmake/package.cmake"
   DESTINATION "${LAMBDA_PY27_INSTALL_CMAKEDIR}" COMPONENT lambda_py27_development)
 
 unset(_lp27_libraries)

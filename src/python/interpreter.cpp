@@ -82,6 +82,11 @@ void prepare_environment() {
     for (const auto& name : internal) ::unsetenv(name.c_str());
     if (const char* token = std::getenv("AWS_SESSION_TOKEN"); token != nullptr)
         ::setenv("AWS_SECURITY_TOKEN", token, 1);
+    // A bundle's OpenSSL looks for CA certificates where its build host keeps them (Debian: /usr/lib/ssl);
+    // on Amazon Linux they are in /etc/pki/tls. Only when nothing is configured and that default is absent.
+    if (std::getenv("SSL_CERT_FILE") == nullptr && std::getenv("SSL_CERT_DIR") == nullptr &&
+        !exists("/usr/lib/ssl/cert.pem") && exists("/etc/pki/tls/certs/ca-bundle.crt"))
+        ::setenv("SSL_CERT_FILE", "/etc/pki/tls/certs/ca-bundle.crt", 0);
 }
 
 [[noreturn]] void throw_python_error(const char* what) {
@@ -199,6 +204,9 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     if (o.runtime_dir.empty()) o.runtime_dir = env_or("LAMBDA_RUNTIME_DIR", "/var/runtime");
     if (o.opt_root.empty()) o.opt_root = env_or("LAMBDA_PY27_OPT_ROOT", "/opt");
     o.python_home = find_home(o);
+    // A bundle's SDK packages (lambda_py27_package's EXTRA_PACKAGES) go after the runtime folder, where
+    // the legacy runtime had boto3.
+    if (!o.python_home.empty() && exists(o.python_home + "/sdk")) o.extra_paths.push_back(o.python_home + "/sdk");
 
     if (Py_IsInitialized()) {  // an earlier guard started it; Python is never finalised
         PyGILState_Ensure();

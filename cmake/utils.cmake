@@ -15,7 +15,9 @@ endfunction()
 # ASan + UBSan for our own targets when LAMBDA_PY27_SANITIZE is on (the `asan` preset).
 function(lambda_py27_target_sanitizers tgt)
   if(LAMBDA_PY27_SANITIZE)
-    target_compile_options(${tgt} PRIVATE -fsanitize=address,undefined -fno-omit-frame-pointer
+    # -fno-sanitize=vptr: GCC's vptr check clears an object's vptr when its destructor ends, and
+    # Boost.Python's instance_dealloc (class.cpp) runs dynamic_cast<void*> on a holder it has just destroyed.
+    target_compile_options(${tgt} PRIVATE -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer
                                           -fno-sanitize-recover=undefined)
     target_link_options(${tgt} PRIVATE -fsanitize=address,undefined)
   endif()

@@ -1,7 +1,7 @@
 // How much the runtime layer costs per invocation, against the least a client could possibly do.
 //
-// An in-process Runtime API (one thread, raw sockets, canned answers, keep-alive) serves a small event
-// to two clients in turn, on the same loopback connection setup:
+// An in-process Runtime API (support/canned_api.hpp: one thread, raw sockets, canned answers, keep-alive)
+// serves a small event to two clients in turn, on the same loopback connection setup:
 //   floor           raw sockets: send a pre-built GET, read until the body is complete, pick out the
 //                   request id, send a pre-built POST with it, read the 202. Nothing else.
 //   runtime_client  lambda_py27::runtime_client driven by lambda_py27::run() with a no-op C++ handler.
@@ -12,6 +12,8 @@
 //   runtime_bench [--invocations N] [--rounds R] [--only floor|client]
 #include <lambda_py27/runtime/run_loop.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
+
+#include "support/canned_api.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -34,116 +36,15 @@
 
 namespace {
 
-using clock_type = std::chrono::steady_clock;
+using lambda_py27_bench::canned_api;
+using lambda_py27_bench::clock_type;
+using lambda_py27_bench::complete_message;
+using lambda_py27_bench::die;
+using lambda_py27_bench::send_all;
+using lambda_py27_bench::set_nodelay;
 
-constexpr std::string_view request_id = "8476a536-e9f4-11e8-9739-2dfe598c3fcd";
-constexpr std::string_view event_body = R"({"key1":"value1","key2":"value2","key3":"value3"})";
-
-[[noreturn]] void die(const char* what) {
-    std::perror(what);
-    std::exit(1);
-}
-
-void set_nodelay(int fd) {
-    int one = 1;
-    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) die("setsockopt(TCP_NODELAY)");
-}
-
-bool send_all(int fd, const char* p, std::size_t n) {
-    while (n > 0) {
-        const ssize_t w = ::send(fd, p, n, MSG_NOSIGNAL);
-        if (w <= 0) return false;
-        p += w;
-        n -= static_cast<std::size_t>(w);
-    }
-    return true;
-}
-
-// Length of the complete HTTP message at the start of `buf[0, n)` (headers + Content-Length body), or 0.
-std::size_t complete_message(const char* buf, std::size_t n) {
-    const std::string_view v(buf, n);
-    const auto head_end = v.find("\r\n\r\n");
-    if (head_end == std::string_view::npos) return 0;
-    std::size_t length = 0;
-    const auto cl = v.substr(0, head_end).find("Content-Length: ");
-    if (cl != std::string_view::npos) length = std::strtoul(buf + cl + 16, nullptr, 10);
-    const std::size_t total = head_end + 4 + length;
-    return total <= n ? total : 0;
-}
-
-// ---- the Runtime API ------------------------------------------------------------------------------
-
-class canned_api {
-public:
-    canned_api() {
-        listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (listen_fd_ < 0) die("socket");
-        sockaddr_in addr{};
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind");
-        if (::listen(listen_fd_, 16) != 0) die("listen");
-        socklen_t len = sizeof addr;
-        ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-        port_ = ntohs(addr.sin_port);
-
-        event_answer_ = "HTTP/1.1 200 OK\r\n"
-                        "Content-Type: application/json\r\n"
-                        "Lambda-Runtime-Aws-Request-Id: " + std::string(request_id) + "\r\n"
-                        "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
-                        "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:012345678912:function:bench\r\n"
-                        "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n"
-                        "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-                        "Content-Length: " + std::to_string(event_body.size()) + "\r\n\r\n" + std::string(event_body);
-        accepted_answer_ = "HTTP/1.1 202 Accepted\r\n"
-                           "Content-Type: application/json\r\n"
-                           "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-                           "Content-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
-        thread_ = std::thread([this] { serve(); });
-    }
-
-    ~canned_api() {
-        stopping_ = true;
-        ::shutdown(listen_fd_, SHUT_RDWR);
-        thread_.join();
-        ::close(listen_fd_);
-    }
-
-    std::uint16_t port() const { return port_; }
-    std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
-
-private:
-    void serve() {
-        std::vector<char> buf(1 << 20);
-        while (!stopping_) {
-            const int fd = ::accept(listen_fd_, nullptr, nullptr);
-            if (fd < 0) return;
-            set_nodelay(fd);
-            std::size_t have = 0;
-            for (;;) {
-                std::size_t len;
-                while ((len = complete_message(buf.data(), have)) == 0) {
-                    const ssize_t r = ::recv(fd, buf.data() + have, buf.size() - have, 0);
-                    if (r <= 0) goto done;
-                    have += static_cast<std::size_t>(r);
-                }
-                const std::string& out = buf[0] == 'G' ? event_answer_ : accepted_answer_;
-                std::memmove(buf.data(), buf.data() + len, have - len);
-                have -= len;
-                if (!send_all(fd, out.data(), out.size())) break;
-            }
-        done:
-            ::close(fd);
-        }
-    }
-
-    int listen_fd_ = -1;
-    std::uint16_t port_ = 0;
-    std::string event_answer_;
-    std::string accepted_answer_;
-    std::atomic<bool> stopping_{false};
-    std::thread thread_;
-};
+constexpr std::string_view request_id = lambda_py27_bench::default_request_id;
+constexpr std::string_view event_body = lambda_py27_bench::default_event;
 
 // ---- the two clients ---------------------------------------------------------------------------
 

@@ -234,6 +234,45 @@ void api_client::post_init_error(std::string_view error_body, std::string_view e
 
 // ---- runtime_client ----------------------------------------------------------------------------
 
+// The socket as Beast and Asio's free functions see it, with one difference: a call a signal interrupted
+// (EINTR; e.g. a handler's Python signal handler, installed without SA_RESTART, while we wait on /next)
+// is made again instead of failing the exchange.
+struct signal_safe_stream {
+    tcp::socket& socket;
+
+    using executor_type = tcp::socket::executor_type;
+    executor_type get_executor() { return socket.get_executor(); }
+
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers, boost::system::error_code& ec) {
+        for (;;) {
+            const std::size_t n = socket.read_some(buffers, ec);
+            if (ec != net::error::interrupted) return n;
+        }
+    }
+    template <class Buffers>
+    std::size_t read_some(const Buffers& buffers) {
+        boost::system::error_code ec;
+        const std::size_t n = read_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers, boost::system::error_code& ec) {
+        for (;;) {
+            const std::size_t n = socket.write_some(buffers, ec);
+            if (ec != net::error::interrupted) return n;
+        }
+    }
+    template <class Buffers>
+    std::size_t write_some(const Buffers& buffers) {
+        boost::system::error_code ec;
+        const std::size_t n = write_some(buffers, ec);
+        if (ec) throw boost::system::system_error(ec);
+        return n;
+    }
+};
+
 struct runtime_client::impl {
     std::string endpoint;
     std::string host;
@@ -309,6 +348,7 @@ struct runtime_client::impl {
     std::error_code exchange(std::string_view head, std::string_view request_body, bool idempotent, invocation* inv,
                              std::string& body, std::uint64_t body_limit_bytes, int& status) {
         boost::system::error_code ec;
+        signal_safe_stream stream{socket};
         for (int attempt = 0; attempt < 2; ++attempt) {
             if (connected && !idempotent && idle_connection_unusable()) close();
             const bool reused = connected;
@@ -322,8 +362,8 @@ struct runtime_client::impl {
             // One buffer goes out with send(); two need sendmsg(), which costs the kernel more.
             const std::size_t written =
                 request_body.empty()
-                    ? net::write(socket, net::buffer(head.data(), head.size()), ec)
-                    : net::write(socket,
+                    ? net::write(stream, net::buffer(head.data(), head.size()), ec)
+                    : net::write(stream,
                                  std::array<net::const_buffer, 2>{net::buffer(head.data(), head.size()),
                                                                   net::buffer(request_body.data(), request_body.size())},
                                  ec);
@@ -335,7 +375,7 @@ struct runtime_client::impl {
             if (inv != nullptr) inv->clear();
             body.clear();
             answer_parser parser(inv, body, body_limit_bytes);
-            http::read(socket, buffer, parser, ec);
+            http::read(stream, buffer, parser, ec);
             if (ec) {
                 const bool nothing_received = !parser.got_some() && buffer.size() == 0;
                 close();

@@ -27,7 +27,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  patchelf zip unzip xz-utils dpkg-dev curl ca-certificates
+  patchelf zip unzip xz-utils dpkg-dev curl ca-certificates valgrind
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite from nothing: installs what is missing (scripts/setup.sh), then configures,
-# builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan").
+# builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan"), then a short
+# run of each libFuzzer target.
 #
 # The asan preset runs every test but those labelled `consumer` (they configure and build separate
 # CMake projects to check packaging, which sanitizers add nothing to and which the dev preset runs).
@@ -13,12 +14,32 @@ export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 
 presets=${LAMBDA_PY27_TEST_PRESETS:-dev asan}
 status=0
+passed=0
+failed=0
+summaries=()
 for preset in $presets; do
   echo "==== preset $preset: configure, build, test"
   cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset"
   exclude=()
   [ "$preset" = asan ] && exclude=(-LE consumer)
-  if ! ctest --preset "$preset" "${exclude[@]}"; then status=1; fi
+  log="build/$preset/ctest-summary.log"
+  if ! ctest --preset "$preset" "${exclude[@]}" 2>&1 | tee "$log"; then status=1; fi
+  line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1 || true)
+  if [ -z "$line" ]; then status=1; summaries+=("$preset: no CTest summary"); continue; fi
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*tests passed, ([0-9]+) tests failed.*/\1/' <<<"$line")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+  summaries+=("$preset: $line")
 done
+
+# libFuzzer smoke run: each fuzz target 15 s on its seeds (a clang build in build/fuzz; scripts/fuzz.sh).
+echo "==== fuzz: each target 15 s"
+if bash scripts/fuzz.sh --seconds 15; then summaries+=("fuzz: every target ran clean"); else
+  status=1; failed=$((failed + 1)); summaries+=("fuzz: a target failed (see above)"); fi
+
+echo "==== summary"
+printf '%s\n' "${summaries[@]}"
+echo "tests: $passed passed, $failed failed"
 exit $status

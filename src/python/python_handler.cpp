@@ -122,6 +122,7 @@ struct python_handler::state {
         PyObject* parsed = json_loads(header);
         if (parsed == nullptr) bp::throw_error_already_set();
         bp::object doc{bp::handle<>(parsed)};
+        if (parsed == Py_None) return bp::object();  // `null`: no client context, as the legacy runtime had it
         detail::client_context cc;
         if (PyDict_Check(parsed)) {
             cc.custom = dict_get(parsed, "custom");

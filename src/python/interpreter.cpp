@@ -9,6 +9,7 @@
 #include <deque>
 #include <stdexcept>
 #include <string>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,27 +115,19 @@ void append_path(PyObject* list, const std::string& entry) {
     Py_DECREF(s);
 }
 
+// Whether `dir` holds a `.pth` file; read with readdir, so start-up does not import Python's os.
 bool has_pth_files(const std::string& dir) {
-    // Cheap check without Python: glob-free scan of the folder.
-    if (!exists(dir)) return false;
-    PyObject* os = PyImport_ImportModule("os");
-    if (os == nullptr) throw_python_error("cannot import os");
-    PyObject* names = PyObject_CallMethod(os, const_cast<char*>("listdir"), const_cast<char*>("s"), dir.c_str());
-    Py_DECREF(os);
-    if (names == nullptr) {
-        PyErr_Clear();
-        return false;
-    }
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return false;
     bool found = false;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(names) && !found; ++i) {
-        PyObject* n = PyList_GET_ITEM(names, i);
-        if (PyString_Check(n)) {
-            const char* s = PyString_AS_STRING(n);
-            const std::size_t len = static_cast<std::size_t>(PyString_GET_SIZE(n));
-            found = len > 4 && std::strcmp(s + len - 4, ".pth") == 0;
+    while (const dirent* e = ::readdir(d)) {
+        const std::size_t len = std::strlen(e->d_name);
+        if (len > 4 && std::strcmp(e->d_name + len - 4, ".pth") == 0) {
+            found = true;
+            break;
         }
     }
-    Py_DECREF(names);
+    ::closedir(d);
     return found;
 }
 

@@ -53,7 +53,7 @@ struct python_handler::state {
     bp::object system_exit_status;
     // The same for every invocation: made once, shared by every context.
     bp::object function_name, function_version, memory_limit_in_mb, log_group_name, log_stream_name;
-    bp::object environ;  // os.environ.data: what os.environ reads
+    bp::object environ;  // os.environ.data (what os.environ reads), once the function imported os
     std::string trace_id;
     bool trace_id_set = false;
 
@@ -88,12 +88,28 @@ struct python_handler::state {
         }
     }
 
+    // os.environ is a snapshot Python takes when `os` is imported; the run loop keeps the C environment
+    // current. Until the function imports os there is no snapshot to mend.
     void sync_trace_id(const std::string& id) {
         if (trace_id_set && id == trace_id) return;
+        if (environ.is_none()) {
+            PyObject* os = PyDict_GetItemString(PyImport_GetModuleDict(), "os");  // borrowed
+            if (os == nullptr) return;
+            PyObject* env = PyObject_GetAttrString(os, "environ");
+            PyObject* data = env != nullptr ? PyObject_GetAttrString(env, "data") : nullptr;
+            Py_XDECREF(env);
+            if (data == nullptr || !PyDict_Check(data)) {
+                Py_XDECREF(data);
+                PyErr_Clear();
+                return;
+            }
+            environ = bp::object(bp::handle<>(data));
+        }
+        static PyObject* const key = PyString_InternFromString("_X_AMZN_TRACE_ID");
         if (id.empty()) {
-            if (PyDict_DelItemString(environ.ptr(), "_X_AMZN_TRACE_ID") != 0) PyErr_Clear();
+            if (PyDict_DelItem(environ.ptr(), key) != 0) PyErr_Clear();
         } else {
-            PyDict_SetItemString(environ.ptr(), "_X_AMZN_TRACE_ID", py_str(id).ptr());
+            PyDict_SetItem(environ.ptr(), key, py_str(id).ptr());
         }
         trace_id = id;
         trace_id_set = true;
@@ -236,7 +252,6 @@ python_handler::python_handler(std::string spec)
         s.memory_limit_in_mb = env_str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
         s.log_group_name = env_str("AWS_LAMBDA_LOG_GROUP_NAME");
         s.log_stream_name = env_str("AWS_LAMBDA_LOG_STREAM_NAME");
-        s.environ = bp::import("os").attr("environ").attr("data");
 
         const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
         const bp::object function = loaded[0], fault = loaded[1], cause = loaded[2], fatal = loaded[3],

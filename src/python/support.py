@@ -2,7 +2,7 @@
 # per-invocation hot path (handler loading, error formatting, the logging handler). It is compiled
 # into the library (src/python/CMake embeds this file) and runs as module `_lambda_py27_support`.
 import imp
-import os
+import posix  # getcwd without importing os (and its dozen modules) at start-up
 import sys
 
 import _lambda_py27 as _native
@@ -94,7 +94,7 @@ def _xray_cause(message, type_name, frames):
     stack = [{'label': f[2], 'path': f[0], 'line': f[1]} for f in frames]
     while True:
         cause = _native.dumps({
-            'working_directory': os.getcwd(),
+            'working_directory': posix.getcwd(),
             'exceptions': [{'message': message, 'type': type_name, 'stack': stack}],
             'paths': sorted(set(f['path'] for f in stack)),
         })
@@ -107,7 +107,7 @@ def _xray_cause(message, type_name, frames):
 def fault_cause(fault):
     """X-Ray cause of a handler-load fault."""
     return _native.dumps({
-        'working_directory': os.getcwd(),
+        'working_directory': posix.getcwd(),
         'exceptions': [{'message': fault, 'type': 'LambdaValidationError', 'stack': []}],
         'paths': [],
     })
@@ -175,7 +175,7 @@ def format_runtime_error(etype, value, prefix):
     if type_name:
         body['errorType'] = type_name
     cause = {
-        'working_directory': os.getcwd(),
+        'working_directory': posix.getcwd(),
         'exceptions': [{'message': message, 'type': type_name, 'stack': []}],
         'paths': [],
     }

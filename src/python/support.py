@@ -68,12 +68,12 @@ def _traceback_text():
     return ''.join(traceback.format_exception(*sys.exc_info()))
 
 
-def format_exception(etype, value, tb):
-    """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them."""
-    import traceback
-    frames = traceback.extract_tb(tb)
-    message = _text(value)
-    type_name = getattr(etype, '__name__', None) or _text(etype)
+def _type_name(etype):
+    return getattr(etype, '__name__', None) or _text(etype)
+
+
+def _error_body(message, type_name, frames):
+    """The legacy error body: keys left out when empty, stack frames as lists."""
     body = {}
     if message:
         body['errorMessage'] = message
@@ -81,8 +81,22 @@ def format_exception(etype, value, tb):
         body['errorType'] = type_name
     if frames:
         body['stackTrace'] = [list(f) for f in frames]
+    return _native.dumps(body)
+
+
+def format_exception(etype, value, tb):
+    """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them."""
+    import traceback
+    frames = traceback.extract_tb(tb)
+    message = _text(value)
+    type_name = _type_name(etype)
     log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
-    return _native.dumps(body), log, _xray_cause(message, type_name, frames)
+    return _error_body(message, type_name, frames), log, _xray_cause(message, type_name, frames)
+
+
+def fault_cause(fault):
+    """X-Ray cause of a handler-load fault."""
+    return _xray_cause(fault, 'LambdaValidationError', ())
 
 
 # An HTTP header value carries at most 64 KiB here (Boost.Beast's field limit), where the platform takes
@@ -102,15 +116,6 @@ def _xray_cause(message, type_name, frames):
             return cause
         keep = len(stack) // 4
         stack = stack[:keep] + stack[-keep:]
-
-
-def fault_cause(fault):
-    """X-Ray cause of a handler-load fault."""
-    return _native.dumps({
-        'working_directory': posix.getcwd(),
-        'exceptions': [{'message': fault, 'type': 'LambdaValidationError', 'stack': []}],
-        'paths': [],
-    })
 
 
 # ---- logging ------------------------------------------------------------------------------------
@@ -168,18 +173,8 @@ def format_runtime_error(etype, value, prefix):
     """(error body, log text, X-Ray cause) of an error the runtime met around the handler (event
     decoding, result encoding): no stack of the runtime's own frames."""
     message = _text(value)
-    type_name = getattr(etype, '__name__', None) or _text(etype)
-    body = {}
-    if message:
-        body['errorMessage'] = message
-    if type_name:
-        body['errorType'] = type_name
-    cause = {
-        'working_directory': posix.getcwd(),
-        'exceptions': [{'message': message, 'type': type_name, 'stack': []}],
-        'paths': [],
-    }
-    return _native.dumps(body), '%s%s\n' % (prefix, message), _native.dumps(cause)
+    type_name = _type_name(etype)
+    return _error_body(message, type_name, ()), '%s%s\n' % (prefix, message), _xray_cause(message, type_name, ())
 
 
 def system_exit_status(value):

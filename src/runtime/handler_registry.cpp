@@ -1,5 +1,7 @@
 #include <lambda_py27/runtime/handler_registry.hpp>
 
+#include <lambda_py27/runtime/detail/json_text.hpp>
+
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -7,28 +9,6 @@
 #include <stdexcept>
 
 namespace lambda_py27 {
-namespace {
-
-std::string json_string(std::string_view s) {
-    std::string out = "\"";
-    out.reserve(s.size() + 2);
-    for (unsigned char c : s) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", c);
-            out += buf;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    out += '"';
-    return out;
-}
-
-}  // namespace
 
 handler_registry& handler_registry::add(std::string name, handler_function handler) {
     if (name.empty()) throw std::invalid_argument("lambda_py27::handler_registry: a handler name must not be empty");
@@ -63,7 +43,7 @@ int report_init_error(api_client& client, std::string_view error_type, std::stri
                  static_cast<int>(message.size()), message.data());
     std::error_code ec;
     const std::string body =
-        "{\"errorMessage\": " + json_string(message) + ", \"errorType\": " + json_string(error_type) + "}";
+        "{\"errorMessage\": " + detail::json_string(message) + ", \"errorType\": " + detail::json_string(error_type) + "}";
     client.post_init_error(body, error_type, ec);
     return status;
 }

@@ -6,7 +6,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -385,6 +388,111 @@ TEST(PythonJson, DumpsAppendsToTheOutput) {
     std::string out = "prefix:";
     ASSERT_TRUE(py::json_dumps(v.get(), out)) << fetch_python_error();
     EXPECT_EQ(out, "prefix:[1.5, \"\\u00e9\", {\"a\": null}, [true, false], 18446744073709551616, 1e+16, -Infinity]");
+}
+
+// Floats are written with std::to_chars' shortest digits laid out as float.__repr__ does: compared with
+// Python's repr on random bit patterns (every exponent, subnormals, both signs) and on decimal-looking
+// values around every layout boundary (1e-5, 1e-4, 1e15, 1e16, 1e17).
+TEST(PythonJson, FloatsAreWrittenAsFloatReprOnRandomBitPatterns) {
+    std::mt19937_64 rng(20261126);
+    int compared = 0;
+    auto check = [&](double d) {
+        ref f(PyFloat_FromDouble(d));
+        std::string ours;
+        ASSERT_TRUE(py::json_dumps(f.get(), ours)) << fetch_python_error();
+        std::string theirs = "NaN";
+        if (std::isinf(d)) {
+            theirs = d > 0 ? "Infinity" : "-Infinity";
+        } else if (!std::isnan(d)) {
+            theirs = repr_of(f.get());
+        }
+        ASSERT_EQ(ours, theirs) << "bits " << std::hex << [&] { std::uint64_t b; std::memcpy(&b, &d, 8); return b; }();
+        ++compared;
+    };
+    for (int i = 0; i < 200000; ++i) {
+        const std::uint64_t bits = rng();
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        check(d);
+    }
+    // Decimals such as prices and coordinates (the short-decimal path): N / 10^k for random N and k.
+    std::uniform_int_distribution<int> digits(1, 17), scale(0, 22);
+    for (int i = 0; i < 200000; ++i) {
+        std::int64_t n = 0;
+        for (int d = digits(rng); d > 0; --d) n = n * 10 + static_cast<std::int64_t>(rng() % 10);
+        const double v = static_cast<double>(n) / std::pow(10.0, scale(rng));
+        check(v);
+        check(-v);
+        check(std::nextafter(v, HUGE_VAL));
+    }
+    for (int e = -60; e <= 60; ++e) {
+        check(std::ldexp(1.0, e));
+        check(std::ldexp(1.0, e) * 3);
+    }
+    for (int e = -330; e <= 310; ++e) {
+        for (double m : {1.0, 1.5, 9.999999999999999, 2.5, 7.0, 1.2345678901234567, 0.1, 0.3, 4.35, 123.25}) {
+            const double d = m * std::pow(10.0, e);
+            check(d);
+            check(-d);
+            check(std::nextafter(d, 0.0));
+            check(std::nextafter(d, HUGE_VAL));
+        }
+    }
+    std::printf("[ info ] %d floats compared with repr()\n", compared);
+}
+
+// The dicts of one document share their key objects (Python 2.7's scanner made equal copies; the values
+// compare equal either way, as every differential test here checks). String values are never shared.
+TEST(PythonJson, LoadsSharesKeyObjectsWithinADocument) {
+    const char* text = R"([{"id": 1, "name": "a"}, {"id": 2, "name": "a"}])";
+    ref v(py::json_loads(text));
+    ASSERT_TRUE(v) << fetch_python_error();
+    ref theirs = call(g_py.json_loads, ref(PyString_FromString(text)).get());
+    ASSERT_TRUE(theirs) << fetch_python_error();
+    EXPECT_EQ(PyObject_RichCompareBool(v.get(), theirs.get(), Py_EQ), 1);
+    ref k0(PyDict_Keys(PyList_GET_ITEM(v.get(), 0))), k1(PyDict_Keys(PyList_GET_ITEM(v.get(), 1)));
+    ASSERT_EQ(PyList_Sort(k0.get()), 0);
+    ASSERT_EQ(PyList_Sort(k1.get()), 0);
+    EXPECT_EQ(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k1.get(), 0));
+    EXPECT_EQ(PyList_GET_ITEM(k0.get(), 1), PyList_GET_ITEM(k1.get(), 1));
+    EXPECT_NE(PyDict_GetItemString(PyList_GET_ITEM(v.get(), 0), "name"),
+              PyDict_GetItemString(PyList_GET_ITEM(v.get(), 1), "name"));
+    // A new document gets new key objects.
+    ref w(py::json_loads(text));
+    ref k2(PyDict_Keys(PyList_GET_ITEM(w.get(), 0)));
+    ASSERT_EQ(PyList_Sort(k2.get()), 0);
+    EXPECT_NE(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k2.get(), 0));
+}
+
+// A large event is built with the collector paused and not counted as allocations: no collection runs
+// while it is built, none is due because of it afterwards, and the collector still finds a cycle made of
+// its containers later.
+TEST(PythonJson, LargeEventsLeaveTheCollectorAsTheyFoundIt) {
+    ref gcmod(PyImport_ImportModule("gc"));
+    ASSERT_TRUE(gcmod) << fetch_python_error();
+    ref collected(PyObject_CallMethod(gcmod.get(), const_cast<char*>("collect"), nullptr));
+    auto count0 = [&] {
+        ref c(PyObject_CallMethod(gcmod.get(), const_cast<char*>("get_count"), nullptr));
+        return PyInt_AsLong(PyTuple_GET_ITEM(c.get(), 0));
+    };
+    std::string text = "[";
+    for (int i = 0; i < 5000; ++i) {
+        text += (i ? ", " : "") + std::string(R"({"k": [1, 2], "n": {"x": [3]}})");
+    }
+    text += "]";
+    const long before = count0();
+    ref v(py::json_loads(text));
+    ASSERT_TRUE(v) << fetch_python_error();
+    const long after = count0();
+    EXPECT_LE(after, before + 10) << "the 15,000 containers built count as allocations";
+    ref enabled(PyObject_CallMethod(gcmod.get(), const_cast<char*>("isenabled"), nullptr));
+    EXPECT_EQ(enabled.get(), Py_True);
+    // A cycle through the event's containers is still collected once the event is dropped.
+    ASSERT_EQ(PyDict_SetItemString(PyList_GET_ITEM(v.get(), 0), "self", v.get()), 0);
+    v = ref();  // only the cycle holds the event now
+    ref n(PyObject_CallMethod(gcmod.get(), const_cast<char*>("collect"), nullptr));
+    ASSERT_TRUE(n) << fetch_python_error();
+    EXPECT_GE(PyInt_AsLong(n.get()), 20000);  // the list, 5,000 records, their lists and inner dicts
 }
 
 TEST(PythonJson, LoadsMatchesPythonOnDumpedRandomValues) {

@@ -1,5 +1,5 @@
 // json_dumps: Python 2.7.18's C encoder (Modules/_json.c, as json.dumps drives it with the defaults),
-// redone over the C API with an explicit stack and a std::string as the only buffer.
+// redone over the C API with an explicit stack, writing straight into the caller's std::string.
 //
 // The rules mirrored, value by value (checked in this order, as _json.c does):
 //   None/True/False     null/true/false (identity)
@@ -24,6 +24,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -86,52 +87,91 @@ inline char* write_char(std::uint32_t c, char* p) {
     return write_u_escape(c, p);
 }
 
-/// Escaped output is staged in a stack buffer and appended a chunk at a time (one pass, no zero-fill).
-class chunked_writer {
+/// The output: the caller's std::string, written through a raw pointer. While the encoder runs the string
+/// is kept at its full size (grown by doubling, a new part zero-filled once) and cut to what was written
+/// when the sink goes.
+class sink {
 public:
-    explicit chunked_writer(std::string& out) : out_(out) {}
-    ~chunked_writer() { flush(); }
-    chunked_writer(const chunked_writer&) = delete;
-    chunked_writer& operator=(const chunked_writer&) = delete;
+    explicit sink(std::string& s) : s_(s) {
+        const std::size_t start = s_.size();
+        s_.resize(s_.capacity() > start + 64 ? s_.capacity() : start + 256);
+        p_ = s_.data() + start;
+        end_ = s_.data() + s_.size();
+    }
+    ~sink() { s_.resize(size()); }
+    sink(const sink&) = delete;
+    sink& operator=(const sink&) = delete;
 
-    void put(char c) {
-        room(1);
-        *p_++ = c;
+    std::size_t size() const noexcept { return static_cast<std::size_t>(p_ - s_.data()); }
+    /// Where to write the next `n` bytes (at most); `advance` past what was written.
+    char* room(std::size_t n) {
+        if (static_cast<std::size_t>(end_ - p_) < n) {
+            grow(n);
+        }
+        return p_;
     }
-    void put_char(std::uint32_t c) {
-        room(12);
-        p_ = write_char(c, p_);
+    void advance(char* p) noexcept { p_ = p; }
+    void put(char c) { *room(1) = c, ++p_; }
+    void put(const char* data, std::size_t n) {
+        std::memcpy(room(n), data, n);
+        p_ += n;
     }
-    void flush() {
-        out_.append(buf_, static_cast<std::size_t>(p_ - buf_));
-        p_ = buf_;
+    template <std::size_t N>
+    void put(const char (&literal)[N]) {
+        put(literal, N - 1);
     }
-    /// Forgets what is staged and truncates the output back to `size`.
-    void rewind(std::size_t size) {
-        p_ = buf_;
-        out_.resize(size);
-    }
+    /// Forgets everything written after the first `size` bytes.
+    void truncate(std::size_t size) noexcept { p_ = s_.data() + size; }
 
 private:
-    void room(std::size_t n) {
-        if (static_cast<std::size_t>(buf_ + sizeof buf_ - p_) < n) {
-            flush();
-        }
+    void grow(std::size_t n) {
+        const std::size_t used = size();
+        const std::size_t want = used + n > 2 * s_.size() ? used + n : 2 * s_.size();
+        s_.resize(want);
+        p_ = s_.data() + used;
+        end_ = s_.data() + s_.size();
     }
 
-    std::string& out_;
-    char buf_[1024];
-    char* p_ = buf_;
+    std::string& s_;
+    char* p_ = nullptr;
+    char* end_ = nullptr;
 };
 
-/// Appends the escaped JSON string of `n` code points.
-void append_code_points(std::string& out, const Py_UNICODE* s, Py_ssize_t n) {
-    chunked_writer w(out);
-    w.put('"');
-    for (Py_ssize_t i = 0; i < n; ++i) {
-        w.put_char(static_cast<std::uint32_t>(s[i]));
+/// Appends the escaped JSON string of `n` code points: stored straight into the output while nothing
+/// needs escaping (room for that case is taken at once), then one character at a time.
+void append_code_points(sink& out, const Py_UNICODE* s, Py_ssize_t n) {
+    const auto count = static_cast<std::size_t>(n);
+    char* p = out.room(count + 2);
+    *p++ = '"';
+    std::size_t i = 0;
+    for (; i + 8 <= count; i += 8) {  // eight at a time, without a branch per character
+        bool all_plain = true;
+        for (std::size_t k = 0; k < 8; ++k) {
+            const auto c = static_cast<std::uint32_t>(s[i + k]);
+            all_plain &= plain_char(c);
+            p[i + k] = static_cast<char>(c);
+        }
+        if (!all_plain) {
+            break;
+        }
     }
-    w.put('"');
+    for (; i < count; ++i) {
+        const auto c = static_cast<std::uint32_t>(s[i]);
+        if (!plain_char(c)) {
+            break;
+        }
+        p[i] = static_cast<char>(c);
+    }
+    p += i;
+    if (i < count) {
+        out.advance(p);
+        for (; i < count; ++i) {
+            p = write_char(static_cast<std::uint32_t>(s[i]), out.room(13));  // one escape, the closing quote
+            out.advance(p);
+        }
+    }
+    *p++ = '"';
+    out.advance(p);
 }
 
 /// Length of the well-formed UTF-8 sequence at s[0] (Python 2.7's decoder: RFC 3629 except that
@@ -159,24 +199,17 @@ inline std::size_t utf8_sequence(const unsigned char* s, std::size_t avail, std:
 
 /// Appends the escaped JSON string of a byte str (its UTF-8 decoding). False with Python's
 /// UnicodeDecodeError set when the bytes are not UTF-8.
-bool append_bytes(std::string& out, const char* data, std::size_t n) {
+bool append_bytes(sink& out, const char* data, std::size_t n) {
     const auto* s = reinterpret_cast<const unsigned char*>(data);
     std::size_t plain = 0;
     while (plain < n && plain_char(s[plain])) {
         ++plain;
     }
-    if (plain == n) {  // nothing to escape
-        out.reserve(out.size() + n + 2);
-        out.push_back('"');
-        out.append(data, n);
-        out.push_back('"');
-        return true;
-    }
     const std::size_t start = out.size();
-    out.reserve(start + n + 8);
-    out.push_back('"');
-    out.append(data, plain);
-    chunked_writer w(out);
+    char* p = out.room(n + 2);
+    *p++ = '"';
+    std::memcpy(p, data, plain);
+    p += plain;
     for (std::size_t i = plain; i < n;) {
         std::uint32_t cp = s[i];
         std::size_t len = 1;
@@ -184,7 +217,7 @@ bool append_bytes(std::string& out, const char* data, std::size_t n) {
             len = utf8_sequence(s + i, n - i, cp);
             if (len == 0) {
                 // Python decides: its exception, or (should it accept the bytes) its code points.
-                w.rewind(start);
+                out.truncate(start);
                 PyObject* u = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(n), "strict");
                 if (u == nullptr) {
                     return false;
@@ -194,14 +227,16 @@ bool append_bytes(std::string& out, const char* data, std::size_t n) {
                 return true;
             }
         }
-        w.put_char(cp);
+        out.advance(p);
+        p = write_char(cp, out.room(13));
         i += len;
     }
-    w.put('"');
+    out.advance(p);
+    out.put('"');
     return true;
 }
 
-inline bool append_string_object(std::string& out, PyObject* o) {
+inline bool append_string_object(sink& out, PyObject* o) {
     if (PyUnicode_Check(o)) {
         append_code_points(out, PyUnicode_AS_UNICODE(o), PyUnicode_GET_SIZE(o));
         return true;
@@ -210,33 +245,174 @@ inline bool append_string_object(std::string& out, PyObject* o) {
 }
 
 template <class Int>
-inline void append_integer(std::string& out, Int v) {
-    char buf[32];
-    const auto r = std::to_chars(buf, buf + sizeof buf, v);
-    out.append(buf, r.ptr);
+inline void append_integer(sink& out, Int v) {
+    char* p = out.room(24);
+    out.advance(std::to_chars(p, p + 24, v).ptr);
+}
+
+/// float.__repr__ of a finite value (Python 2.7's float_repr: the shortest digits that round-trip, laid
+/// out by format_float_short with mode 'r' and Py_DTSF_ADD_DOT_0): positional when the decimal point
+/// falls within -4 < exponent + 1 <= 16 (`0.0001`, `1.5`, `1e+16` is the first exponent form), then
+/// `d.ddde+XX` with at least two exponent digits, and ".0" after a positional integer. The digits are
+/// std::to_chars' shortest round-trip ones, which are the same: both take, among the shortest digit
+/// strings that round-trip, the one nearest the exact value.
+void append_finite_float(sink& out, double v) {
+    char sci[64];
+    const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
+    // sci: [-]d[.ddd]e(+|-)XX[X]
+    const char* p = sci;
+    char* const buf = out.room(32);  // at most 24: "-d.dddddddddddddddde-308"
+    char* o = buf;
+    if (*p == '-') {
+        *o++ = '-';
+        ++p;
+    }
+    char digits[32];
+    std::size_t n = 0;
+    digits[n++] = *p++;
+    if (*p == '.') {
+        ++p;
+        while (*p != 'e') {
+            digits[n++] = *p++;
+        }
+    }
+    ++p;  // 'e'
+    const bool negative_exp = *p == '-';
+    ++p;
+    int exp = 0;
+    while (p < r.ptr) {
+        exp = exp * 10 + (*p++ - '0');
+    }
+    if (negative_exp) {
+        exp = -exp;
+    }
+    const int decpt = exp + 1;  // value = 0.d1d2...dn * 10^decpt
+    if (decpt > -4 && decpt <= 16) {
+        if (decpt <= 0) {
+            *o++ = '0';
+            *o++ = '.';
+            for (int i = decpt; i < 0; ++i) {
+                *o++ = '0';
+            }
+            for (std::size_t i = 0; i < n; ++i) {
+                *o++ = digits[i];
+            }
+        } else if (static_cast<std::size_t>(decpt) >= n) {
+            for (std::size_t i = 0; i < n; ++i) {
+                *o++ = digits[i];
+            }
+            for (std::size_t i = n; i < static_cast<std::size_t>(decpt); ++i) {
+                *o++ = '0';
+            }
+            *o++ = '.';
+            *o++ = '0';
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                if (i == static_cast<std::size_t>(decpt)) {
+                    *o++ = '.';
+                }
+                *o++ = digits[i];
+            }
+        }
+    } else {
+        *o++ = digits[0];
+        if (n > 1) {
+            *o++ = '.';
+            for (std::size_t i = 1; i < n; ++i) {
+                *o++ = digits[i];
+            }
+        }
+        *o++ = 'e';
+        *o++ = exp < 0 ? '-' : '+';
+        const int a = exp < 0 ? -exp : exp;
+        if (a < 10) {
+            *o++ = '0';
+        }
+        o = std::to_chars(o, buf + 32, a).ptr;
+    }
+    out.advance(o);
+}
+
+/// The positional repr of a finite float that is a decimal of at most 15 significant digits, at most 16
+/// integer digits and no more than -log10(|v|) + 15 fractional ones (prices, coordinates, measurements):
+/// 123.25 is 12325 / 10^2. For the least k for which N = round(v * 10^k) gives back v as N / 10^k (a
+/// correctly rounded division of two exact doubles, so exactly what parsing "N e-k" gives), N's digits are
+/// the shortest that round-trip: a decimal with fewer significant digits at this magnitude has fewer
+/// fractional digits and would have been found at a smaller k, and below 10^15 no two decimals of as many
+/// digits round to the same double. False when the value is not of that kind (repr's general path then).
+bool append_short_decimal_float(sink& out, double v) {
+    static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const double a = v < 0 ? -v : v;
+    if (!(a >= 1e-4 && a < 1e15)) {  // positional layout only; 0.0 and -0.0 take the general path
+        return false;
+    }
+    for (int k = 0; k < 16; ++k) {
+        const double scaled = a * kPow10[k];
+        if (scaled >= 1e15) {
+            return false;
+        }
+        const auto n = static_cast<std::int64_t>(scaled + 0.5);
+        if (static_cast<double>(n) / kPow10[k] != a) {
+            continue;
+        }
+        char digits[24];
+        const char* end = std::to_chars(digits, digits + sizeof digits, n).ptr;
+        const int count = static_cast<int>(end - digits);
+        char* p = out.room(40);
+        if (v < 0) {
+            *p++ = '-';
+        }
+        if (k == 0) {
+            std::memcpy(p, digits, static_cast<std::size_t>(count));
+            p += count;
+            *p++ = '.';
+            *p++ = '0';
+        } else if (count > k) {
+            std::memcpy(p, digits, static_cast<std::size_t>(count - k));
+            p += count - k;
+            *p++ = '.';
+            std::memcpy(p, digits + count - k, static_cast<std::size_t>(k));
+            p += k;
+        } else {
+            *p++ = '0';
+            *p++ = '.';
+            for (int z = count; z < k; ++z) {
+                *p++ = '0';
+            }
+            std::memcpy(p, digits, static_cast<std::size_t>(count));
+            p += count;
+        }
+        out.advance(p);
+        return true;
+    }
+    return false;
 }
 
 /// float.__repr__ of the value, or the allow_nan names.
-bool append_float(std::string& out, double v) {
+bool append_float(sink& out, double v) {
     if (!std::isfinite(v)) {
-        out += v > 0 ? "Infinity" : v < 0 ? "-Infinity" : "NaN";
+        if (v > 0) {
+            out.put("Infinity");
+        } else if (v < 0) {
+            out.put("-Infinity");
+        } else {
+            out.put("NaN");
+        }
         return true;
     }
-    char* text = PyOS_double_to_string(v, 'r', 0, Py_DTSF_ADD_DOT_0, nullptr);
-    if (text == nullptr) {
-        return false;
+    if (!append_short_decimal_float(out, v)) {
+        append_finite_float(out, v);
     }
-    out += text;
-    PyMem_Free(text);
     return true;
 }
 
 /// Appends a byte str object (what PyObject_Str and PyObject_Repr give in Python 2) and drops it.
-bool append_and_drop(std::string& out, PyObject* s) {
+bool append_and_drop(sink& out, PyObject* s) {
     if (s == nullptr) {
         return false;
     }
-    out.append(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s)));
+    out.put(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s)));
     Py_DECREF(s);
     return true;
 }
@@ -273,7 +449,7 @@ PyObject* decimal_type() {
 
 class encoder {
 public:
-    explicit encoder(std::string& out) : out_(out) {
+    explicit encoder(sink& out) : out_(out) {
         const PyThreadState* ts = PyThreadState_GET();
         depth_base_ = static_cast<long>(ts->recursion_depth) + kDumpsCallOverhead;
         limit_ = static_cast<long>(Py_GetRecursionLimit());
@@ -315,13 +491,13 @@ private:
         switch (f.k) {
             case kind::sequence: {
                 if (f.pos >= PySequence_Fast_GET_SIZE(f.items)) {
-                    out_ += ']';
+                    out_.put(']');
                     pop();
                     return true;
                 }
                 PyObject* item = PySequence_Fast_GET_ITEM(f.items, f.pos);
                 if (f.pos++ != 0) {
-                    out_.append(", ", 2);
+                    out_.put(", ");
                 }
                 Py_INCREF(item);  // user code (a __str__) could mutate the list while we write it
                 const bool ok = value(item);
@@ -332,12 +508,12 @@ private:
                 PyObject* key = nullptr;
                 PyObject* val = nullptr;
                 if (!PyDict_Next(f.container, &f.pos, &key, &val)) {
-                    out_ += '}';
+                    out_.put('}');
                     pop();
                     return true;
                 }
                 if (f.count++ != 0) {
-                    out_.append(", ", 2);
+                    out_.put(", ");
                 }
                 Py_INCREF(key);
                 Py_INCREF(val);
@@ -360,7 +536,7 @@ private:
             if (PyErr_Occurred()) {
                 return false;
             }
-            out_ += '}';
+            out_.put('}');
             pop();
             return true;
         }
@@ -370,7 +546,7 @@ private:
             return false;
         }
         if (f.count++ != 0) {
-            out_.append(", ", 2);
+            out_.put(", ");
         }
         PyObject* val = PyObject_GetItem(container, key);
         Py_DECREF(key);
@@ -381,7 +557,7 @@ private:
         bool ok = append_string_object(out_, kstr);
         Py_DECREF(kstr);
         if (ok) {
-            out_.append(": ", 2);
+            out_.put(": ");
             ok = value(val);
         }
         Py_DECREF(val);
@@ -396,8 +572,11 @@ private:
         }
         if (PyFloat_Check(key) || PyInt_Check(key) || PyLong_Check(key) || key == Py_None) {
             std::string text;
-            if (!scalar_key_text(key, text)) {
-                return nullptr;
+            {
+                sink t(text);
+                if (!scalar_key_text(key, t)) {
+                    return nullptr;
+                }
             }
             return PyString_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
         }
@@ -407,12 +586,12 @@ private:
 
     /// The text of a float, int/long (bool: "True"/"False") or None key; `text` gets what str()/repr()
     /// gives, to be escaped as a string (only an int subclass's __str__ can give more than plain ASCII).
-    bool scalar_key_text(PyObject* key, std::string& text) {
+    bool scalar_key_text(PyObject* key, sink& text) {
         if (PyFloat_Check(key)) {
             return append_float(text, PyFloat_AS_DOUBLE(key));
         }
         if (key == Py_None) {
-            text += "null";
+            text.put("null");
             return true;
         }
         return write_int(text, key);
@@ -420,7 +599,7 @@ private:
 
     /// str() of an int/long as _json.c gets it (PyObject_Str, with its recursion check); exact types
     /// are formatted without a temporary object.
-    bool write_int(std::string& dst, PyObject* o) {
+    bool write_int(sink& dst, PyObject* o) {
         const bool exact_int = PyInt_CheckExact(o);
         if (exact_int || PyLong_CheckExact(o)) {
             if (python_depth() + 1 > limit_) {
@@ -454,11 +633,11 @@ private:
                 return false;
             }
         } else if (PyFloat_Check(key) || PyInt_CheckExact(key) || PyLong_CheckExact(key) || key == Py_None) {
-            out_ += '"';  // digits, '.', 'e', '+', '-', NaN, Infinity, null: nothing to escape
+            out_.put('"');  // digits, '.', 'e', '+', '-', NaN, Infinity, null: nothing to escape
             if (!scalar_key_text(key, out_)) {
                 return false;
             }
-            out_ += '"';
+            out_.put('"');
         } else {
             PyObject* kstr = coerce_key(key);  // bool, int/long subclasses (their str()), or the TypeError
             if (kstr == nullptr) {
@@ -470,22 +649,22 @@ private:
                 return false;
             }
         }
-        out_.append(": ", 2);
+        out_.put(": ");
         return true;
     }
 
     /// Writes a scalar, or opens a container (pushes a frame).
     bool value(PyObject* o) {
         if (o == Py_None) {
-            out_.append("null", 4);
+            out_.put("null");
             return true;
         }
         if (o == Py_True) {
-            out_.append("true", 4);
+            out_.put("true");
             return true;
         }
         if (o == Py_False) {
-            out_.append("false", 5);
+            out_.put("false");
             return true;
         }
         if (PyUnicode_Check(o)) {
@@ -520,13 +699,13 @@ private:
         }
         if (PySequence_Fast_GET_SIZE(items) == 0) {
             Py_DECREF(items);
-            out_.append("[]", 2);
+            out_.put("[]");
             return true;
         }
         if (!push(o, items, kind::sequence)) {
             return false;
         }
-        out_ += '[';
+        out_.put('[');
         return true;
     }
 
@@ -536,14 +715,14 @@ private:
         }
         // _json.c tests Py_SIZE(dct), which for a dict object is ma_fill (slots ever used).
         if (reinterpret_cast<PyDictObject*>(o)->ma_fill == 0) {
-            out_.append("{}", 2);
+            out_.put("{}");
             return true;
         }
         const bool exact = PyDict_CheckExact(o);
         if (!push(o, nullptr, exact ? kind::dict : kind::dict_iter)) {
             return false;
         }
-        out_ += '{';
+        out_.put('{');
         if (!exact) {
             PyObject* it = PyObject_GetIter(o);
             if (it == nullptr) {
@@ -658,7 +837,7 @@ private:
         Py_DECREF(container);
     }
 
-    std::string& out_;
+    sink& out_;
     std::vector<frame> stack_;
     std::unordered_set<PyObject*> deep_;  // containers at stack index >= kLinearScanDepth
     long depth_base_ = 0;
@@ -669,7 +848,8 @@ private:
 
 bool json_dumps(PyObject* obj, std::string& out) {
     try {
-        encoder e(out);
+        sink s(out);
+        encoder e(s);
         return e.run(obj);
     } catch (const std::bad_alloc&) {
         PyErr_NoMemory();

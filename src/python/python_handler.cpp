@@ -193,8 +193,10 @@ struct python_handler::state {
         if (result == nullptr) return answer_exception(nullptr);
         bp::object result_obj{bp::handle<>(result)};
 
+        // Sized for an answer as large as the event (echo-like handlers), so a large answer is not copied
+        // over and over while it grows; pages never written are never touched.
         std::string body;
-        body.reserve(256);
+        body.reserve(inv.body.size() < 256 ? 256 : inv.body.size() + inv.body.size() / 8);
         if (!json_dumps(result, body)) return answer_exception("An error occurred during JSON serialization of response: ");
         return invocation_response::success(std::move(body));
     }

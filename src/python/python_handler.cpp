@@ -7,6 +7,7 @@
 #include <lambda_py27/python/log.hpp>
 
 #include <boost/python.hpp>
+#include <marshal.h>
 
 #include <cstdlib>
 #include <stdexcept>
@@ -207,7 +208,14 @@ namespace detail {
 bp::object support_module() {
     static bp::object module;
     if (!module.is_none()) return module;
-    PyObject* code = Py_CompileString(support_source, "lambda_py27/support.py", Py_file_input);
+    // Python 2.7 declares the buffer char* but only reads it.
+    PyObject* code = PyMarshal_ReadObjectFromString(const_cast<char*>(reinterpret_cast<const char*>(support_code)),
+                                                    static_cast<Py_ssize_t>(support_code_size));
+    if (code == nullptr || !PyCode_Check(code)) {  // cannot happen with the same Python: compile instead
+        Py_XDECREF(code);
+        PyErr_Clear();
+        code = Py_CompileString(support_source, "lambda_py27/support.py", Py_file_input);
+    }
     if (code == nullptr) bp::throw_error_already_set();
     bp::object code_obj{bp::handle<>(code)};
     PyObject* mod = PyImport_ExecCodeModuleEx(const_cast<char*>("_lambda_py27_support"), code,

@@ -3,14 +3,19 @@
 
 #include <boost/python/object.hpp>
 
+#include <cstddef>
 #include <string>
 
 namespace lambda_py27::python::detail {
 
 /// The source of src/python/support.py (generated translation unit).
 extern const char* const support_source;
+/// Its code object, marshalled at build time (generated translation unit).
+extern const unsigned char support_code[];
+extern const std::size_t support_code_size;
 
-/// Module `_lambda_py27_support`, created from `support_source` on first use (GIL held).
+/// Module `_lambda_py27_support`, made from `support_code` on first use (GIL held); from
+/// `support_source` should the marshalled code not load.
 boost::python::object support_module();
 
 /// Fetches and clears the pending Python exception, returning str() of it.

@@ -807,3 +807,93 @@ TEST(RuntimeClient, MovedClientKeepsItsConnection) {
 }
 
 }  // namespace
+
+// The Runtime API's plain answers are read without Beast's parser; every other shape goes to Beast. Both
+// must give the same invocation: the same head is sent plain (Content-Length), as chunked and as
+// HTTP/1.0 (both Beast's), with odd spacing and case, in one piece and byte by byte.
+namespace {
+std::string head_fields() {
+    return "lambda-runtime-aws-request-id:req-1  \r\n"
+           "Lambda-Runtime-Deadline-Ms: \t4102444800000\r\n"
+           "LAMBDA-RUNTIME-INVOKED-FUNCTION-ARN: arn:aws:lambda:us-east-1:1:function:f\r\n"
+           "Lambda-Runtime-Trace-Id: Root=1-2;Parent=3;Sampled=1\r\n"
+           "Lambda-Runtime-Client-Context: {\"custom\": {\"k\": \"v\"}}\r\n"
+           "Lambda-Runtime-Cognito-Identity: {\"cognitoIdentityId\": \"x\"}\r\n"
+           "Lambda-Runtime-Aws-Tenant-Id: tenant\r\n"
+           "X-Other: ignored\r\n"
+           "content-type: application/json; charset=utf-8\r\n";
+}
+}  // namespace
+
+TEST(RuntimeClient, PlainAndGeneralAnswersGiveTheSameInvocation) {
+    const std::string body = R"({"k": [1, 2, 3]})";
+    const std::string plain =
+        "HTTP/1.1 200 OK\r\n" + head_fields() + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string chunked = "HTTP/1.1 200 OK\r\n" + head_fields() + "Transfer-Encoding: chunked\r\n\r\n" +
+                                "5\r\n" + body.substr(0, 5) + "\r\n" + "b\r\n" + body.substr(5) + "\r\n0\r\n\r\n";
+    const std::string http10 = "HTTP/1.0 200 OK\r\n" + head_fields() + "Content-Length: " +
+                               std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::vector<invocation> got;
+    for (const std::string& bytes : {plain, chunked, http10}) {
+        for (bool dribble : {false, true}) {
+            fake_runtime_api api;
+            answer a = answer::raw(bytes);
+            if (dribble) a = std::move(a).dribbled(std::chrono::microseconds(50));
+            api.then(std::move(a));
+            runtime_client client(api.endpoint());
+            invocation inv;
+            std::error_code ec;
+            client.next(inv, ec);
+            ASSERT_FALSE(ec) << ec.message() << "\n" << bytes;
+            got.push_back(inv);
+        }
+    }
+    const invocation& first = got.front();
+    EXPECT_EQ(first.request_id, "req-1");
+    EXPECT_EQ(first.deadline_ms, 4102444800000);
+    EXPECT_EQ(first.function_arn, "arn:aws:lambda:us-east-1:1:function:f");
+    EXPECT_EQ(first.trace_id, "Root=1-2;Parent=3;Sampled=1");
+    EXPECT_EQ(first.client_context, R"({"custom": {"k": "v"}})");
+    EXPECT_EQ(first.cognito_identity, R"({"cognitoIdentityId": "x"})");
+    EXPECT_EQ(first.tenant_id, "tenant");
+    EXPECT_EQ(first.content_type, "application/json; charset=utf-8");
+    EXPECT_EQ(first.body, body);
+    for (const invocation& inv : got) {
+        EXPECT_EQ(inv.request_id, first.request_id);
+        EXPECT_EQ(inv.deadline_ms, first.deadline_ms);
+        EXPECT_EQ(inv.function_arn, first.function_arn);
+        EXPECT_EQ(inv.trace_id, first.trace_id);
+        EXPECT_EQ(inv.client_context, first.client_context);
+        EXPECT_EQ(inv.cognito_identity, first.cognito_identity);
+        EXPECT_EQ(inv.tenant_id, first.tenant_id);
+        EXPECT_EQ(inv.content_type, first.content_type);
+        EXPECT_EQ(inv.body, first.body);
+    }
+}
+
+// Heads the plain reader must hand to Beast at once rather than wait for a blank line: Beast's verdict
+// (a protocol error) comes without the peer closing the connection.
+TEST(RuntimeClient, AnswersThatAreNotPlainGetBeastsVerdictWithoutWaiting) {
+    for (const char* bytes : {"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n",
+                              "\nHTTP/1.1 200 OK\r\n\r\n"}) {
+        fake_runtime_api api;
+        api.then(answer::raw(bytes));
+        runtime_client client(api.endpoint());
+        invocation inv;
+        std::error_code ec;
+        client.next(inv, ec);
+        EXPECT_EQ(ec, errc::protocol_error) << bytes;
+    }
+}
+
+// A body larger than what arrived with the head is read straight into the invocation, in pieces.
+TEST(RuntimeClient, PlainAnswerBodyArrivingInPiecesIsReadWhole) {
+    const std::string body(3 * 1024 * 1024 + 7, 'z');
+    fake_runtime_api api;
+    api.then(answer::event(request_id, "\"" + body + "\""));
+    runtime_client client(api.endpoint());
+    const invocation inv = client.next();
+    EXPECT_EQ(inv.body.size(), body.size() + 2);
+    EXPECT_EQ(inv.body.substr(1, body.size()), body);
+    EXPECT_EQ(inv.request_id, request_id);
+}

@@ -4,6 +4,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/basic_parser.hpp>
@@ -91,6 +92,148 @@ bool name_is(std::string_view name, std::string_view expected) noexcept {
     return true;
 }
 
+// Stores a `Lambda-Runtime-*` header of `/next` into the invocation (other names are ignored).
+void store_runtime_field(invocation& inv, std::string_view name, std::string_view v) {
+    // The headers of interest all start with "Lambda-Runtime-" and differ in length but for two:
+    // the length picks the candidate, one comparison confirms it.
+    std::string* target = nullptr;
+    std::string_view expected;
+    switch (name.size()) {
+        case 29:
+            if ((name[15] | 0x20) == 'a') {
+                target = &inv.request_id;
+                expected = "Lambda-Runtime-Aws-Request-Id";
+            } else {
+                target = &inv.client_context;
+                expected = "Lambda-Runtime-Client-Context";
+            }
+            break;
+        case 26:
+            if (name_is(name, "Lambda-Runtime-Deadline-Ms")) inv.deadline_ms = parse_deadline(v);
+            return;
+        case 35: target = &inv.function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
+        case 23: target = &inv.trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
+        case 31: target = &inv.cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
+        case 28: target = &inv.tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
+        default: return;
+    }
+    if (name_is(name, expected)) target->assign(v);
+}
+
+// ---- the plain answer, read without the general parser ----------------------------------------
+//
+// The Runtime API answers in one shape: "HTTP/1.1 <status> <reason>", a few header lines, a
+// Content-Length body. Such an answer is read here in a few hundred instructions (Beast's parser spends
+// about 800 per header line: half of a no-op invocation's user time). Anything else (HTTP/1.0, chunked,
+// no Content-Length, obs-fold, a byte outside printable ASCII in the head, a repeated Content-Length or
+// Connection, 1xx/204/304, an over-long head or body) goes to Beast's parser, from the first byte, so
+// the fast path never decides what the general one would decide differently.
+
+constexpr std::array<bool, 256> token_chars = [] {
+    std::array<bool, 256> t{};
+    for (int c = 'a'; c <= 'z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (int c = '0'; c <= '9'; ++c) t[static_cast<std::size_t>(c)] = true;
+    for (unsigned char c : {'!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~'}) t[c] = true;
+    return t;
+}();
+
+// What a plain head says.
+struct plain_head {
+    int status = 0;
+    std::uint64_t content_length = 0;
+    bool keep_alive = true;
+};
+
+inline bool is_value_char(unsigned char c) noexcept { return (c >= 0x20 && c < 0x7f) || c == '\t'; }
+
+// True when every byte of [p, end) is a header value character (printable ASCII, space, tab). Eight
+// bytes at a time: a word passes when none of its bytes is below 0x20 or above 0x7e.
+bool all_value_chars(const char* p, const char* end) noexcept {
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    for (; end - p >= 8; p += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
+        const std::uint64_t above_tilde = ((w + ones * (127 - 0x7e)) | w) & highs;
+        if ((below_space | above_tilde) != 0) {
+            for (int k = 0; k < 8; ++k)
+                if (!is_value_char(static_cast<unsigned char>(p[k]))) return false;
+        }
+    }
+    for (; p < end; ++p)
+        if (!is_value_char(static_cast<unsigned char>(*p))) return false;
+    return true;
+}
+
+bool all_token_chars(std::string_view s) noexcept {
+    for (unsigned char c : s)
+        if (!token_chars[c]) return false;
+    return !s.empty();
+}
+
+// Parses `head` (the bytes up to and including the blank line; every LF in it is preceded by CR) when it
+// is plain; stores the fields of `/next` into `inv` (when not null). False: not plain (nothing is decided;
+// `inv` may hold some fields).
+bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
+    const char* p = head.data();
+    const char* const end = p + head.size();
+    // "HTTP/1.1 ddd reason\r\n"
+    if (head.size() < 14 || std::memcmp(p, "HTTP/1.1 ", 9) != 0) return false;
+    p += 9;
+    if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' || p[3] != ' ') return false;
+    out.status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+    if (out.status == 204) return false;
+    const char* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+    if (cr == nullptr || cr[1] != '\n' || !all_value_chars(p + 4, cr)) return false;
+    p = cr + 2;
+    bool have_length = false, have_connection = false;
+    for (;;) {
+        cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
+        if (cr == nullptr || cr[1] != '\n') return false;
+        if (cr == p) {  // the blank line
+            if (cr + 2 != end) return false;
+            break;
+        }
+        // A line: name ':' OWS value OWS. Only printable ASCII, space and tab anywhere in it.
+        if (!all_value_chars(p, cr)) return false;
+        const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(cr - p)));
+        if (colon == nullptr) return false;
+        const std::string_view name(p, static_cast<std::size_t>(colon - p));
+        const char* v = colon + 1;
+        while (v < cr && (*v == ' ' || *v == '\t')) ++v;
+        const char* value_end = cr;
+        while (value_end > v && (value_end[-1] == ' ' || value_end[-1] == '\t')) --value_end;
+        const std::string_view value(v, static_cast<std::size_t>(value_end - v));
+        p = cr + 2;
+        // A name equal (ignoring case) to one below is made of token characters; any other is checked.
+        if (name.size() > 14 && (name[0] | 0x20) == 'l' && name[6] == '-') {  // Lambda-Runtime-*
+            if (!all_token_chars(name)) return false;
+            if (inv != nullptr) store_runtime_field(*inv, name, value);
+        } else if (name_is(name, "Content-Length")) {
+            if (have_length || value.empty() || value.size() > 15) return false;
+            std::uint64_t n = 0;
+            for (char c : value) {
+                if (c < '0' || c > '9') return false;
+                n = n * 10 + static_cast<std::uint64_t>(c - '0');
+            }
+            out.content_length = n;
+            have_length = true;
+        } else if (name_is(name, "Content-Type")) {
+            if (inv != nullptr) inv->content_type.assign(value);
+        } else if (name_is(name, "Connection")) {
+            if (have_connection) return false;
+            have_connection = true;
+            if (name_is(value, "close")) out.keep_alive = false;
+            else if (!name_is(value, "keep-alive")) return false;
+        } else if (!all_token_chars(name) || name_is(name, "Transfer-Encoding") || name_is(name, "Content-Encoding") ||
+                   name_is(name, "Upgrade")) {
+            return false;
+        }
+    }
+    return have_length;
+}
+
 // Reads one answer of the Runtime API without building a generic message: the headers the runtime
 // needs go straight into their destination strings, whose capacity survives from call to call, so a
 // steady-state `next()` allocates nothing.
@@ -117,36 +260,13 @@ private:
     void on_field_impl(http::field name, boost::beast::string_view name_string, boost::beast::string_view value,
                        boost::system::error_code&) override {
         if (inv_ == nullptr) return;
-        const std::string_view v(value.data(), value.size());
         if (name == http::field::content_type) {
-            inv_->content_type.assign(v);
+            inv_->content_type.assign(value.data(), value.size());
             return;
         }
-        if (name != http::field::unknown) return;
-        // The headers of interest all start with "Lambda-Runtime-" and differ in length but for two:
-        // the length picks the candidate, one comparison confirms it.
-        std::string* target = nullptr;
-        std::string_view expected;
-        switch (name_string.size()) {
-            case 29:
-                if ((name_string[15] | 0x20) == 'a') {
-                    target = &inv_->request_id;
-                    expected = "Lambda-Runtime-Aws-Request-Id";
-                } else {
-                    target = &inv_->client_context;
-                    expected = "Lambda-Runtime-Client-Context";
-                }
-                break;
-            case 26:
-                if (name_is(name_string, "Lambda-Runtime-Deadline-Ms")) inv_->deadline_ms = parse_deadline(v);
-                return;
-            case 35: target = &inv_->function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
-            case 23: target = &inv_->trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
-            case 31: target = &inv_->cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
-            case 28: target = &inv_->tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
-            default: return;
-        }
-        if (name_is(name_string, expected)) target->assign(v);
+        // The Runtime API's own headers are all unknown to Beast.
+        if (name == http::field::unknown)
+            store_runtime_field(*inv_, {name_string.data(), name_string.size()}, {value.data(), value.size()});
     }
 
     void on_header_impl(boost::system::error_code&) override {}
@@ -374,20 +494,91 @@ struct runtime_client::impl {
             }
             if (inv != nullptr) inv->clear();
             body.clear();
-            answer_parser parser(inv, body, body_limit_bytes);
-            http::read(stream, buffer, parser, ec);
+            bool got_some = false;
+            bool keep_alive = true;
+            const read_outcome outcome = read_plain_answer(stream, inv, body, body_limit_bytes, status, keep_alive,
+                                                           got_some, ec);
+            if (outcome == read_outcome::not_plain) {
+                if (inv != nullptr) inv->clear();
+                body.clear();
+                answer_parser parser(inv, body, body_limit_bytes);
+                http::read(stream, buffer, parser, ec);
+                got_some = parser.got_some();
+                if (!ec) {
+                    keep_alive = parser.keep_alive();
+                    status = parser.status();
+                }
+            }
             if (ec) {
-                const bool nothing_received = !parser.got_some() && buffer.size() == 0;
+                const bool nothing_received = !got_some && buffer.size() == 0;
                 close();
                 if (reused && idempotent && nothing_received && is_connection_lost(ec)) continue;
                 return is_connection_lost(ec) ? errc::api_unavailable : errc::protocol_error;
             }
             // The API never sends an answer unasked: bytes after this one mean the peer is confused.
-            if (!parser.keep_alive() || buffer.size() != 0) close();
-            status = parser.status();
+            if (!keep_alive || buffer.size() != 0) close();
             return {};
         }
         return errc::api_unavailable;
+    }
+
+    enum class read_outcome { done, not_plain, failed };
+
+    // Reads an answer the way the Runtime API sends it (see parse_plain_head): the head into `buffer`,
+    // then the body straight into `body`. `not_plain`: the bytes read so far are left in `buffer` for
+    // Beast's parser. `failed`: `ec` is set, `got_some` tells whether any byte of the answer came.
+    read_outcome read_plain_answer(signal_safe_stream& stream, invocation* inv, std::string& body,
+                                   std::uint64_t body_limit_bytes, int& status, bool& keep_alive, bool& got_some,
+                                   boost::system::error_code& ec) {
+        constexpr std::size_t plain_head_limit = 16 * 1024;
+        std::size_t searched = 0;
+        std::size_t head_size = 0;
+        for (;;) {
+            const auto* data = static_cast<const char*>(buffer.data().data());
+            const std::size_t size = buffer.size();
+            // Each line feed must follow a carriage return (else Beast's parser refuses it, as soon as it sees
+            // it: it gets the bytes now rather than this loop waiting for a blank line that may never come);
+            // the first one that ends an empty line ends the head.
+            const char* lf = data + searched;
+            while ((lf = static_cast<const char*>(std::memchr(lf, '\n', size - static_cast<std::size_t>(lf - data))))) {
+                if (lf == data || lf[-1] != '\r') return read_outcome::not_plain;
+                if (lf - data >= 3 && lf[-2] == '\n') {
+                    head_size = static_cast<std::size_t>(lf - data) + 1;
+                    break;
+                }
+                ++lf;
+            }
+            if (head_size != 0) break;
+            searched = size;
+            if (size >= plain_head_limit) return read_outcome::not_plain;
+            const std::size_t n = stream.read_some(buffer.prepare(4096), ec);
+            if (ec) {
+                got_some = buffer.size() != 0;
+                return read_outcome::failed;
+            }
+            buffer.commit(n);
+            got_some = true;
+        }
+        plain_head head;
+        const auto* data = static_cast<const char*>(buffer.data().data());
+        if (!parse_plain_head(std::string_view(data, head_size), inv, head) || head.content_length > body_limit_bytes)
+            return read_outcome::not_plain;
+        status = head.status;
+        keep_alive = head.keep_alive;
+        buffer.consume(head_size);
+        const auto length = static_cast<std::size_t>(head.content_length);
+        body.resize(length);
+        const std::size_t have = buffer.size() < length ? buffer.size() : length;
+        std::memcpy(body.data(), buffer.data().data(), have);
+        buffer.consume(have);
+        if (have < length) {
+            net::read(stream, net::buffer(body.data() + have, length - have), ec);
+            if (ec) {
+                if (ec == net::error::eof) ec = http::error::partial_message;
+                return read_outcome::failed;
+            }
+        }
+        return read_outcome::done;
     }
 
     // Maps a non-2xx answer to an error and remembers the API's errorType.

@@ -2,8 +2,8 @@
 //
 // An in-process Runtime API (support/canned_api.hpp: one thread, raw sockets, canned answers, keep-alive)
 // serves a small event to two clients in turn, on the same loopback connection setup:
-//   floor           raw sockets: send a pre-built GET, read until the body is complete, pick out the
-//                   request id, send a pre-built POST with it, read the 202. Nothing else.
+//   floor           support/floor_client.hpp (python_bench's floor too): raw sockets, a pre-built GET, the
+//                   request id picked out, a pre-built POST, the 202 read. Nothing else.
 //   runtime_client  lambda_py27::runtime_client driven by lambda_py27::run() with a no-op C++ handler.
 // Rounds alternate between the two after a warm-up; the best round of each is reported (the machine
 // is shared, so the best is the least disturbed). Latency is the time of one whole cycle: next,
@@ -14,11 +14,8 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 
 #include "support/canned_api.hpp"
+#include "support/floor_client.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,62 +35,17 @@ namespace {
 
 using lambda_py27_bench::canned_api;
 using lambda_py27_bench::clock_type;
-using lambda_py27_bench::complete_message;
 using lambda_py27_bench::die;
-using lambda_py27_bench::send_all;
-using lambda_py27_bench::set_nodelay;
 
-constexpr std::string_view request_id = lambda_py27_bench::default_request_id;
 constexpr std::string_view event_body = lambda_py27_bench::default_event;
 
 // ---- the two clients ---------------------------------------------------------------------------
 
 // Each fills `stamps` with the start time of every cycle, plus the end of the last one.
 
+// The floor: bench/support/floor_client.hpp, the same one python_bench uses.
 void run_floor(std::uint16_t port, std::size_t n, std::vector<clock_type::time_point>& stamps) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
-    set_nodelay(fd);
-
-    const std::string host = "Host: 127.0.0.1:" + std::to_string(port) + "\r\n";
-    const std::string get = "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n" + host + "\r\n";
-    const std::string post_prefix = "POST /2018-06-01/runtime/invocation/";
-    std::string post = post_prefix + std::string(request_id) + "/response HTTP/1.1\r\n" + host +
-                       "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
-    constexpr std::string_view id_header = "Lambda-Runtime-Aws-Request-Id: ";
-
-    char buf[16 * 1024];
-    const auto read_message = [&]() -> std::size_t {
-        std::size_t have = 0, len;
-        while ((len = complete_message(buf, have)) == 0) {
-            const ssize_t r = ::recv(fd, buf + have, sizeof buf - have, 0);
-            if (r <= 0) die("recv");
-            have += static_cast<std::size_t>(r);
-        }
-        return len;
-    };
-
-    stamps.clear();
-    for (std::size_t i = 0; i < n; ++i) {
-        stamps.push_back(clock_type::now());
-        if (!send_all(fd, get.data(), get.size())) die("send");
-        const std::size_t len = read_message();
-        const std::string_view answer(buf, len);
-        const auto at = answer.find(id_header);
-        if (at == std::string_view::npos) die("no request id");
-        const auto id_start = at + id_header.size();
-        const auto id = answer.substr(id_start, answer.find("\r\n", id_start) - id_start);
-        if (id.size() != request_id.size()) die("request id of unexpected length");
-        std::memcpy(post.data() + post_prefix.size(), id.data(), id.size());
-        if (!send_all(fd, post.data(), post.size())) die("send");
-        read_message();
-    }
-    stamps.push_back(clock_type::now());
-    ::close(fd);
+    if (lambda_py27_bench::run_floor_client(port, n, false, &stamps) != n) die("the floor client stopped early");
 }
 
 void run_client(const std::string& endpoint, std::size_t n, std::vector<clock_type::time_point>& stamps) {

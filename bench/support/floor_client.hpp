@@ -20,8 +20,10 @@
 namespace lambda_py27_bench {
 
 // Serves up to `n` invocations (0: until the API stops answering) from 127.0.0.1:`port`; returns how
-// many were served. `echo`: answer with the event, else with `null`.
-inline std::size_t run_floor_client(std::uint16_t port, std::size_t n, bool echo) {
+// many were served. `echo`: answer with the event, else with `null`. `stamps` (when given) gets the start
+// time of every GET..POST cycle, then the end of the last one.
+inline std::size_t run_floor_client(std::uint16_t port, std::size_t n, bool echo,
+                                    std::vector<clock_type::time_point>* stamps = nullptr) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     sockaddr_in addr{};
@@ -59,7 +61,9 @@ inline std::size_t run_floor_client(std::uint16_t port, std::size_t n, bool echo
     };
 
     std::size_t served = 0, consumed = 0;
+    if (stamps != nullptr) stamps->clear();
     while (n == 0 || served < n) {
+        if (stamps != nullptr) stamps->push_back(clock_type::now());
         if (!send_all(fd, get.data(), get.size())) break;
         const frame f = read_message(consumed);
         if (f.total == 0) break;
@@ -89,6 +93,7 @@ inline std::size_t run_floor_client(std::uint16_t port, std::size_t n, bool echo
         if (accepted.total == 0) break;
         consumed = accepted.total;
     }
+    if (stamps != nullptr) stamps->push_back(clock_type::now());
     ::close(fd);
     return served;
 }

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -159,14 +160,23 @@ public:
         ++count_;
     }
 
+    /// Forgets every key (and drops its references); a table of moderate size is kept for the next document.
     void clear() noexcept {
-        for (slot& e : slots_) {
-            Py_XDECREF(e.key);
+        if (count_ != 0) {
+            for (slot& e : slots_) {
+                Py_XDECREF(e.key);
+                e.key = nullptr;
+            }
         }
-        slots_.clear();
+        if (slots_.size() > 4096) {
+            std::vector<slot>().swap(slots_);
+            mask_ = 0;
+        }
+        if (texts_.capacity() > 64 * 1024) {
+            std::string().swap(texts_);
+        }
         texts_.clear();
         count_ = 0;
-        mask_ = 0;
     }
 
 private:
@@ -234,8 +244,12 @@ public:
             Py_DECREF(o);
         }
         values_.clear();
+        if (values_.capacity() > 4096) {
+            std::vector<PyObject*>().swap(values_);
+        }
         text_.clear();
         keys_.clear();
+        python_error_ = false;
     }
 
     /// True when a Python call failed during the parse; the Python exception is then set.
@@ -579,32 +593,97 @@ private:
 
 }  // namespace
 
+namespace {
+
+/// The parser and its builder, kept from one document to the next so that a small event allocates
+/// nothing but its Python objects (the value stack, the key table and Boost's own stack keep their
+/// capacity). Made again when the depth limit changes; a nested call (a finaliser run by an allocation
+/// while a document is built calls _lambda_py27.loads, say) gets a parser of its own.
+class parser_cache {
+public:
+    using parser_type = bj::basic_parser<builder>;
+
+    /// A reset parser for `max_depth`, or nullptr when the cached one is in use.
+    parser_type* acquire(std::size_t max_depth) {
+        if (in_use_) {
+            return nullptr;
+        }
+        if (parser_ == nullptr || max_depth_ != max_depth) {
+            bj::parse_options options;
+            options.max_depth = max_depth;
+            parser_ = std::make_unique<parser_type>(options);
+            max_depth_ = max_depth;
+        } else {
+            parser_->reset();
+            parser_->handler().clear();  // empty unless an exception cut the last document short
+        }
+        in_use_ = true;
+        return parser_.get();
+    }
+    void release() noexcept { in_use_ = false; }
+
+private:
+    std::unique_ptr<parser_type> parser_;
+    std::size_t max_depth_ = 0;
+    bool in_use_ = false;
+};
+
+parser_cache& cached_parser() {
+    static parser_cache* cache = new parser_cache;  // never destroyed: the interpreter is never finalised
+    return *cache;
+}
+
+enum class fast_outcome { value, python_error, not_taken };
+
+/// Parses with the cached parser (or a fresh one when it is busy): the value (`out`, a new reference), a
+/// Python exception the builder met, or "not taken" (Python's json.loads then decides).
+fast_outcome parse_fast(std::string_view text, PyObject*& out) {
+    const std::size_t max_depth = fast_path_max_depth();
+    parser_cache& cache = cached_parser();
+    std::unique_ptr<parser_cache::parser_type> own;
+    parser_cache::parser_type* parser = cache.acquire(max_depth);
+    struct releaser {
+        parser_cache* cache;
+        ~releaser() {
+            if (cache != nullptr) cache->release();
+        }
+    } release_on_exit{parser != nullptr ? &cache : nullptr};
+    if (parser == nullptr) {
+        bj::parse_options options;
+        options.max_depth = max_depth;
+        own = std::make_unique<parser_cache::parser_type>(options);
+        parser = own.get();
+    }
+    bj::error_code ec;
+    std::size_t end = parser->write_some(false, text.data(), text.size(), ec);
+    builder& b = parser->handler();
+    if (b.python_error()) {
+        b.clear();
+        return fast_outcome::python_error;
+    }
+    // write_some stops after one value: anything but whitespace after it is Python's "Extra data".
+    while (end < text.size() && is_json_whitespace(text[end])) {
+        ++end;
+    }
+    out = (!ec && end == text.size()) ? b.release() : nullptr;
+    b.clear();  // the key table's references, and whatever a refused document left
+    return out != nullptr ? fast_outcome::value : fast_outcome::not_taken;
+}
+
+}  // namespace
+
 PyObject* json_loads(std::string_view text) {
     try {
         // Fewer than 700 containers (Python's gen-0 threshold) cannot start a collection by themselves;
         // pausing gc costs three Python calls, so only larger documents pay for it.
         std::optional<gc_pause> no_collection_while_building;
         if (text.size() >= 1400) no_collection_while_building.emplace();
-        bj::parse_options options;
-        options.max_depth = fast_path_max_depth();
-        bj::basic_parser<builder> parser(options);
-        bj::error_code ec;
-        std::size_t end = parser.write_some(false, text.data(), text.size(), ec);
-        builder& b = parser.handler();
-        if (b.python_error()) {
-            b.clear();
-            return nullptr;
+        PyObject* v = nullptr;
+        switch (parse_fast(text, v)) {
+            case fast_outcome::value: return v;
+            case fast_outcome::python_error: return nullptr;
+            case fast_outcome::not_taken: break;
         }
-        // write_some stops after one value: anything but whitespace after it is Python's "Extra data".
-        while (end < text.size() && is_json_whitespace(text[end])) {
-            ++end;
-        }
-        if (!ec && end == text.size()) {
-            if (PyObject* v = b.release()) {
-                return v;
-            }
-        }
-        b.clear();
     } catch (const std::bad_alloc&) {
         return PyErr_NoMemory();
     }

@@ -349,3 +349,224 @@ TEST(ResponseWriter, Base64MatchesTheStandardAlphabetWithPadding) {
 }
 
 }  // namespace
+
+// ---- Python generators through the emulator and the bootstrap -----------------------------------------
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using lambda_py27::test_support::function_setup;
+using lambda_py27::test_support::served_function;
+
+struct streamed_answer {
+    unsigned status = 0;
+    std::string content_type;
+    std::vector<std::string> chunks;  // as the emulator wrote them
+    std::string body;
+    std::string function_error;       // the X-Amz-Function-Error trailer (or header)
+    std::string function_error_body;  // the X-Amz-Function-Error-Body trailer, decoded
+    bool chunked = false;
+};
+
+// Invokes and reads the answer chunk by chunk; `on_chunk` sees each chunk as soon as it arrived.
+streamed_answer stream_invoke(std::uint16_t port, const std::string& event,
+                              const std::function<void(const std::string&)>& on_chunk = {}) {
+    boost::asio::io_context ioc;
+    boost::asio::ip::tcp::socket socket(ioc);
+    socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
+    http::request<http::string_body> req{http::verb::post, "/2015-03-31/functions/function/invocations", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.body() = event;
+    req.prepare_payload();
+    http::write(socket, req);
+
+    streamed_answer out;
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(boost::none);
+    std::string current;
+    auto on_body = [&](std::uint64_t remain, beast::string_view piece, beast::error_code&) {
+        current.append(piece.data(), piece.size());
+        if (piece.size() == remain) {
+            out.chunks.push_back(current);
+            out.body += current;
+            if (on_chunk) on_chunk(current);
+            current.clear();
+        }
+        return piece.size();
+    };
+    parser.on_chunk_body(on_body);
+    http::read(socket, buffer, parser);
+    const auto& res = parser.get();
+    out.status = res.result_int();
+    out.chunked = parser.chunked();
+    if (!out.chunked) out.body = res.body();
+    out.content_type = std::string(res[http::field::content_type]);
+    out.function_error = std::string(res["X-Amz-Function-Error"]);
+    const std::string b64(res["X-Amz-Function-Error-Body"]);
+    if (!b64.empty()) out.function_error_body = unbase64(b64);
+    return out;
+}
+
+function_setup streaming_function(const std::string& handler, bool enabled = true) {
+    function_setup s("streaming." + handler);
+    if (enabled) s.environment["LAMBDA_PY27_RESPONSE_STREAMING"] = "1";
+    return s;
+}
+
+TEST(PythonStreaming, EachYieldedItemIsOneChunkStrAsIsUnicodeAsUtf8) {
+    served_function fn(streaming_function("kinds"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.status, 200U);
+    EXPECT_TRUE(r.chunked);
+    EXPECT_EQ(r.content_type, "application/octet-stream");
+    EXPECT_EQ(r.body, "str,unicode \xc3\xa9,bytearray,end");
+    EXPECT_GE(r.chunks.size(), 1U);  // the emulator may join chunks that wait for a slow caller
+    EXPECT_TRUE(r.function_error.empty());
+}
+
+TEST(PythonStreaming, TheCallerGetsTheFirstChunkBeforeTheHandlerProducesTheSecond) {
+    const auto gate = std::filesystem::temp_directory_path() /
+                      ("lp27-gate-" + std::to_string(::getpid()) + "-" + std::to_string(std::rand()));
+    std::filesystem::remove(gate);
+    served_function fn(streaming_function("gated"));
+    bool first_seen_before_gate = false;
+    const auto r = stream_invoke(fn.port(), R"({"gate": ")" + gate.string() + R"("})", [&](const std::string& c) {
+        if (c == "first") {
+            first_seen_before_gate = !std::filesystem::exists(gate);
+            std::ofstream(gate.string()) << "open";  // only now may the handler yield the second chunk
+        }
+    });
+    std::filesystem::remove(gate);
+    EXPECT_TRUE(first_seen_before_gate);
+    EXPECT_EQ(r.chunks, (std::vector<std::string>{"first", "second"}));
+}
+
+TEST(PythonStreaming, AnExceptionAfterTheFirstChunkArrivesInTheTrailers) {
+    served_function fn(streaming_function("fails_midway"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.status, 200U);
+    EXPECT_EQ(r.body, "partial");
+    EXPECT_EQ(r.function_error, "ValueError");
+    const auto doc = served_function::parse(r.function_error_body);
+    ASSERT_TRUE(doc.is_object()) << r.function_error_body;
+    EXPECT_EQ(doc.at("errorType"), "ValueError");
+    EXPECT_EQ(doc.at("errorMessage"), "broke after the first chunk");
+    EXPECT_FALSE(doc.at("stackTrace").as_array().empty());
+    // The runtime goes on serving.
+    EXPECT_EQ(stream_invoke(fn.port(), "{}").body, "partial");
+}
+
+TEST(PythonStreaming, AnExceptionBeforeAnyChunkIsAnOrdinaryErrorAnswer) {
+    served_function fn(streaming_function("fails_before"));
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.function_error, "Unhandled");
+    const auto doc = served_function::parse(r.body);
+    ASSERT_TRUE(doc.is_object()) << r.body;
+    EXPECT_EQ(doc.at("errorType"), "KeyError");
+    EXPECT_EQ(doc.at("errorMessage"), "'nothing yielded yet'");
+}
+
+TEST(PythonStreaming, AChunkThatIsNotTextIsATypeErrorInTheTrailersAndTheGeneratorIsClosed) {
+    const auto log = std::filesystem::temp_directory_path() / ("lp27-stream-log-" + std::to_string(::getpid()));
+    std::filesystem::remove(log);
+    auto setup = streaming_function("bad_chunk");
+    setup.log_file = log.string();
+    {
+        served_function fn(setup);
+        const auto r = stream_invoke(fn.port(), "{}");
+        EXPECT_EQ(r.body, "fine");
+        EXPECT_EQ(r.function_error, "TypeError");
+        const auto doc = served_function::parse(r.function_error_body);
+        ASSERT_TRUE(doc.is_object()) << r.function_error_body;
+        EXPECT_EQ(doc.at("errorMessage"), "a streamed chunk must be str, unicode or bytearray, not int");
+    }
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::filesystem::remove(log);
+    EXPECT_NE(text.find("generator closed"), std::string::npos) << text;
+}
+
+TEST(PythonStreaming, AnHttpResponsePreludeYieldedFirstMakesAFunctionUrlResponse) {
+    served_function fn(streaming_function("url"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.content_type, "application/vnd.awslambda.http-integration-response");
+    const auto nul = r.body.find(std::string(8, '\0'));
+    ASSERT_NE(nul, std::string::npos);
+    const auto prelude = served_function::parse(r.body.substr(0, nul));
+    ASSERT_TRUE(prelude.is_object()) << r.body.substr(0, nul);
+    EXPECT_EQ(prelude.at("statusCode"), 201);
+    EXPECT_EQ(prelude.at("headers").at("X-Stream"), "yes");
+    EXPECT_EQ(prelude.at("cookies").as_array().at(0), "a=1");
+    EXPECT_EQ(r.body.substr(nul + 8), "<html></html>");
+}
+
+TEST(PythonStreaming, APreludeAfterTheBodyBeganIsATypeError) {
+    served_function fn(streaming_function("late_prelude"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.body, "body");
+    EXPECT_EQ(r.function_error, "TypeError");
+    EXPECT_NE(r.function_error_body.find("must be the first item"), std::string::npos);
+}
+
+TEST(PythonStreaming, AGeneratorThatYieldsNothingIsAnEmptyStream) {
+    served_function fn(streaming_function("empty"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.status, 200U);
+    EXPECT_TRUE(r.chunked);
+    EXPECT_EQ(r.body, "");
+    EXPECT_TRUE(r.function_error.empty());
+}
+
+TEST(PythonStreaming, AStreamMayBeLargerThanABufferedResponse) {
+    served_function fn(streaming_function("big"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    EXPECT_EQ(r.body.size(), 8U * 1024 * 1024);
+    EXPECT_TRUE(r.function_error.empty());
+}
+
+TEST(PythonStreaming, SysExitMidStreamEndsTheRuntimeAndTheCallerSeesTheExit) {
+    served_function fn(streaming_function("exits_midway"));
+    const auto r = stream_invoke(fn.port(), "{}");
+    if (r.status == 502) {
+        // The emulator learnt of the exit before it had read the stream's first bytes: a plain exit error.
+        EXPECT_NE(r.body.find("exit status 3"), std::string::npos) << r.body;
+    } else {
+        EXPECT_EQ(r.body, "bye");
+        EXPECT_EQ(r.function_error, "Unhandled");
+        EXPECT_NE(r.function_error_body.find("Runtime exited with error: exit status 3"), std::string::npos)
+            << r.function_error << " " << r.function_error_body;
+    }
+}
+
+TEST(PythonStreaming, AFunctionReturningAPlainValueIsAnsweredAsUsual) {
+    served_function fn(streaming_function("not_a_generator"));
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.body, R"({"plain": true})");
+    EXPECT_EQ(r.headers.count("Transfer-Encoding"), 0U);
+}
+
+TEST(PythonStreaming, WithoutTheSettingAGeneratorIsTheLegacyNotJsonSerializableError) {
+    served_function fn(streaming_function("kinds", false));
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.function_error, "Unhandled");
+    const auto doc = served_function::parse(r.body);
+    ASSERT_TRUE(doc.is_object()) << r.body;
+    EXPECT_EQ(doc.at("errorType"), "TypeError");
+    EXPECT_NE(std::string(doc.at("errorMessage").as_string()).find("is not JSON serializable"), std::string::npos);
+}
+
+TEST(PythonStreaming, TheHelperModuleExistsOnlyWithTheSetting) {
+    {
+        served_function fn(streaming_function("imports_helper"));
+        EXPECT_EQ(fn.invoke("{}").body, R"({"statusCode": 204})");
+    }
+    served_function fn(streaming_function("imports_helper", false));
+    const auto r = fn.invoke("{}");
+    EXPECT_EQ(r.function_error, "Unhandled");
+    EXPECT_NE(r.body.find("No module named lambda_py27_streaming"), std::string::npos) << r.body;
+}
+
+}  // namespace

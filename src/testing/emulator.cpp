@@ -750,7 +750,13 @@ struct emulator::impl {
         const bool keep_alive = !ec && p.get().keep_alive();
 
         {
-            std::lock_guard lk(m);
+            std::unique_lock lk(m);
+            // A stream cut short because the runtime died (sys.exit, a crash) is reported as that exit:
+            // the connection's end and the reaper's news arrive in either order.
+            const auto runtime_gone = [&] { return !child.alive || child.generation != inv->generation; };
+            if (ec && !external && !too_large)
+                cv.wait_for(lk, 1s, [&] { return stopping || inv->finalized || runtime_gone(); });
+            const bool died = ec && !external && !too_large && runtime_gone();
             if (!inv->finalized) {
                 const auto& fields = p.get();
                 std::string type(sv(fields[error_type_trailer]));
@@ -765,6 +771,9 @@ struct emulator::impl {
                         "Function.ResponseSizeTooLarge",
                         "Response payload size exceeded maximum allowed payload size (" +
                             std::to_string(max_streamed_bytes) + " bytes)."));
+                } else if (died) {
+                    type = "Unhandled";
+                    body = detail::base64_encode(exit_outcome_locked(*inv).body);
                 } else if (ec) {
                     type = "Runtime.TruncatedResponse";
                     body = detail::base64_encode(detail::error_json(

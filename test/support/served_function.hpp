@@ -66,6 +66,7 @@ public:
     }
 
     std::string report() const { return report_.str(); }
+    std::uint16_t port() const { return emulator_->invoke_port(); }
 
 private:
     std::ostringstream report_;

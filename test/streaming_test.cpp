@@ -6,6 +6,7 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 #include <lambda_py27/testing/detail/text.hpp>
 #include <lambda_py27/testing/emulator.hpp>
+#include <lambda_py27/testing/python_function.hpp>
 
 #include "support/fake_runtime_api.hpp"
 #include "support/served_function.hpp"
@@ -411,7 +412,7 @@ streamed_answer stream_invoke(std::uint16_t port, const std::string& event,
 
 function_setup streaming_function(const std::string& handler, bool enabled = true) {
     function_setup s("streaming." + handler);
-    if (enabled) s.environment["LAMBDA_PY27_RESPONSE_STREAMING"] = "1";
+    s.environment["LAMBDA_PY27_RESPONSE_STREAMING"] = enabled ? "1" : "";  // whatever this process has
     return s;
 }
 
@@ -567,6 +568,14 @@ TEST(PythonStreaming, TheHelperModuleExistsOnlyWithTheSetting) {
     const auto r = fn.invoke("{}");
     EXPECT_EQ(r.function_error, "Unhandled");
     EXPECT_NE(r.body.find("No module named lambda_py27_streaming"), std::string::npos) << r.body;
+}
+
+TEST(PythonStreaming, InProcessTheChunksAreJoinedIntoOneResponse) {
+    lambda_py27::testing::python_function fn("streaming.kinds", lambda_py27::test_support::data_dir() + "/handlers",
+                                             {{"LAMBDA_PY27_RESPONSE_STREAMING", "1"}});
+    const auto r = fn.invoke("{}");
+    EXPECT_TRUE(r.success) << r.body;
+    EXPECT_EQ(r.body, "str,unicode \xc3\xa9,bytearray,end");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include <lambda_py27/python/bootstrap.hpp>
 
+#include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 
@@ -126,7 +127,11 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
                 throw python_init_error(take_python_error());
             }
         }
-        {
+        if (const unsigned processes = detail::requested_processes(); processes > 1) {
+            status = detail::serve_preforked(processes, *client, [&](api_client& c) {
+                return run(c, handler, options.loop);
+            });
+        } else {
             gil_release unlocked;
             status = run(*client, handler, options.loop);
         }

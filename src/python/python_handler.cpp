@@ -1,6 +1,7 @@
 #include <lambda_py27/python/python_handler.hpp>
 
 #include <lambda_py27/python/detail/context.hpp>
+#include <lambda_py27/python/detail/streaming.hpp>
 #include <lambda_py27/python/detail/support.hpp>
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/python/json.hpp>
@@ -57,6 +58,7 @@ struct python_handler::state {
     bp::object environ;  // os.environ.data (what os.environ reads), once the function imported os
     std::string trace_id;
     bool trace_id_set = false;
+    bool streaming = false;  // LAMBDA_PY27_RESPONSE_STREAMING=1: a returned generator is streamed
 
     // (body, log, cause) from a support formatter, logged, as a failure answer.
     invocation_response failure_from(const bp::object& formatted) {
@@ -193,6 +195,8 @@ struct python_handler::state {
         PyObject* result = PyObject_CallFunctionObjArgs(function.ptr(), event, context.ptr(), nullptr);
         if (result == nullptr) return answer_exception(nullptr);
         bp::object result_obj{bp::handle<>(result)};
+        if (streaming && PyGen_Check(result))
+            return detail::stream_generator(result, [this] { return answer_exception(nullptr); });
 
         // Sized for an answer as large as the event (echo-like handlers), so a large answer is not copied
         // over and over while it grows; pages never written are never touched.
@@ -262,6 +266,8 @@ python_handler::python_handler(std::string spec)
         s.memory_limit_in_mb = env_str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
         s.log_group_name = env_str("AWS_LAMBDA_LOG_GROUP_NAME");
         s.log_stream_name = env_str("AWS_LAMBDA_LOG_STREAM_NAME");
+        s.streaming = detail::response_streaming_enabled();
+        if (s.streaming) detail::register_streaming_module();  // before the function's module imports it
 
         const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
         const bp::object function = loaded[0], fault = loaded[1], cause = loaded[2], fatal = loaded[3],

@@ -84,6 +84,24 @@ invocation_response call_handler(const handler_function& handler,
     }
 }
 
+// Ends a stream the handler began, as its answer says. The error that ended it earlier, if any.
+std::error_code end_stream(response_writer& writer, const invocation_response& res) {
+    std::error_code ec;
+    if (writer.ended()) return writer.error();
+    switch (res.outcome) {
+        case invocation_response::kind::success:
+            if (!res.body.empty()) writer.write(res.body, ec);
+            if (!ec)
+                writer.finish(ec);
+            else if (writer.ended())
+                ec = writer.error();
+            break;
+        case invocation_response::kind::failure: writer.fail(res.error_type, res.body, ec); break;
+        case invocation_response::kind::none: break;  // the process exits: the API sees the stream cut
+    }
+    return ec;
+}
+
 std::string api_error_suffix(const api_client& client) {
     auto type = client.last_api_error_type();
     return type.empty() ? std::string() : " (" + type + ")";
@@ -101,6 +119,7 @@ int run(api_client& client, const handler_function& handler, const run_options& 
 
     invocation inv;
     std::error_code ec;
+    response_writer writer(client, {});
     for (unsigned long long served = 0; options.max_invocations == 0 || served < options.max_invocations;) {
         client.next(inv, ec);
         if (ec) {
@@ -115,9 +134,16 @@ int run(api_client& client, const handler_function& handler, const run_options& 
         ++served;
         set_trace_id(inv.trace_id);
 
-        invocation_response res = call_handler(handler, options.hooks.before, inv);
+        writer.reset(inv.request_id);
+        invocation_response res = [&] {
+            const response_writer::scope current(writer);
+            return call_handler(handler, options.hooks.before, inv);
+        }();
 
-        if (res.outcome == invocation_response::kind::success && res.body.size() > max_response_bytes) {
+        std::error_code post_ec;
+        if (writer.started()) {
+            post_ec = end_stream(writer, res);
+        } else if (res.outcome == invocation_response::kind::success && res.body.size() > max_response_bytes) {
             const std::string msg = "Response payload size (" + std::to_string(res.body.size()) +
                                     " bytes) exceeded maximum allowed payload size (" +
                                     std::to_string(max_response_bytes) + " bytes).";
@@ -129,15 +155,16 @@ int run(api_client& client, const handler_function& handler, const run_options& 
             res.exit_status = status;
         }
 
-        std::error_code post_ec;
-        switch (res.outcome) {
-            case invocation_response::kind::success:
-                client.post_response(inv.request_id, res.body, res.content_type, post_ec);
-                break;
-            case invocation_response::kind::failure:
-                client.post_error(inv.request_id, res.body, res.error_type, res.xray_cause, post_ec);
-                break;
-            case invocation_response::kind::none: break;
+        if (!writer.started()) {
+            switch (res.outcome) {
+                case invocation_response::kind::success:
+                    client.post_response(inv.request_id, res.body, res.content_type, post_ec);
+                    break;
+                case invocation_response::kind::failure:
+                    client.post_error(inv.request_id, res.body, res.error_type, res.xray_cause, post_ec);
+                    break;
+                case invocation_response::kind::none: break;
+            }
         }
         if (options.hooks.after) {
             try {

@@ -626,6 +626,131 @@ struct runtime_client::impl {
     }
 };
 
+// A chunked POST /response in streaming mode, written straight to the client's connection.
+class runtime_client::stream final : public response_stream {
+public:
+    explicit stream(impl& d) : d_(d) {}
+    ~stream() override {
+        if (!ended_) d_.close();  // half a request on the wire: the connection cannot carry another
+    }
+    stream(const stream&) = delete;
+    stream& operator=(const stream&) = delete;
+
+    // Connects (or checks the idle connection) and sends the request head. A head that could not be
+    // written at all on a reused connection is sent once more on a new one, as a post would be.
+    std::error_code open(std::string_view head) {
+        boost::system::error_code ec;
+        signal_safe_stream s{d_.socket};
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            if (d_.connected && d_.idle_connection_unusable()) d_.close();
+            const bool reused = d_.connected;
+            if (!d_.connected) {
+                d_.connect(ec);
+                if (ec) {
+                    d_.close();
+                    return errc::api_unavailable;
+                }
+            }
+            const std::size_t written = net::write(s, net::buffer(head.data(), head.size()), ec);
+            if (!ec) return {};
+            d_.close();
+            if (!(reused && is_connection_lost(ec) && written == 0)) return errc::api_unavailable;
+        }
+        return errc::api_unavailable;
+    }
+
+    void write(std::string_view data, std::error_code& ec) override {
+        ec.clear();
+        if (ended_) {
+            ec = errc::invalid_state_transition;
+            return;
+        }
+        if (data.empty()) return;
+        char size[24];
+        const auto [end, err] = std::to_chars(size, size + sizeof size - 2, data.size(), 16);
+        (void)err;
+        char* p = end;
+        *p++ = '\r';
+        *p++ = '\n';
+        send({net::buffer(size, static_cast<std::size_t>(p - size)), net::buffer(data.data(), data.size()),
+              net::buffer("\r\n", 2)},
+             ec);
+    }
+
+    void finish(std::error_code& ec) override { end("0\r\n\r\n", ec); }
+
+    void fail(std::string_view error_type, std::string_view error_body, std::error_code& ec) override {
+        std::string last = "0\r\n";
+        if (!error_type.empty() && is_header_value(error_type))
+            last.append("Lambda-Runtime-Function-Error-Type: ").append(error_type).append("\r\n");
+        last.append("Lambda-Runtime-Function-Error-Body: ").append(detail::base64(error_body)).append("\r\n\r\n");
+        end(last, ec);
+    }
+
+private:
+    void send(const std::array<net::const_buffer, 3>& buffers, std::error_code& ec) {
+        boost::system::error_code bec;
+        signal_safe_stream s{d_.socket};
+        net::write(s, buffers, bec);
+        if (bec) {
+            ended_ = true;
+            d_.close();
+            ec = errc::api_unavailable;
+        }
+    }
+
+    // Sends the last chunk (and trailers), then reads the API's answer.
+    void end(std::string_view last, std::error_code& ec) {
+        ec.clear();
+        if (ended_) {
+            ec = errc::invalid_state_transition;
+            return;
+        }
+        send({net::buffer(last.data(), last.size()), net::const_buffer(), net::const_buffer()}, ec);
+        if (ec) return;
+        ended_ = true;
+        boost::system::error_code bec;
+        signal_safe_stream s{d_.socket};
+        d_.answer_body.clear();
+        answer_parser parser(nullptr, d_.answer_body, answer_body_limit);
+        http::read(s, d_.buffer, parser, bec);
+        if (bec) {
+            d_.close();
+            ec = is_connection_lost(bec) ? errc::api_unavailable : errc::protocol_error;
+            return;
+        }
+        if (!parser.keep_alive() || d_.buffer.size() != 0) d_.close();
+        if (parser.status() / 100 != 2) ec = d_.status_error(parser.status(), d_.answer_body);
+    }
+
+    impl& d_;
+    bool ended_ = false;
+};
+
+std::unique_ptr<response_stream> runtime_client::begin_stream(std::string_view request_id,
+                                                              std::string_view content_type, std::error_code& ec) {
+    auto& d = *impl_;
+    d.last_error_type.clear();
+    ec.clear();
+    if (!is_valid_request_id(request_id)) {
+        ec = errc::bad_request_id;
+        return nullptr;
+    }
+    d.post_head.clear();
+    d.post_head.append("POST ").append(api_prefix).append("invocation/").append(request_id).append("/response");
+    d.post_head.append(" HTTP/1.1\r\n").append(d.common_head);
+    if (!content_type.empty() && is_header_value(content_type))
+        d.post_head.append("Content-Type: ").append(content_type).append("\r\n");
+    d.post_head.append(
+        "Lambda-Runtime-Function-Response-Mode: streaming\r\n"
+        "Transfer-Encoding: chunked\r\n"
+        "Trailer: Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body\r\n\r\n");
+    auto s = std::make_unique<stream>(d);
+    ec = s->open(d.post_head);
+    if (ec) return nullptr;
+    return s;
+}
+
 runtime_client::runtime_client(std::string endpoint, std::string user_agent)
     : impl_(std::make_unique<impl>(std::move(endpoint), std::move(user_agent))) {}
 runtime_client::~runtime_client() = default;

@@ -303,7 +303,8 @@ struct emulator::impl {
     std::list<std::unique_ptr<connection>> connections;
     child_state child;
     std::thread reaper;
-    std::shared_ptr<invocation_state> current;
+    // Invocations accepted and not yet answered to their caller, oldest first (at most max_concurrency).
+    std::vector<std::shared_ptr<invocation_state>> active;
     std::unordered_map<std::string, id_status> ids;
     std::deque<std::string> id_order;
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
@@ -383,7 +384,7 @@ struct emulator::impl {
         {
             std::lock_guard lk(m);
             stopped = true;
-            current.reset();
+            active.clear();
         }
         cv.notify_all();
     }
@@ -530,8 +531,10 @@ struct emulator::impl {
             if (stopping) return false;
             // A killed runtime never hangs up politely; its waiting /next must not take the next event.
             if (connection_is_stale_locked(c)) return false;
-            if (current && !current->delivered && !current->finalized) {
-                inv = current;
+            if (const auto it = std::find_if(active.begin(), active.end(),
+                                             [](const auto& a) { return !a->delivered && !a->finalized; });
+                it != active.end()) {
+                inv = *it;
                 break;
             }
             if (peer_closed(c.fd)) return false;
@@ -553,6 +556,8 @@ struct emulator::impl {
         lk.unlock();
         return write_response(c.socket, res) && keep_alive;
     }
+
+    unsigned max_concurrency() const { return opts.max_concurrency == 0 ? 1 : opts.max_concurrency; }
 
     std::string function_arn() const {
         return "arn:aws:lambda:" + opts.region + ":012345678912:function:" + opts.function_name;
@@ -595,10 +600,12 @@ struct emulator::impl {
             message = "Invocation " + id + " was already answered";
             return 403;
         }
-        if (it != ids.end() && it->second == id_status::pending && current && current->id == id &&
-            current->delivered && !current->finalized && !current->answered) {
-            inv = current;
-            return 0;
+        if (it != ids.end() && it->second == id_status::pending) {
+            const auto a = std::find_if(active.begin(), active.end(), [&](const auto& x) { return x->id == id; });
+            if (a != active.end() && (*a)->delivered && !(*a)->finalized && !(*a)->answered) {
+                inv = *a;
+                return 0;
+            }
         }
         type = "InvalidRequestID";
         message = it == ids.end() ? "Invalid request ID: " + id
@@ -750,7 +757,13 @@ struct emulator::impl {
         const bool keep_alive = !ec && p.get().keep_alive();
 
         {
-            std::lock_guard lk(m);
+            std::unique_lock lk(m);
+            // A stream cut short because the runtime died (sys.exit, a crash) is reported as that exit:
+            // the connection's end and the reaper's news arrive in either order.
+            const auto runtime_gone = [&] { return !child.alive || child.generation != inv->generation; };
+            if (ec && !external && !too_large)
+                cv.wait_for(lk, 1s, [&] { return stopping || inv->finalized || runtime_gone(); });
+            const bool died = ec && !external && !too_large && runtime_gone();
             if (!inv->finalized) {
                 const auto& fields = p.get();
                 std::string type(sv(fields[error_type_trailer]));
@@ -765,6 +778,9 @@ struct emulator::impl {
                         "Function.ResponseSizeTooLarge",
                         "Response payload size exceeded maximum allowed payload size (" +
                             std::to_string(max_streamed_bytes) + " bytes)."));
+                } else if (died) {
+                    type = "Unhandled";
+                    body = detail::base64_encode(exit_outcome_locked(*inv).body);
                 } else if (ec) {
                     type = "Runtime.TruncatedResponse";
                     body = detail::base64_encode(detail::error_json(
@@ -857,6 +873,8 @@ struct emulator::impl {
         env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python2.7";
         env["TZ"] = ":UTC";
         env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
+        if (max_concurrency() > 1) env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency());
+        else env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
         env.erase("_X_AMZN_TRACE_ID");  // per invocation, set by the runtime itself
         env.emplace("AWS_ACCESS_KEY_ID", "AKIAEMULATOREXAMPLE0");
         env.emplace("AWS_SECRET_ACCESS_KEY", "emulator-secret-access-key-not-a-real-one");
@@ -1009,7 +1027,17 @@ struct emulator::impl {
 
         std::unique_lock lk(m);
         if (stopping) return false;
-        if (current) {
+        if (active.size() >= max_concurrency() && max_concurrency() > 1) {
+            lk.unlock();
+            auto res = make_response(429,
+                                     detail::error_json("TooManyRequestsException",
+                                                        "Rate Exceeded: the function is serving its maximum of " +
+                                                            std::to_string(max_concurrency()) +
+                                                            " concurrent invocations"),
+                                     keep_alive);
+            return write_response(c.socket, res) && keep_alive;
+        }
+        if (active.size() >= max_concurrency()) {
             lk.unlock();
             auto res = make_response(400,
                                      detail::error_json("ResourceConflictException",
@@ -1025,7 +1053,7 @@ struct emulator::impl {
         inv->trace_id = trace.empty() ? new_trace_id_locked() : std::string(trace);
         inv->client_context = std::move(client_context);
         inv->received = steady::now();
-        current = inv;
+        active.push_back(inv);
         remember_id_locked(inv->id, id_status::pending);
 
         bool started_runtime = false;
@@ -1033,11 +1061,14 @@ struct emulator::impl {
         if (!external) {
             if (child.alive && child.init_failed) kill_child_locked();
             if (!child.alive) {
-                cv.wait(lk, [&] { return child.reaped || stopping; });
+                // Concurrent invokes: whichever finds the old process reaped first starts the new one.
+                cv.wait(lk, [&] { return child.reaped || child.alive || stopping; });
                 if (stopping) return false;
-                if (reaper.joinable()) reaper.join();  // it reaped under the mutex we hold: it is returning
-                spawn_failure = spawn_child_locked();
-                started_runtime = true;
+                if (!child.alive) {
+                    if (reaper.joinable()) reaper.join();  // it reaped under the mutex we hold: it is returning
+                    spawn_failure = spawn_child_locked();
+                    started_runtime = true;
+                }
             }
             inv->generation = child.generation;
         }
@@ -1070,12 +1101,12 @@ struct emulator::impl {
                 if (!external) child.init_failed = true;
                 break;
             }
-            if (!external && !child.alive) {
+            if (!external && (!child.alive || child.generation != inv->generation)) {
                 out = exit_outcome_locked(*inv);
                 break;
             }
             auto limit = inv->delivered ? inv->deadline : inv->received + opts.timeout;
-            if (started_runtime && !inv->delivered) limit += init_allowance;
+            if (!inv->delivered && (started_runtime || (!external && !child.init_done))) limit += init_allowance;
             if (steady::now() >= limit) {
                 out = timeout_outcome(*inv);
                 break;
@@ -1101,7 +1132,8 @@ struct emulator::impl {
         if (started_runtime && !external) init_ms = ms_between(child.started, child.init_done.value_or(end));
         inv.finalized = true;
         remember_id_locked(inv.id, inv.answered ? id_status::answered : id_status::expired);
-        if (current.get() == &inv) current.reset();
+        active.erase(std::remove_if(active.begin(), active.end(), [&](const auto& a) { return a.get() == &inv; }),
+                     active.end());
         cv.notify_all();
         return report_lines(inv, end, init_ms, memory_mb);
     }
@@ -1154,7 +1186,7 @@ struct emulator::impl {
                 error_body = inv->stream_error_body;
                 break;
             }
-            if (!external && !child.alive) {
+            if (!external && (!child.alive || child.generation != inv->generation)) {
                 auto out = exit_outcome_locked(*inv);
                 error_type = "Unhandled";
                 error_body = detail::base64_encode(out.body);

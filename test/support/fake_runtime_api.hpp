@@ -44,6 +44,14 @@ struct received_request {
     header_list headers;  ///< as sent, in order
     std::string body;
     std::size_t connection = 0;  ///< 1 for the first accepted connection, 2 for the next...
+    std::vector<std::string> chunks;  ///< a chunked body's chunks, in order (body holds them joined)
+    header_list trailers;             ///< a chunked body's trailers
+
+    std::string trailer(std::string_view name) const {
+        for (const auto& h : trailers)
+            if (iequals(h.first, name)) return h.second;
+        return {};
+    }
 
     bool has_header(std::string_view name) const {
         return std::any_of(headers.begin(), headers.end(), [&](const auto& h) { return iequals(h.first, name); });
@@ -252,7 +260,7 @@ private:
         return !ec;
     }
 
-    // Reads one request (Content-Length bodies only: the client never sends chunked ones).
+    // Reads one request: a Content-Length body, or a chunked one (streamed responses) with its trailers.
     static bool read_request(boost::asio::ip::tcp::socket& socket, std::string& buffer, received_request& out) {
         constexpr std::size_t max_head = 8 * 1024 * 1024;
         std::size_t head_end;
@@ -280,6 +288,7 @@ private:
             while (v < line.size() && (line[v] == ' ' || line[v] == '\t')) ++v;
             out.headers.emplace_back(line.substr(0, colon), line.substr(v));
         }
+        if (iequals(out.header("Transfer-Encoding"), "chunked")) return read_chunked(socket, buffer, out);
         const std::string length = out.header("Content-Length");
         const std::size_t n = length.empty() ? 0 : std::stoull(length);
         while (buffer.size() < n)
@@ -287,6 +296,43 @@ private:
         out.body = buffer.substr(0, n);
         buffer.erase(0, n);
         return true;
+    }
+
+    static bool read_line(boost::asio::ip::tcp::socket& socket, std::string& buffer, std::string& line) {
+        std::size_t eol;
+        while ((eol = buffer.find("\r\n")) == std::string::npos)
+            if (buffer.size() > 1024 * 1024 || !read_more(socket, buffer)) return false;
+        line = buffer.substr(0, eol);
+        buffer.erase(0, eol + 2);
+        return true;
+    }
+
+    static bool read_chunked(boost::asio::ip::tcp::socket& socket, std::string& buffer, received_request& out) {
+        std::string line;
+        for (;;) {
+            if (!read_line(socket, buffer, line)) return false;
+            std::size_t n = 0;
+            try {
+                n = std::stoull(line, nullptr, 16);
+            } catch (...) {
+                return false;
+            }
+            if (n == 0) break;
+            while (buffer.size() < n + 2)
+                if (!read_more(socket, buffer)) return false;
+            out.chunks.push_back(buffer.substr(0, n));
+            out.body += out.chunks.back();
+            buffer.erase(0, n + 2);
+        }
+        for (;;) {
+            if (!read_line(socket, buffer, line)) return false;
+            if (line.empty()) return true;
+            const auto colon = line.find(':');
+            if (colon == std::string::npos) return false;
+            std::size_t v = colon + 1;
+            while (v < line.size() && line[v] == ' ') ++v;
+            out.trailers.emplace_back(line.substr(0, colon), line.substr(v));
+        }
     }
 
     static bool read_more(boost::asio::ip::tcp::socket& socket, std::string& buffer) {

@@ -27,6 +27,7 @@ struct function_setup {
     std::vector<std::string> extra_args;         ///< after the bootstrap path (e.g. the handler as argv[1])
     std::chrono::milliseconds timeout{20000};
     std::string log_file;                        ///< when set, the runtime's stdout+stderr go there
+    unsigned max_concurrency = 1;                ///< emulator_options::max_concurrency
 };
 
 /// One emulator serving one function; `invoke()` calls it over HTTP.
@@ -46,6 +47,7 @@ public:
         o.task_root = setup.task_root;
         o.handler = setup.handler;
         o.timeout = setup.timeout;
+        o.max_concurrency = setup.max_concurrency;
         o.environment.insert(setup.environment.begin(), setup.environment.end());
         o.environment["PYTHONDONTWRITEBYTECODE"] = "1";
         o.report = &report_;
@@ -66,6 +68,7 @@ public:
     }
 
     std::string report() const { return report_.str(); }
+    std::uint16_t port() const { return emulator_->invoke_port(); }
 
 private:
     std::ostringstream report_;

@@ -48,6 +48,8 @@ struct run_options {
 /// Per invocation: `next()`; set or unset `_X_AMZN_TRACE_ID`; `before` hook; handler; post the answer
 /// (a success body above `max_response_bytes` is posted as a `Function.ResponseSizeTooLarge` error
 /// instead); `after` hook. A 400/403/413 answer to a post is logged and the loop goes on.
+/// During the handler `response_writer::current()` is the invocation's writer: a handler that began a
+/// streamed response with it is answered by ending that stream (see `response_writer`), not by a post.
 int run(api_client& client, const handler_function& handler, const run_options& options = {});
 
 }  // namespace lambda_py27

@@ -3,6 +3,7 @@
 
 #include <lambda_py27/runtime/error.hpp>
 #include <lambda_py27/runtime/invocation.hpp>
+#include <lambda_py27/runtime/response_stream.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -47,6 +48,12 @@ public:
     /// The `errorType` of the API's answer to the last call when that answer was a 4xx/5xx
     /// (e.g. `InvalidStateTransition`); empty when the last call got none.
     virtual std::string last_api_error_type() const { return {}; }
+
+    /// Opens a streamed response for `request_id` (see `response_stream`). The default buffers the
+    /// chunks and posts them with `post_response` at `finish` (`post_error` at `fail`), so any client can
+    /// serve a streaming handler; `runtime_client` streams for real.
+    virtual std::unique_ptr<response_stream> begin_stream(std::string_view request_id,
+                                                          std::string_view content_type, std::error_code& ec);
 
     invocation next();
     void post_response(std::string_view request_id, std::string_view body,
@@ -94,8 +101,12 @@ public:
     void post_init_error(std::string_view error_body, std::string_view error_type,
                          std::error_code& ec) override;
     std::string last_api_error_type() const override;
+    /// A chunked `POST /response` in streaming mode. Until the stream ends, use the client for nothing else.
+    std::unique_ptr<response_stream> begin_stream(std::string_view request_id, std::string_view content_type,
+                                                  std::error_code& ec) override;
 
 private:
+    class stream;
     struct impl;
     std::unique_ptr<impl> impl_;
 };

@@ -31,6 +31,11 @@ struct emulator_options {
     std::string log_stream = "$LATEST";
     std::map<std::string, std::string> environment;  ///< extra variables for the runtime
     std::size_t max_event_bytes = 6 * 1024 * 1024;    ///< larger invoke bodies get 413
+    /// Invocations in flight at once, as on Lambda Managed Instances: up to this many invokes are accepted
+    /// (one more gets 429 `TooManyRequestsException`) and as many `/next` calls may wait at once; the
+    /// runtime gets `AWS_LAMBDA_MAX_CONCURRENCY`. 1 (the default): one invoke at a time, a concurrent
+    /// one gets 400, no variable set.
+    unsigned max_concurrency = 1;
     /// Where START/END/REPORT lines go; nullptr = stdout.
     std::ostream* report = nullptr;
 };
@@ -54,7 +59,8 @@ struct invoke_result {
 ///   over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
 /// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
 ///   when it cannot be started;
-/// - 400 `ResourceConflictException` while another invoke is in progress, 413 for an event over
+/// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
+///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and

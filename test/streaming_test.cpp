@@ -368,11 +368,12 @@ struct streamed_answer {
     std::string function_error;       // the X-Amz-Function-Error trailer (or header)
     std::string function_error_body;  // the X-Amz-Function-Error-Body trailer, decoded
     bool chunked = false;
+    std::uint64_t streamed_bytes = 0;  // the body's size, also when it is not kept
 };
 
 // Invokes and reads the answer chunk by chunk; `on_chunk` sees each chunk as soon as it arrived.
 streamed_answer stream_invoke(std::uint16_t port, const std::string& event,
-                              const std::function<void(const std::string&)>& on_chunk = {}) {
+                              const std::function<void(const std::string&)>& on_chunk = {}, bool keep_body = true) {
     boost::asio::io_context ioc;
     boost::asio::ip::tcp::socket socket(ioc);
     socket.connect({boost::asio::ip::make_address("127.0.0.1"), port});
@@ -389,6 +390,11 @@ streamed_answer stream_invoke(std::uint16_t port, const std::string& event,
     std::string current;
     auto on_body = [&](std::uint64_t remain, beast::string_view piece, beast::error_code&) {
         current.append(piece.data(), piece.size());
+        if (!keep_body) {
+            out.streamed_bytes += piece.size();
+            return piece.size();
+        }
+        out.streamed_bytes += piece.size();
         if (piece.size() == remain) {
             out.chunks.push_back(current);
             out.body += current;
@@ -576,6 +582,17 @@ TEST(PythonStreaming, InProcessTheChunksAreJoinedIntoOneResponse) {
     const auto r = fn.invoke("{}");
     EXPECT_TRUE(r.success) << r.body;
     EXPECT_EQ(r.body, "str,unicode \xc3\xa9,bytearray,end");
+}
+
+TEST(PythonStreaming, AStreamPast200MiBIsCutAtTheLimitWithResponseSizeTooLargeInTheTrailers) {
+    served_function fn(streaming_function("huge"));
+    const auto r = stream_invoke(fn.port(), "{}", {}, false);
+    EXPECT_EQ(r.status, 200U);
+    EXPECT_EQ(r.streamed_bytes, lambda_py27::max_streamed_response_bytes);
+    EXPECT_EQ(r.function_error, "Function.ResponseSizeTooLarge");
+    EXPECT_NE(r.function_error_body.find("exceeded maximum allowed payload size"), std::string::npos);
+    // The runtime goes on serving.
+    EXPECT_EQ(stream_invoke(fn.port(), "{}", {}, false).streamed_bytes, lambda_py27::max_streamed_response_bytes);
 }
 
 }  // namespace

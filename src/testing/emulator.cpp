@@ -759,10 +759,11 @@ struct emulator::impl {
         {
             std::unique_lock lk(m);
             // A stream cut short because the runtime died (sys.exit, a crash) is reported as that exit:
-            // the connection's end and the reaper's news arrive in either order.
+            // the connection's end and the reaper's news arrive in either order, and a process may take a
+            // while from closing its sockets to its end (exit handlers, a sanitizer's leak check).
             const auto runtime_gone = [&] { return !child.alive || child.generation != inv->generation; };
             if (ec && !external && !too_large)
-                cv.wait_for(lk, 1s, [&] { return stopping || inv->finalized || runtime_gone(); });
+                cv.wait_for(lk, 3s, [&] { return stopping || inv->finalized || runtime_gone(); });
             const bool died = ec && !external && !too_large && runtime_gone();
             if (!inv->finalized) {
                 const auto& fields = p.get();

@@ -77,3 +77,10 @@ def not_a_generator(event, context):
 def imports_helper(event, context):
     import lambda_py27_streaming
     return lambda_py27_streaming.http_response(204)
+
+
+def huge(event, context):
+    # 201 MiB: one MiB more than a stream may carry in all.
+    block = 'h' * (1024 * 1024)
+    for _ in range(201):
+        yield block

@@ -1164,6 +1164,7 @@ struct emulator::impl {
         std::string error_body;
         std::string log_line;
         bool timed_out = false;
+        std::optional<steady::time_point> runtime_gone_at;
         for (;;) {
             if (stopping) return false;
             if (!inv->pending.empty()) {
@@ -1188,6 +1189,14 @@ struct emulator::impl {
                 break;
             }
             if (!external && (!child.alive || child.generation != inv->generation)) {
+                // The runtime is gone, but what it wrote before it went may still be on its way through
+                // the upload's connection: the upload's reader reports the end (with the exit) once it read
+                // it all. Only a reader that never comes back is not waited for.
+                if (!runtime_gone_at) runtime_gone_at = steady::now();
+                if (steady::now() - *runtime_gone_at < 3s) {
+                    cv.wait_for(lk, 50ms);
+                    continue;
+                }
                 auto out = exit_outcome_locked(*inv);
                 error_type = "Unhandled";
                 error_body = detail::base64_encode(out.body);

@@ -6,6 +6,7 @@
 #include <boost/python.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -113,12 +114,25 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
     if (const handler_function* native = options.handlers.find(handler_spec))
         return run(*client, *native, options.loop);
 
+    // The opt-in settings of the Python runtime; a value that means nothing is refused, not guessed at.
+    const char* profile = std::getenv("LAMBDA_PY27_ERROR_PROFILE");
+    if (profile != nullptr && std::string_view(profile) != "legacy" && std::string_view(profile) != "modern")
+        return report_init_error(*client, "Runtime.InvalidConfiguration",
+                                 std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile +
+                                     "'",
+                                 exit_status::usage);
+
     int status = 0;
     try {
         if (options.before_interpreter) options.before_interpreter();
         interpreter interp(options.interpreter);
         preload(options.preload_modules);
         python_handler handler(handler_spec);
+        if (!handler.fault_type().empty()) {  // modern error profile: a load fault is an init error
+            std::error_code ec;
+            client->post_init_error(handler.fault_body(), handler.fault_type(), ec);
+            return exit_status::handler_fatal;
+        }
         if (options.after_interpreter) {
             try {
                 options.after_interpreter();

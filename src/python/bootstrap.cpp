@@ -1,5 +1,6 @@
 #include <lambda_py27/python/bootstrap.hpp>
 
+#include <lambda_py27/python/graceful_shutdown.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 
@@ -121,6 +122,11 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
                                  std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile +
                                      "'",
                                  exit_status::usage);
+    const auto graceful = graceful_shutdown_requested();
+    if (!graceful)
+        return report_init_error(*client, "Runtime.InvalidConfiguration",
+                                 "LAMBDA_PY27_GRACEFUL_SHUTDOWN must be 1, true, yes, on, 0, false, no or off",
+                                 exit_status::usage);
 
     int status = 0;
     try {
@@ -139,6 +145,11 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
             } catch (const bp::error_already_set&) {
                 throw python_init_error(take_python_error());
             }
+        }
+        if (*graceful) {
+            std::string why;
+            if (!enable_graceful_shutdown(client->endpoint(), why))
+                std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
         }
         {
             gil_release unlocked;

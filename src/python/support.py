@@ -410,8 +410,18 @@ def system_exit_status(value):
 # ---- graceful shutdown ------------------------------------------------------------------------------
 
 def run_shutdown_hooks():
-    """On SIGTERM (LAMBDA_PY27_GRACEFUL_SHUTDOWN): the handler module's shutdown(), then the atexit
-    functions. What a hook raises is written to stderr and the next hook still runs."""
+    """On SIGTERM (LAMBDA_PY27_GRACEFUL_SHUTDOWN): a SIGTERM handler the function installed with
+    signal.signal while it was imported, the handler module's shutdown(), then the atexit functions.
+    What a hook raises (SystemExit included) is written to stderr and the next hook still runs."""
+    import signal
+    own = signal.getsignal(signal.SIGTERM)
+    if callable(own):
+        try:
+            own(signal.SIGTERM, None)
+        except SystemExit:
+            pass
+        except BaseException:
+            _write_stderr(_traceback_text())
     hook = getattr(_handler_module, 'shutdown', None) if _handler_module is not None else None
     if hook is not None:
         try:

@@ -321,3 +321,26 @@ TEST(EmulatorShutdown, RefusesARegistrationAfterInitAndAnUnknownExtensionIdentif
     EXPECT_EQ(stranger.status, 403u);
     EXPECT_EQ(json::parse(stranger.body).at("errorType"), "Extension.UnknownExtensionIdentifier");
 }
+
+TEST(EmulatorShutdown, TheCommandLineTakesTheBudgetInMilliseconds) {
+    const auto status_of = [](std::vector<std::string> args) {
+        args.insert(args.begin(), std::string(LAMBDA_PY27_BIN_DIR) + "/lambda-py27-emulator");
+        std::vector<char*> argv;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        posix_spawn_file_actions_t actions;
+        ::posix_spawn_file_actions_init(&actions);
+        ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+        ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+        pid_t pid = -1;
+        const int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+        ::posix_spawn_file_actions_destroy(&actions);
+        if (rc != 0) return -1;
+        int st = 0;
+        ::waitpid(pid, &st, 0);
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    };
+    EXPECT_EQ(status_of({"--shutdown-budget", "soon"}), 2);
+    EXPECT_EQ(status_of({"--shutdown-budget", "70000"}), 2);
+    EXPECT_EQ(status_of({"--shutdown-budget=250", "--help"}), 0);
+}

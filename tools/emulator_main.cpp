@@ -43,6 +43,8 @@ Options:
   --memory MB          AWS_LAMBDA_FUNCTION_MEMORY_SIZE (default 3008)
   --timeout SECONDS    function timeout, may have decimals (default: $AWS_LAMBDA_FUNCTION_TIMEOUT, else 300)
   --env KEY=VALUE      extra variable for the runtime; repeatable
+  --shutdown-budget MS time a runtime that registered an extension gets between SIGTERM and SIGKILL
+                       when the emulator stops (default 500, Lambda's budget with an internal extension)
   -h, --help           print this help and exit
 
 RUNTIME_CMD defaults to lambda-py27-bootstrap in the directory of this executable.
@@ -125,6 +127,8 @@ bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_op
             opts.memory_mb = parse_number<unsigned>(name, value(), 128, 10240);
         } else if (name == "--timeout") {
             opts.timeout = parse_seconds(name, value());
+        } else if (name == "--shutdown-budget") {
+            opts.shutdown_budget = std::chrono::milliseconds(parse_number<unsigned>(name, value(), 0, 60000));
         } else if (name == "--env") {
             const auto kv = value();
             const auto eq = kv.find('=');

@@ -15,6 +15,20 @@ MODERN = posix.environ.get('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
 
 # The handler's module once loaded: its optional shutdown() is a shutdown hook.
 _handler_module = None
+_optin_module = None
+
+
+def _optin():
+    """Module `_lambda_py27_optin` (src/python/support_optin.py): the code of the opt-in behaviour,
+    compiled only when something opted in, so the legacy start-up does not pay for it."""
+    global _optin_module
+    if _optin_module is None:
+        module = imp.new_module('_lambda_py27_optin')
+        module.__file__ = 'lambda_py27/support_optin.py'
+        sys.modules[module.__name__] = module
+        exec compile(_native.optin_source(), module.__file__, 'exec') in module.__dict__
+        _optin_module = module
+    return _optin_module
 
 
 def load_handler(spec):
@@ -31,18 +45,15 @@ def load_handler(spec):
         return function, None, None, False, None, None, None, None
     if MODERN:
         error_type, message, stack = result[5]
-        error_body = _modern_error_body(message, error_type, stack, '')
-        return None, message, cause, True, tb_text, _error_log(message, error_type, stack, ''), error_type, error_body
+        optin = _optin()
+        error_body = optin.modern_error_body(message, error_type, stack, '')
+        return None, message, cause, True, tb_text, optin.error_log(message, error_type, stack, ''), error_type, error_body
     text = fault if cause is None else '%s: %s' % (fault, cause)
     if _LOG_JSON:
-        log = _json_error_record(text, None, _traceback_lines(tb_text), '')
+        log = _optin().json_error_record(text, None, [tb_text] if tb_text else [], '')
     else:
         log = text + '\n' + (tb_text or '')
     return None, fault, cause, fatal, tb_text, log, None, None
-
-
-def _traceback_lines(tb_text):
-    return [tb_text] if tb_text else []
 
 
 def _load_handler(spec):
@@ -98,22 +109,8 @@ def _load_handler(spec):
 def _initialization_error(e):
     """An exception raised by the module's code at import or in init(): under the modern profile it is
     reported as itself (type, message, the user's frames), as the modern runtimes do."""
-    etype, value, tb = sys.exc_info()
-    modern = (_type_name(etype), _text(value), _format_frames(_user_frames(tb)))
+    modern = _optin().initialization_error(*sys.exc_info()) if MODERN else None
     return None, "module initialization error", _text(e), True, _traceback_text(), modern
-
-
-def _user_frames(tb):
-    import traceback
-    frames = traceback.extract_tb(tb)
-    while frames and frames[0][0] == __file__:
-        frames = frames[1:]
-    return frames
-
-
-def _format_frames(frames):
-    import traceback
-    return traceback.format_list(frames)
 
 
 def _text(value):
@@ -158,74 +155,13 @@ def format_exception(etype, value, tb):
     if MODERN or _LOG_JSON:
         request_id = _native.current_request_id()
         stack = traceback.format_list(frames)
-        log = _error_log(message, type_name, stack, request_id)
+        optin = _optin()
+        log = optin.error_log(message, type_name, stack, request_id)
         if MODERN:
-            return _modern_error_body(message, type_name, stack, request_id), log, cause
+            return optin.modern_error_body(message, type_name, stack, request_id), log, cause
     else:
         log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
     return _error_body(message, type_name, frames), log, cause
-
-
-# ---- modern error profile -------------------------------------------------------------------------
-# The modern Python runtimes' shapes: every key always present, the stack as formatted text lines, the
-# request id in the body; runtime faults as Runtime.* types with the cause in the message.
-
-def _modern_error_body(message, type_name, stack, request_id):
-    return _ordered_json([('errorMessage', message or ''), ('errorType', type_name or ''),
-                          ('requestId', request_id or ''), ('stackTrace', list(stack or []))])
-
-
-def _error_log(message, type_name, stack, request_id):
-    """The log record of an error the runtime reports: one JSON object in JSON log format; else the
-    modern runtimes' text record (lines joined by CR, so the log keeps it as one event; indentation as
-    no-break spaces), or under the legacy profile the legacy text."""
-    if _LOG_JSON:
-        return _json_error_record(message, type_name, stack, request_id)
-    head = '[ERROR]'
-    if type_name:
-        head += ' ' + type_name
-    if message:
-        head += (':' if type_name else '') + ' ' + message
-    lines = [head, 'Traceback (most recent call last):']
-    for entry in stack or []:
-        for line in entry.splitlines():
-            stripped = line.lstrip(' ')
-            lines.append('\xc2\xa0' * (len(line) - len(stripped)) + stripped)
-    return '\r'.join(lines) + '\n'
-
-
-def _json_error_record(message, type_name, stack, request_id):
-    fields = [('timestamp', _utc_timestamp(_now())), ('level', 'ERROR'), ('errorMessage', message or '')]
-    if type_name:
-        fields.append(('errorType', type_name))
-    fields += [('requestId', request_id or ''), ('stackTrace', list(stack or []))]
-    return _ordered_json(fields) + '\n'
-
-
-def _now():
-    import time
-    return time.time()
-
-
-def _utc_timestamp(t):
-    """2026-11-26T15:04:05.007Z: UTC, milliseconds zero-padded (the modern runtimes' JSON timestamp)."""
-    import time
-    seconds = int(t)
-    millis = min(int((t - seconds) * 1000), 999)
-    return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds)) + '.%03dZ' % millis
-
-
-def _ordered_json(fields):
-    """One JSON object with its keys in the given order, separators as json.dumps; non-ASCII text kept
-    as UTF-8 (as the modern runtimes write it) unless it is not valid UTF-8."""
-    import json
-    from collections import OrderedDict
-    document = OrderedDict(fields)
-    try:
-        text = json.dumps(document, ensure_ascii=False)
-        return text.encode('utf-8') if isinstance(text, unicode) else text
-    except (UnicodeError, TypeError, ValueError):
-        return json.dumps(document, default=_text)
 
 
 def fault_cause(fault):
@@ -262,7 +198,7 @@ DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
 
 def install_logging(logging):
     if _LOG_JSON:
-        return _install_json_logging(logging)
+        return _optin().install_json_logging(logging)
     import time
 
     class LambdaLoggerHandler(logging.Handler):
@@ -287,66 +223,6 @@ def install_logging(logging):
     logging.getLogger().addHandler(handler)
 
 
-# ---- structured logging (AWS_LAMBDA_LOG_FORMAT=JSON) -------------------------------------------------
-
-# AWS_LAMBDA_LOG_LEVEL's values (Lambda's names) as logging levels; TRACE has no Python level.
-_LEVELS = {'TRACE': 10, 'DEBUG': 10, 'INFO': 20, 'WARN': 30, 'WARNING': 30, 'ERROR': 40, 'FATAL': 50,
-           'CRITICAL': 50}
-
-# LogRecord attributes that are not a record's own extra fields.
-_RECORD_ATTRIBUTES = frozenset([
-    'name', 'msg', 'args', 'levelname', 'levelno', 'pathname', 'filename', 'module', 'exc_info', 'exc_text',
-    'lineno', 'funcName', 'created', 'msecs', 'relativeCreated', 'thread', 'threadName', 'processName',
-    'process', 'aws_request_id', 'message', 'asctime'])
-
-
-def _json_value(value):
-    if value is None or isinstance(value, (basestring, bool, int, long, float, list, tuple, dict)):
-        return value
-    return _text(value)
-
-
-def _install_json_logging(logging):
-    import traceback
-
-    class JsonFormatter(logging.Formatter):
-        def format(self, record):
-            # Levels in tens from 0 to 50, named as logging names them (WARNING, CRITICAL).
-            levelno = min(50, max(0, record.levelno)) // 10 * 10
-            fields = [('timestamp', _utc_timestamp(record.created)),
-                      ('level', logging.getLevelName(levelno)),
-                      ('message', record.getMessage()),
-                      ('logger', record.name)]
-            exc_info = record.exc_info
-            if exc_info:
-                fields += [('stackTrace', traceback.format_tb(exc_info[2])),
-                           ('errorType', _type_name(exc_info[0])),
-                           ('errorMessage', _text(exc_info[1]))]
-            fields.append(('requestId', getattr(record, 'aws_request_id', '')))
-            if exc_info:
-                fields.append(('location', '%s:%s:%s' % (record.pathname, record.funcName, record.lineno)))
-            extra = sorted((k, _json_value(v)) for k, v in record.__dict__.items()
-                           if k not in _RECORD_ATTRIBUTES and v is not None)
-            return _ordered_json(fields + extra) + '\n'
-
-    class LambdaJsonHandler(logging.Handler):
-        def emit(self, record):
-            record.aws_request_id = _native.current_request_id()
-            try:
-                text = self.format(record)
-            except Exception:
-                self.handleError(record)
-                return
-            _native.log(text)
-
-    handler = LambdaJsonHandler()
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.addHandler(handler)
-    if _LOG_LEVEL in _LEVELS:
-        root.setLevel(_LEVELS[_LOG_LEVEL])
-
-
 class _LoggingImportHook(object):
     def find_module(self, name, path=None):
         return self if name == 'logging' and path is None else None
@@ -365,29 +241,15 @@ else:
     sys.meta_path.append(_LoggingImportHook())
 
 
-# The modern runtimes' type and wording of the runtime's own steps, by the legacy log prefix.
-_MODERN_RUNTIME_ERRORS = {
-    'Unable to parse input as json: ': ('Runtime.UnmarshalError', 'Unable to unmarshal input: '),
-    'An error occurred during JSON serialization of response: ': ('Runtime.MarshalError',
-                                                                  'Unable to marshal response: '),
-    'Unable to parse client context as json: ': ('Runtime.LambdaContextUnmarshalError',
-                                                 'Unable to parse Client Context JSON: '),
-}
-
-
 def format_runtime_error(etype, value, prefix):
     """(error body, log text, X-Ray cause) of an error the runtime met around the handler (event
     decoding, result encoding): no stack of the runtime's own frames."""
     message = _text(value)
     type_name = _type_name(etype)
     if MODERN:
-        error_type, modern_prefix = _MODERN_RUNTIME_ERRORS.get(prefix, ('Runtime.Unknown', prefix))
-        text = modern_prefix + message
-        request_id = _native.current_request_id()
-        return (_modern_error_body(text, error_type, [], request_id), _error_log(text, error_type, [], request_id),
-                _xray_cause(text, 'LambdaValidationError', ()))
+        return _optin().format_runtime_error(message, prefix)
     if _LOG_JSON:
-        log = _json_error_record(prefix + message, type_name, [], _native.current_request_id())
+        log = _optin().json_error_record(prefix + message, type_name, [], _native.current_request_id())
     else:
         log = '%s%s\n' % (prefix, message)
     return _error_body(message, type_name, ()), log, _xray_cause(message, type_name, ())
@@ -407,46 +269,6 @@ def system_exit_status(value):
     return 1
 
 
-# ---- graceful shutdown ------------------------------------------------------------------------------
-
 def run_shutdown_hooks():
-    """On SIGTERM (LAMBDA_PY27_GRACEFUL_SHUTDOWN): a SIGTERM handler the function installed with
-    signal.signal while it was imported, the handler module's shutdown(), then the atexit functions.
-    What a hook raises (SystemExit included) is written to stderr and the next hook still runs."""
-    import signal
-    own = signal.getsignal(signal.SIGTERM)
-    if callable(own):
-        try:
-            own(signal.SIGTERM, None)
-        except SystemExit:
-            pass
-        except BaseException:
-            _write_stderr(_traceback_text())
-    hook = getattr(_handler_module, 'shutdown', None) if _handler_module is not None else None
-    if hook is not None:
-        try:
-            hook()
-        except BaseException:
-            _write_stderr(_traceback_text())
-    exitfunc = getattr(sys, 'exitfunc', None)
-    if exitfunc is not None:
-        try:
-            del sys.exitfunc
-        except AttributeError:
-            pass
-        try:
-            exitfunc()
-        except BaseException:
-            _write_stderr(_traceback_text())
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except Exception:
-            pass
-
-
-def _write_stderr(text):
-    try:
-        sys.stderr.write(text)
-    except Exception:
-        pass
+    """On SIGTERM (LAMBDA_PY27_GRACEFUL_SHUTDOWN); see support_optin.run_shutdown_hooks."""
+    _optin().run_shutdown_hooks(_handler_module)

@@ -9,6 +9,8 @@ namespace lambda_py27::python::detail {
 
 /// The source of src/python/support.py (generated translation unit).
 extern const char* const support_source;
+/// The source of src/python/support_optin.py: compiled by support.py only when a feature opted in.
+extern const char* const support_optin_source;
 
 /// Module `_lambda_py27_support`, created from `support_source` on first use (GIL held).
 boost::python::object support_module();

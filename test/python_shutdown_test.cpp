@@ -214,6 +214,15 @@ TEST(GracefulShutdown, RunsTheHooksWhenSigtermArrivesWhileAHandlerComputes) {
                              std::to_string(pid) + "\n" + hooks_log);
 }
 
+TEST(GracefulShutdown, AForkedChildGetsSigtermAsUsualWithoutEndingTheRuntime) {
+    external_emulator api;
+    bootstrap_process rt(api.emu->runtime_api_endpoint(), "shutdown_hooks.fork_child", handlers(), graceful);
+    const std::string expected = "[true, " + std::to_string(rt.pid()) + "]";
+    EXPECT_EQ(api.invoke().body, expected) << rt.log();
+    EXPECT_EQ(api.invoke().body, expected) << rt.log();  // still the same process
+    EXPECT_EQ(rt.log(), "");
+}
+
 TEST(GracefulShutdown, AFailingHookIsLoggedAndTheOthersStillRun) {
     external_emulator api;
     bootstrap_process rt(api.emu->runtime_api_endpoint(), "shutdown_failing.handler", handlers(), graceful);

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -34,6 +35,19 @@ extern "C" void on_sigterm(int) {
     const char byte = 'T';
     [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe[1], &byte, 1);
     errno = saved;
+}
+
+// A forked child (multiprocessing, a fork before exec) must not shut its parent down: it gets SIGTERM
+// back as it was.
+extern "C" void restore_sigterm_in_child() {
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 }
 
 void run_hooks_and_exit() {
@@ -79,6 +93,13 @@ bool install_sigterm_handler(std::string& what) {
         what = "cannot install the SIGTERM handler";
         return false;
     }
+    // The shutdown thread (started above) takes SIGTERM; the main thread, and every thread it starts from
+    // now on, block it, so a handler's blocking call (time.sleep, a socket read) is not cut short by it.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    ::pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    ::pthread_atfork(nullptr, nullptr, restore_sigterm_in_child);
     return true;
 }
 

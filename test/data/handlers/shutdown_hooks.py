@@ -39,3 +39,15 @@ def spin(event, context):
     while time.time() < end:
         n += 1
     return n
+
+
+def fork_child(event, context):
+    """A forked child gets SIGTERM as usual (it dies of it) and its SIGTERM does not end this process."""
+    import signal
+    child = os.fork()
+    if child == 0:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+        os._exit(3)
+    _, status = os.waitpid(child, 0)
+    return [os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM, os.getpid()]

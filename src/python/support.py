@@ -44,10 +44,7 @@ def load_handler(spec):
     if fault is None:
         return function, None, None, False, None, None, None, None
     if MODERN:
-        error_type, message, stack = result[5]
-        optin = _optin()
-        error_body = optin.modern_error_body(message, error_type, stack, '')
-        return None, message, cause, True, tb_text, optin.error_log(message, error_type, stack, ''), error_type, error_body
+        return _optin().modern_load_fault(fault, cause, tb_text, result[5])
     text = fault if cause is None else '%s: %s' % (fault, cause)
     if _LOG_JSON:
         log = _optin().json_error_record(text, None, [tb_text] if tb_text else [], '')
@@ -57,16 +54,14 @@ def load_handler(spec):
 
 
 def _load_handler(spec):
-    """(function, fault, cause, fatal, traceback_text, (modern type, modern message, modern stack))."""
+    """(function, fault, cause, fatal, traceback_text, (kind of fault, its exception or exc_info))."""
     global _handler_module
     try:
         modname, fname = spec.rsplit('.', 1)
     except ValueError as e:
-        return (None, "Bad handler '%s'" % spec, str(e), False, None,
-                ('Runtime.MalformedHandlerName', "Bad handler '%s': %s" % (spec, e), []))
+        return None, "Bad handler '%s'" % spec, str(e), False, None, ('malformed', e)
     if not modname or not fname:
-        return (None, "Bad handler '%s'" % spec, "empty module or function name", False, None,
-                ('Runtime.MalformedHandlerName', "Bad handler '%s': empty module or function name" % spec, []))
+        return None, "Bad handler '%s'" % spec, "empty module or function name", False, None, ('malformed', None)
     handle = None
     try:
         pathname, desc = None, None
@@ -76,16 +71,12 @@ def _load_handler(spec):
                 handle = None
             handle, pathname, desc = imp.find_module(segment, None if pathname is None else [pathname])
         if handle is None and desc[2] == imp.C_BUILTIN:
-            fault = "Cannot use built-in module %s as a handler module" % modname
-            return None, fault, None, False, None, ('Runtime.BuiltInModuleConflict', fault, [])
+            return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None, ('builtin', None)
         module = imp.load_module(modname, handle, pathname, desc)
     except ImportError as e:
-        fault = "Unable to import module '%s'" % modname
-        return None, fault, _text(e), False, None, ('Runtime.ImportModuleError', '%s: %s' % (fault, _text(e)), [])
+        return None, "Unable to import module '%s'" % modname, _text(e), False, None, ('import', e)
     except SyntaxError as e:
-        fault = "Syntax error in module '%s'" % modname
-        stack = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
-        return None, fault, _text(e), False, None, ('Runtime.UserCodeSyntaxError', '%s: %s' % (fault, _text(e)), stack)
+        return None, "Syntax error in module '%s'" % modname, _text(e), False, None, ('syntax', e)
     except Exception as e:
         return _initialization_error(e)
     finally:
@@ -95,8 +86,7 @@ def _load_handler(spec):
     try:
         function = getattr(module, fname)
     except AttributeError as e:
-        fault = "Handler '%s' missing on module '%s'" % (fname, modname)
-        return None, fault, _text(e), False, None, ('Runtime.HandlerNotFound', fault, [])
+        return None, "Handler '%s' missing on module '%s'" % (fname, modname), _text(e), False, None, ('notfound', e)
     init = getattr(module, 'init', None)
     if init is not None:
         try:
@@ -107,10 +97,7 @@ def _load_handler(spec):
 
 
 def _initialization_error(e):
-    """An exception raised by the module's code at import or in init(): under the modern profile it is
-    reported as itself (type, message, the user's frames), as the modern runtimes do."""
-    modern = _optin().initialization_error(*sys.exc_info()) if MODERN else None
-    return None, "module initialization error", _text(e), True, _traceback_text(), modern
+    return None, "module initialization error", _text(e), True, _traceback_text(), ('init', sys.exc_info())
 
 
 def _text(value):

@@ -92,13 +92,35 @@ def format_runtime_error(message, prefix):
             _support._xray_cause(text, 'LambdaValidationError', ()))
 
 
-def initialization_error(etype, value, tb):
-    """(type, message, stack) of an exception at import or in init(), from the user's frames."""
+# The modern runtimes' type of each kind of load fault (support._load_handler).
+_LOAD_FAULT_TYPES = {
+    'malformed': 'Runtime.MalformedHandlerName',
+    'builtin': 'Runtime.BuiltInModuleConflict',
+    'import': 'Runtime.ImportModuleError',
+    'syntax': 'Runtime.UserCodeSyntaxError',
+    'notfound': 'Runtime.HandlerNotFound',
+}
+
+
+def modern_load_fault(fault, cause, tb_text, kind_info):
+    """load_handler's answer under the modern profile: every fault an init error, typed, the cause in the
+    message; an exception at import or in init() reported as itself, from the user's frames."""
     import traceback
-    frames = traceback.extract_tb(tb)
-    while frames and frames[0][0] == _support.__file__:
-        frames = frames[1:]
-    return _type_name(etype), _text(value), traceback.format_list(frames)
+    kind, info = kind_info
+    stack = []
+    if kind == 'init':
+        etype, value, tb = info
+        frames = traceback.extract_tb(tb)
+        while frames and frames[0][0] == _support.__file__:
+            frames = frames[1:]
+        error_type, message, stack = _type_name(etype), _text(value), traceback.format_list(frames)
+    else:
+        error_type = _LOAD_FAULT_TYPES[kind]
+        message = fault if cause is None or kind == 'notfound' else '%s: %s' % (fault, cause)
+        if kind == 'syntax':
+            stack = ['  File "%s" Line %s\n    %s' % (info.filename, info.lineno, info.text)]
+    return (None, message, cause, True, tb_text, error_log(message, error_type, stack, ''), error_type,
+            modern_error_body(message, error_type, stack, ''))
 
 
 # ---- structured logging (AWS_LAMBDA_LOG_FORMAT=JSON) -------------------------------------------------

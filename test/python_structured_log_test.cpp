@@ -119,6 +119,13 @@ TEST(StructuredLog, AppendsExtraFieldsSortedWithUnencodableValuesAsText) {
                      "\n");
 }
 
+TEST(StructuredLog, EscapesControlCharactersAndRepairsTextThatIsNotUtf8) {
+    const auto r = run("structured.log_odd_text", json_format);
+    EXPECT_EQ(r.log, record("WARNING", "not utf-8: \xef\xbf\xbd, control: \\u0001, quote: \\\", tab:\\t") +
+                         R"({"timestamp": "T", "level": "WARNING", "message": "nested", "logger": "orders", )"
+                         R"("requestId": "RID", "data": "{'k': [1, <type 'object'>]}"})" "\n");
+}
+
 TEST(StructuredLog, LeavesPrintStderrAndContextLogAsPlainText) {
     // As the modern Python runtimes: only `logging` records become JSON.
     const auto r = run("structured.print_and_context_log", json_format);

@@ -62,15 +62,37 @@ def _utc_timestamp(t):
 
 def _ordered_json(fields):
     """One JSON object with its keys in the given order, separators as json.dumps; non-ASCII text kept
-    as UTF-8 (as the modern runtimes write it) unless it is not valid UTF-8."""
-    import json
-    from collections import OrderedDict
-    document = OrderedDict(fields)
+    as UTF-8 (as the modern runtimes write it); bytes that are not UTF-8 replaced by U+FFFD."""
+    return '{' + ', '.join('%s: %s' % (_native.dumps(key), _json_value_text(value)) for key, value in fields) + '}'
+
+
+def _json_value_text(value):
+    # The runtime's C++ encoder first (json.dumps's bytes, ASCII only); json's own encoder only for what
+    # it escaped as \uXXXX, which may be non-ASCII text to keep as UTF-8.
     try:
-        text = json.dumps(document, ensure_ascii=False)
-        return text.encode('utf-8') if isinstance(text, unicode) else text
-    except (UnicodeError, TypeError, ValueError):
-        return json.dumps(document, default=_text)
+        text = _native.dumps(value)
+    except UnicodeDecodeError:
+        return _json_value_text(_utf8_repaired(value))
+    except TypeError:  # a container holding something that is not JSON
+        return _json_value_text(_text(value))
+    if '\\u' not in text:
+        return text
+    import json
+    try:
+        utf8 = json.dumps(value, ensure_ascii=False)
+    except UnicodeError:
+        return text
+    return utf8.encode('utf-8') if isinstance(utf8, unicode) else utf8
+
+
+def _utf8_repaired(value):
+    if isinstance(value, str):
+        return value.decode('utf-8', 'replace')
+    if isinstance(value, (list, tuple)):
+        return [_utf8_repaired(v) for v in value]
+    if isinstance(value, dict):
+        return dict((_utf8_repaired(k), _utf8_repaired(v)) for k, v in value.items())
+    return value
 
 
 # The modern runtimes' type and wording of the runtime's own steps, by the legacy log prefix.

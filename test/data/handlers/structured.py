@@ -39,3 +39,9 @@ def print_and_context_log(event, context):
 
 def fail(event, context):
     raise ValueError('bad input: %s' % event.get('what'))
+
+
+def log_odd_text(event, context):
+    logger.warning('not utf-8: \xff, control: \x01, quote: ", tab:\t')
+    logger.warning('nested', extra={'data': {'k': [1, object]}})
+    return 'ok'

@@ -1,6 +1,7 @@
 // Module `_lambda_py27`: the context classes and the few native functions the Python-side support code
 // uses. Registered as a built-in module by the interpreter guard before Python starts.
 #include <lambda_py27/python/detail/context.hpp>
+#include <lambda_py27/python/detail/support.hpp>
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
 
@@ -62,6 +63,8 @@ bp::object native_dumps(const bp::object& value) {
     if (!json_dumps(value.ptr(), out)) bp::throw_error_already_set();
     return bp::object(bp::handle<>(PyString_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()))));
 }
+
+bp::object native_optin_source() { return bp::str(support_optin_source); }
 
 bp::object native_loads(const bp::object& text) {
     char* data = nullptr;
@@ -126,4 +129,5 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("current_request_id", &native_current_request_id);
     bp::def("dumps", &native_dumps);
     bp::def("loads", &native_loads);
+    bp::def("optin_source", &native_optin_source);
 }

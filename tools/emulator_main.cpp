@@ -45,6 +45,8 @@ Options:
   --env KEY=VALUE      extra variable for the runtime; repeatable
   --max-concurrency N  invocations in flight at once, as Lambda Managed Instances (default 1); the
                        runtime gets AWS_LAMBDA_MAX_CONCURRENCY=N, an invoke beyond N gets 429
+  --shutdown-budget MS time a runtime that registered an extension gets between SIGTERM and SIGKILL
+                       when the emulator stops (default 500, Lambda's budget with an internal extension)
   -h, --help           print this help and exit
 
 RUNTIME_CMD defaults to lambda-py27-bootstrap in the directory of this executable.
@@ -129,6 +131,8 @@ bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_op
             opts.timeout = parse_seconds(name, value());
         } else if (name == "--max-concurrency") {
             opts.max_concurrency = parse_number<unsigned>(name, value(), 1, 1024);
+        } else if (name == "--shutdown-budget") {
+            opts.shutdown_budget = std::chrono::milliseconds(parse_number<unsigned>(name, value(), 0, 60000));
         } else if (name == "--env") {
             const auto kv = value();
             const auto eq = kv.find('=');

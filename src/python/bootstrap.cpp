@@ -1,12 +1,14 @@
 #include <lambda_py27/python/bootstrap.hpp>
 
 #include <lambda_py27/python/detail/prefork.hpp>
+#include <lambda_py27/python/graceful_shutdown.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 
 #include <boost/python.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
@@ -114,18 +116,43 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
     if (const handler_function* native = options.handlers.find(handler_spec))
         return run(*client, *native, options.loop);
 
+    // The opt-in settings of the Python runtime; a value that means nothing is refused, not guessed at.
+    const char* profile = std::getenv("LAMBDA_PY27_ERROR_PROFILE");
+    if (profile != nullptr && std::string_view(profile) != "legacy" && std::string_view(profile) != "modern")
+        return report_init_error(*client, "Runtime.InvalidConfiguration",
+                                 std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile +
+                                     "'",
+                                 exit_status::usage);
+    const auto graceful = graceful_shutdown_requested();
+    if (!graceful)
+        return report_init_error(*client, "Runtime.InvalidConfiguration",
+                                 "LAMBDA_PY27_GRACEFUL_SHUTDOWN must be 1, true, yes, on, 0, false, no or off",
+                                 exit_status::usage);
+
     int status = 0;
     try {
         if (options.before_interpreter) options.before_interpreter();
         interpreter interp(options.interpreter);
         preload(options.preload_modules);
         python_handler handler(handler_spec);
+        if (!handler.fault_type().empty()) {  // modern error profile: a load fault is an init error
+            std::error_code ec;
+            client->post_init_error(handler.fault_body(), handler.fault_type(), ec);
+            return exit_status::handler_fatal;
+        }
         if (options.after_interpreter) {
             try {
                 options.after_interpreter();
             } catch (const bp::error_already_set&) {
                 throw python_init_error(take_python_error());
             }
+        }
+        if (*graceful) {
+            // Registering starts the extension's event thread: a process with a thread alive is not
+            // forked, so a pool (AWS_LAMBDA_MAX_CONCURRENCY > 1) then serves from this one process.
+            std::string why;
+            if (!enable_graceful_shutdown(client->endpoint(), why))
+                std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
         }
         if (const unsigned processes = detail::requested_processes(); processes > 1) {
             status = detail::serve_preforked(processes, *client, [&](api_client& c) {

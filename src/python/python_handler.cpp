@@ -48,6 +48,7 @@ struct python_handler::state {
     bool fatal = false;
     std::string fault_body;
     std::string fault_cause;
+    std::string fault_type;  // set under the modern error profile: the fault is an init error
     bp::object function;
     bp::object support;
     bp::object format_exception;
@@ -165,7 +166,7 @@ struct python_handler::state {
         sync_trace_id(inv.trace_id);
 
         if (!fault.empty()) {
-            auto res = invocation_response::failure(fault_body, {}, fault_cause);
+            auto res = invocation_response::failure(fault_body, fault_type, fault_cause);
             if (fatal) res.exit_status = 1;
             return res;
         }
@@ -270,19 +271,20 @@ python_handler::python_handler(std::string spec)
         if (s.streaming) detail::register_streaming_module();  // before the function's module imports it
 
         const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
-        const bp::object function = loaded[0], fault = loaded[1], cause = loaded[2], fatal = loaded[3],
-                         traceback = loaded[4];
+        const bp::object function = loaded[0], fault = loaded[1], fatal = loaded[3], log = loaded[5],
+                         error_type = loaded[6], error_body = loaded[7];
         if (fault.is_none()) {
             s.function = function;
             return;
         }
         s.fault = as_string(fault);
         s.fatal = bp::extract<bool>(fatal);
-        std::string log = s.fault;
-        if (!cause.is_none()) log += ": " + as_string(cause);
-        log += '\n';
-        if (!traceback.is_none()) log += as_string(traceback);
-        write_log(log);
+        write_log(as_string(log));
+        if (!error_type.is_none()) {  // modern error profile
+            s.fault_type = as_string(error_type);
+            s.fault_body = as_string(error_body);
+            return;
+        }
         bp::dict body;
         body["errorMessage"] = fault;
         s.fault_body = as_string(s.support.attr("_native").attr("dumps")(body));
@@ -304,5 +306,7 @@ invocation_response python_handler::operator()(const invocation& inv) const {
 const std::string& python_handler::spec() const noexcept { return state_->spec; }
 const std::string& python_handler::fault() const noexcept { return state_->fault; }
 bool python_handler::fault_is_fatal() const noexcept { return state_->fatal; }
+const std::string& python_handler::fault_type() const noexcept { return state_->fault_type; }
+const std::string& python_handler::fault_body() const noexcept { return state_->fault_body; }
 
 }  // namespace lambda_py27::python

@@ -7,19 +7,61 @@ import sys
 
 import _lambda_py27 as _native
 
+# Opt-in behaviour beyond the legacy runtime, read once (README: "Structured logging", "Modern error
+# profile"). Unset, every path below is the legacy one.
+_LOG_JSON = posix.environ.get('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
+_LOG_LEVEL = posix.environ.get('AWS_LAMBDA_LOG_LEVEL', '').upper()
+MODERN = posix.environ.get('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
+
+# The handler's module once loaded: its optional shutdown() is a shutdown hook.
+_handler_module = None
+_optin_module = None
+
+
+def _optin():
+    """Module `_lambda_py27_optin` (src/python/support_optin.py): the code of the opt-in behaviour,
+    compiled only when something opted in, so the legacy start-up does not pay for it."""
+    global _optin_module
+    if _optin_module is None:
+        module = imp.new_module('_lambda_py27_optin')
+        module.__file__ = 'lambda_py27/support_optin.py'
+        sys.modules[module.__name__] = module
+        exec compile(_native.optin_source(), module.__file__, 'exec') in module.__dict__
+        _optin_module = module
+    return _optin_module
+
 
 def load_handler(spec):
     """Resolves 'module.function' as the legacy runtime did.
 
-    Returns (function, fault, cause, fatal, traceback_text): function is None when fault is set; a fatal
-    fault ends the process after it has been reported for the first invocation.
+    Returns (function, fault, cause, fatal, traceback_text, log_text, error_type, error_body): function is
+    None when fault is set; a fatal fault ends the process after it has been reported for the first
+    invocation. log_text is what to log for the fault; error_type and error_body are set under the modern
+    error profile only, where every fault is an init error.
     """
+    result = _load_handler(spec)
+    function, fault, cause, fatal, tb_text = result[:5]
+    if fault is None:
+        return function, None, None, False, None, None, None, None
+    if MODERN:
+        return _optin().modern_load_fault(fault, cause, tb_text, result[5])
+    text = fault if cause is None else '%s: %s' % (fault, cause)
+    if _LOG_JSON:
+        log = _optin().json_error_record(text, None, [tb_text] if tb_text else [], '')
+    else:
+        log = text + '\n' + (tb_text or '')
+    return None, fault, cause, fatal, tb_text, log, None, None
+
+
+def _load_handler(spec):
+    """(function, fault, cause, fatal, traceback_text, (kind of fault, its exception or exc_info))."""
+    global _handler_module
     try:
         modname, fname = spec.rsplit('.', 1)
     except ValueError as e:
-        return None, "Bad handler '%s'" % spec, str(e), False, None
+        return None, "Bad handler '%s'" % spec, str(e), False, None, ('malformed', e)
     if not modname or not fname:
-        return None, "Bad handler '%s'" % spec, "empty module or function name", False, None
+        return None, "Bad handler '%s'" % spec, "empty module or function name", False, None, ('malformed', None)
     handle = None
     try:
         pathname, desc = None, None
@@ -29,28 +71,33 @@ def load_handler(spec):
                 handle = None
             handle, pathname, desc = imp.find_module(segment, None if pathname is None else [pathname])
         if handle is None and desc[2] == imp.C_BUILTIN:
-            return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None
+            return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None, ('builtin', None)
         module = imp.load_module(modname, handle, pathname, desc)
     except ImportError as e:
-        return None, "Unable to import module '%s'" % modname, _text(e), False, None
+        return None, "Unable to import module '%s'" % modname, _text(e), False, None, ('import', e)
     except SyntaxError as e:
-        return None, "Syntax error in module '%s'" % modname, _text(e), False, None
+        return None, "Syntax error in module '%s'" % modname, _text(e), False, None, ('syntax', e)
     except Exception as e:
-        return None, "module initialization error", _text(e), True, _traceback_text()
+        return _initialization_error(e)
     finally:
         if handle is not None:
             handle.close()
+    _handler_module = module
     try:
         function = getattr(module, fname)
     except AttributeError as e:
-        return None, "Handler '%s' missing on module '%s'" % (fname, modname), _text(e), False, None
+        return None, "Handler '%s' missing on module '%s'" % (fname, modname), _text(e), False, None, ('notfound', e)
     init = getattr(module, 'init', None)
     if init is not None:
         try:
             init()
         except Exception as e:
-            return None, "module initialization error", _text(e), True, _traceback_text()
-    return function, None, None, False, None
+            return _initialization_error(e)
+    return function, None, None, False, None, None
+
+
+def _initialization_error(e):
+    return None, "module initialization error", _text(e), True, _traceback_text(), ('init', sys.exc_info())
 
 
 def _text(value):
@@ -85,13 +132,23 @@ def _error_body(message, type_name, frames):
 
 
 def format_exception(etype, value, tb):
-    """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them."""
+    """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them (or
+    the modern runtimes, under the modern error profile)."""
     import traceback
     frames = traceback.extract_tb(tb)
     message = _text(value)
     type_name = _type_name(etype)
-    log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
-    return _error_body(message, type_name, frames), log, _xray_cause(message, type_name, frames)
+    cause = _xray_cause(message, type_name, frames)
+    if MODERN or _LOG_JSON:
+        request_id = _native.current_request_id()
+        stack = traceback.format_list(frames)
+        optin = _optin()
+        log = optin.error_log(message, type_name, stack, request_id)
+        if MODERN:
+            return optin.modern_error_body(message, type_name, stack, request_id), log, cause
+    else:
+        log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
+    return _error_body(message, type_name, frames), log, cause
 
 
 def fault_cause(fault):
@@ -127,6 +184,8 @@ DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
 
 
 def install_logging(logging):
+    if _LOG_JSON:
+        return _optin().install_json_logging(logging)
     import time
 
     class LambdaLoggerHandler(logging.Handler):
@@ -174,7 +233,13 @@ def format_runtime_error(etype, value, prefix):
     decoding, result encoding): no stack of the runtime's own frames."""
     message = _text(value)
     type_name = _type_name(etype)
-    return _error_body(message, type_name, ()), '%s%s\n' % (prefix, message), _xray_cause(message, type_name, ())
+    if MODERN:
+        return _optin().format_runtime_error(message, prefix)
+    if _LOG_JSON:
+        log = _optin().json_error_record(prefix + message, type_name, [], _native.current_request_id())
+    else:
+        log = '%s%s\n' % (prefix, message)
+    return _error_body(message, type_name, ()), log, _xray_cause(message, type_name, ())
 
 
 def system_exit_status(value):
@@ -189,3 +254,8 @@ def system_exit_status(value):
     except Exception:
         pass
     return 1
+
+
+def run_shutdown_hooks():
+    """On SIGTERM (LAMBDA_PY27_GRACEFUL_SHUTDOWN); see support_optin.run_shutdown_hooks."""
+    _optin().run_shutdown_hooks(_handler_module)

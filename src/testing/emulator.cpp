@@ -19,6 +19,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <array>
@@ -38,6 +40,7 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -74,6 +77,7 @@ constexpr auto peer_check_interval = 100ms;
 constexpr std::size_t remembered_ids = 4096;
 
 constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
+constexpr std::string_view extension_prefix = "/2020-01-01/extension/";
 constexpr std::string_view invoke_prefix = "/2015-03-31/functions/";
 constexpr std::string_view invoke_suffix = "/invocations";
 constexpr std::string_view error_type_trailer = "Lambda-Runtime-Function-Error-Type";
@@ -267,6 +271,8 @@ struct child_state {
     long max_rss_kib = -1;
     steady::time_point started;
     std::optional<steady::time_point> init_done;  // its first /next
+    // Extensions it registered: a runtime with one gets SIGTERM, then the shutdown budget, at stop().
+    std::unordered_set<std::string> extension_ids;
 };
 
 // What the caller of one invoke gets (buffered form).
@@ -360,8 +366,9 @@ struct emulator::impl {
     void stop() {
         std::lock_guard stop_guard(stop_mutex);
         {
-            std::lock_guard lk(m);
+            std::unique_lock lk(m);
             if (stopped) return;
+            terminate_child_gracefully(lk);
             stopping = true;
             kill_child_locked();  // first, so it does not report the connections closing under it
             // shutdown() wakes threads blocked in accept() and recv() on these sockets; nothing is closed
@@ -481,7 +488,9 @@ struct emulator::impl {
             const bool keep_alive = req.keep_alive();
             const auto path = path_of(req.target());
             bool usable = true;
-            if (path.substr(0, api_prefix.size()) != api_prefix) {
+            if (path.substr(0, extension_prefix.size()) == extension_prefix) {
+                usable = handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
+            } else if (path.substr(0, api_prefix.size()) != api_prefix) {
                 usable = refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
             } else {
                 const auto rest = path.substr(api_prefix.size());
@@ -584,6 +593,80 @@ struct emulator::impl {
         }
         auto res = make_response(202, R"({"status":"OK"})", keep_alive);
         return write_response(c.socket, res) && keep_alive;
+    }
+
+    // ---- Extensions API (what an internal extension needs) -----------------------------------------
+
+    // Lambda sends SIGTERM to a runtime that registered an extension, gives it the shutdown budget, then
+    // SIGKILLs it. The runtime keeps its connections (and stays `alive`) meanwhile, so a loop waiting in
+    // /next is not told to exit before its shutdown hooks ran. Child mode only.
+    void terminate_child_gracefully(std::unique_lock<std::mutex>& lk) {
+        if (external || child.reaped || child.pid <= 0 || child.extension_ids.empty()) return;
+        const auto generation = child.generation;
+        ::kill(child.pid, SIGTERM);
+        cv.wait_for(lk, opts.shutdown_budget, [&] { return child.reaped || child.generation != generation; });
+    }
+
+    bool handle_extension(connection& c, beast::flat_buffer& buffer, request_parser& p, std::string_view rest) {
+        const auto& req = p.get();
+        if (rest == "register") {
+            if (req.method() != http::verb::post)
+                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST for extension/register");
+            return handle_register(c, buffer, p);
+        }
+        if (rest == "event/next") {
+            if (req.method() != http::verb::get)
+                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use GET for extension/event/next");
+            return handle_extension_next(c, buffer, p);
+        }
+        return refuse(c, buffer, p, 404, "NotFound", "Unknown Extensions API path: /2020-01-01/extension/" + std::string(rest));
+    }
+
+    bool handle_register(connection& c, beast::flat_buffer& buffer, request_parser& p) {
+        const std::string name(sv(p.get()["Lambda-Extension-Name"]));
+        if (name.empty()) return refuse(c, buffer, p, 400, "InvalidRequest", "Lambda-Extension-Name is required");
+        std::string ignored;
+        if (read_body(c.socket, buffer, p, 64 * 1024, ignored) != body_read::ok) return false;
+        const bool keep_alive = p.get().keep_alive();
+        std::unique_lock lk(m);
+        if (!external && connection_is_stale_locked(c)) return false;
+        if (!external && child.init_done) {  // registration belongs to the init phase
+            lk.unlock();
+            auto res = make_response(403,
+                                     detail::error_json("InvalidStateTransition",
+                                                        "Extensions register during init, before the runtime's "
+                                                        "first invocation/next"),
+                                     keep_alive);
+            return write_response(c.socket, res) && keep_alive;
+        }
+        const std::string id = new_request_id_locked();
+        if (!external) child.extension_ids.insert(id);
+        lk.unlock();
+        boost::json::object info;
+        info["functionName"] = opts.function_name;
+        info["functionVersion"] = opts.function_version;
+        info["handler"] = opts.handler;
+        auto res = make_response(200, boost::json::serialize(info), keep_alive);
+        res.set("Lambda-Extension-Identifier", id);
+        return write_response(c.socket, res) && keep_alive;
+    }
+
+    // An internal extension subscribed to no events: its /event/next is never answered; it ends with the
+    // runtime (or the emulator).
+    bool handle_extension_next(connection& c, beast::flat_buffer& buffer, request_parser& p) {
+        const std::string id(sv(p.get()["Lambda-Extension-Identifier"]));
+        std::string ignored;
+        if (read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return false;
+        std::unique_lock lk(m);
+        if (!external && child.extension_ids.count(id) == 0) {
+            lk.unlock();
+            auto res = make_response(403, detail::error_json("Extension.UnknownExtensionIdentifier",
+                                                             "Unknown Lambda-Extension-Identifier: " + id),
+                                     p.get().keep_alive());
+            return write_response(c.socket, res) && p.get().keep_alive();
+        }
+        while (!stopping && !connection_is_stale_locked(c) && !peer_closed(c.fd)) cv.wait_for(lk, peer_check_interval);
+        return false;
     }
 
     static std::string too_large_message() {
@@ -900,6 +983,7 @@ struct emulator::impl {
         const pid_t pid = detail::spawn_process(request, error);
         child.init_failed = false;
         child.init_done.reset();
+        child.extension_ids.clear();
         child.wait_status = 0;
         child.max_rss_kib = -1;
         if (pid < 0) {

@@ -29,6 +29,12 @@ public:
     const std::string& fault() const noexcept;
     /// True when the fault ends the process after the first invocation.
     bool fault_is_fatal() const noexcept;
+    /// Under the modern error profile (`LAMBDA_PY27_ERROR_PROFILE=modern`), the fault's error type
+    /// (`Runtime.ImportModuleError`, ...): the fault is an init error, to be posted to
+    /// `/runtime/init/error` with `fault_body()` before the process exits with 1. Empty otherwise.
+    const std::string& fault_type() const noexcept;
+    /// The error document answered (legacy) or posted as the init error (modern) for the fault.
+    const std::string& fault_body() const noexcept;
 
 private:
     struct state;

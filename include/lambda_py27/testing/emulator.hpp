@@ -36,6 +36,9 @@ struct emulator_options {
     /// runtime gets `AWS_LAMBDA_MAX_CONCURRENCY`. 1 (the default): one invoke at a time, a concurrent
     /// one gets 400, no variable set.
     unsigned max_concurrency = 1;
+    /// Time a runtime that registered an extension gets between SIGTERM and SIGKILL when the emulator
+    /// stops (Lambda: 500 ms with an internal extension). A runtime with no extension is SIGKILLed at once.
+    std::chrono::milliseconds shutdown_budget{500};
     /// Where START/END/REPORT lines go; nullptr = stdout.
     std::ostream* report = nullptr;
 };
@@ -66,6 +69,12 @@ struct invoke_result {
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and
 ///   `X-Amz-Function-Error-Body` (base64 of the error JSON) when the stream ends in an error.
 ///
+/// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
+/// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and
+/// `GET /2020-01-01/extension/event/next`, which delivers no event (none is subscribable internally).
+/// `stop()` sends a runtime that registered an extension SIGTERM, waits up to `shutdown_budget` for it to
+/// exit, then SIGKILLs it; a runtime killed for a timeout is SIGKILLed at once.
+///
 /// The function timeout runs from the moment the runtime receives the event; a runtime started for the
 /// invoke also gets 10 s for its init (as Lambda's init phase) before the caller gets a timeout.
 /// Runtime processes get stdin from /dev/null and share the emulator's stdout and stderr.
@@ -81,7 +90,8 @@ public:
     /// starts serving. Throws `std::system_error` when a listener cannot be bound, `std::logic_error`
     /// when called twice.
     void start();
-    /// Kills the runtime process, closes every connection (callers and runtimes waiting get their
+    /// Ends the runtime process (SIGTERM and the shutdown budget first if it registered an extension, then
+    /// SIGKILL), closes every connection (callers and runtimes waiting get their
     /// connection closed) and joins every thread. Idempotent; also done by the destructor.
     void stop();
 

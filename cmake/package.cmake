@@ -14,7 +14,8 @@
 #     [PRUNE glob...]                 # standard-library paths left out (default: tests, idlelib, lib-tk, ...)
 #     [EXTRA_LIBRARIES lib...]        # more shared libraries for lib/ (paths, or file names in the system folders)
 #     [PYTHON_HOME dir]               # the Python 2.7 to ship (default: the one the build embeds)
-#     [PYTHON_EXECUTABLE exe]         # its python2.7, for byte-compiling (default: <PYTHON_HOME>/bin/python2.7)
+#     [PYTHON_EXECUTABLE exe]         # its python2.7, for byte-compiling (default: <PYTHON_HOME>/bin/python2.7;
+#                                     #  cross builds: LAMBDA_PY27_BUILD_PYTHON, a native 2.7)
 #     [PYC_ONLY]                      # ship .pyc without the .py sources (tracebacks lose their source lines)
 #     [NO_STRIP]                      # keep symbols of the shipped binaries
 #     [MAX_ZIP_BYTES n] [MAX_UNPACKED_BYTES n]   # size budgets: the build fails above them
@@ -42,6 +43,9 @@
 # .so files of EXTRA_PACKAGES and FUNCTION_DIR keep the $ORIGIN entries of their run path (vendored
 # libraries), lose the build host's folders, and get the bundle's lib/ appended; their dependencies from
 # the host are shipped in lib/ too.
+#
+# Cross builds (CMAKE_CROSSCOMPILING, e.g. the aarch64 preset): the target loader runs under
+# CMAKE_CROSSCOMPILING_EMULATOR (qemu-aarch64-static, invoked directly), nothing else of the target runs.
 #
 # Tools: patchelf and zip (Debian: apt-get install patchelf zip; without zip, `cmake -E tar` writes the
 # archive), strip from the toolchain. Targets get the properties LAMBDA_PY27_BUNDLE_ZIP,
@@ -82,7 +86,7 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
 
   # `<loader> --list <object>` parsed into "name|path" pairs (path empty when not found).
   function(_lp27_list_deps loader object out)
-    execute_process(COMMAND ${P_LIST_ENV} "${loader}" ${P_LIST_OPTIONS} --list "${object}"
+    execute_process(COMMAND ${P_LIST_ENV} ${P_EMULATOR} "${loader}" ${P_LIST_OPTIONS} --list "${object}"
                     RESULT_VARIABLE rc OUTPUT_VARIABLE text ERROR_VARIABLE err)
     if(text MATCHES "statically linked")
       set(${out} "" PARENT_SCOPE)
@@ -236,7 +240,7 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
   foreach(l IN LISTS P_EXTRA_LIBRARIES)
     if(NOT IS_ABSOLUTE "${l}")
       find_file(found_${l} NAMES "${l}" "${l}.so" NO_CACHE NO_DEFAULT_PATH PATHS
-                /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /usr/local/lib /usr/lib /lib /usr/lib64 /lib64)
+                /lib/${P_MULTIARCH} /usr/lib/${P_MULTIARCH} /usr/local/lib /usr/lib /lib /usr/lib64 /lib64)
       if(NOT found_${l})
         message(FATAL_ERROR "lambda_py27_package(${P_NAME}): EXTRA_LIBRARIES: '${l}' not found (give a path)")
       endif()
@@ -570,6 +574,28 @@ function(lambda_py27_package)
       set(strip_tool "${LAMBDA_PY27_STRIP}")
     endif()
   endif()
+  # Cross builds (e.g. cmake/toolchains/aarch64-linux-gnu.cmake): the target's loader lists dependencies
+  # under CMAKE_CROSSCOMPILING_EMULATOR (qemu-aarch64-static), and a native Python 2.7 byte-compiles
+  # (.pyc files do not depend on the architecture): LAMBDA_PY27_BUILD_PYTHON, set by cmake/python27.cmake.
+  set(emulator "")
+  set(multiarch "${CMAKE_LIBRARY_ARCHITECTURE}")
+  if(NOT multiarch)
+    set(multiarch "x86_64-linux-gnu")
+  endif()
+  if(CMAKE_CROSSCOMPILING)
+    if(NOT CMAKE_CROSSCOMPILING_EMULATOR)
+      message(FATAL_ERROR "lambda_py27_package: a cross build needs CMAKE_CROSSCOMPILING_EMULATOR (e.g. "
+                          "qemu-aarch64-static) to run the target's loader")
+    endif()
+    set(emulator "${CMAKE_CROSSCOMPILING_EMULATOR}")
+    if(NOT arg_PYTHON_EXECUTABLE)
+      if(NOT LAMBDA_PY27_BUILD_PYTHON)
+        message(FATAL_ERROR "lambda_py27_package: a cross build needs PYTHON_EXECUTABLE (or LAMBDA_PY27_BUILD_PYTHON): "
+                            "a native UCS4 Python 2.7 to byte-compile the standard library")
+      endif()
+      set(arg_PYTHON_EXECUTABLE "${LAMBDA_PY27_BUILD_PYTHON}")
+    endif()
+  endif()
   set(pyc_only 0)
   if(arg_PYC_ONLY)
     set(pyc_only 1)
@@ -590,6 +616,7 @@ function(lambda_py27_package)
       "PREFIX;${arg_PREFIX}" "PYTHON_HOME;${arg_PYTHON_HOME}" "PYTHON_EXECUTABLE;${arg_PYTHON_EXECUTABLE}"
       "FUNCTION_DIR;${arg_FUNCTION_DIR}" "PYC_ONLY;${pyc_only}" "STRIP;${strip_tool}"
       "PATCHELF;${LAMBDA_PY27_PATCHELF}" "ZIP_TOOL;${LAMBDA_PY27_ZIP}" "EPOCH;1577836800"
+      "EMULATOR;${emulator}" "MULTIARCH;${multiarch}"
       "MAX_ZIP_BYTES;${arg_MAX_ZIP_BYTES}" "MAX_UNPACKED_BYTES;${arg_MAX_UNPACKED_BYTES}")
     list(POP_FRONT pair key)
     string(APPEND content "set(P_${key} [==[${pair}]==])\n")
@@ -651,4 +678,11 @@ elseif(PROJECT_IS_TOP_LEVEL AND PROJECT_NAME STREQUAL "lambda_py27" AND TARGET l
       OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" ${_lp27_fn} EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
       MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   endforeach()
+  if(CMAKE_CROSSCOMPILING AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/test/data/bundle/sdk_pkg")
+    # What a cross build's layer is proven with (test/bundle, Bundle.Arm64...): the same layer with the
+    # bundle tests' stand-in SDK package, as the native bundle tests build theirs (the preset aarch64 builds it).
+    lambda_py27_package(TARGET lambda-py27-bootstrap NAME bundle-test-layer TARGET_NAME lambda-py27-test-layer
+      OUTPUT_DIR "${PROJECT_BINARY_DIR}/test-dist" EXTRA_PACKAGES "${PROJECT_SOURCE_DIR}/test/data/bundle/sdk_pkg"
+      MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
+  endif()
 endif()

@@ -1,14 +1,53 @@
 # Finds Python 2.7 (shared libpython + headers) and builds Boost.Python against it.
 #
 # Python 2.7 root, first found wins: -DPYTHON27_ROOT, $ENV{PYTHON27_ROOT}, the file
-# <source>/.cache/python27-root written by scripts/setup.sh, $(pyenv root)/versions/2.7.18.
+# <source>/.cache/python27-root written by scripts/setup.sh (our own build by default), our own build when
+# it is cached (scripts/build-python.sh: the opt flavour, else the quick one), $(pyenv root)/versions/2.7.18.
+#
+# Cross builds (CMAKE_CROSSCOMPILING, e.g. the aarch64 preset): -DPYTHON27_ROOT, else our own build for
+# CMAKE_SYSTEM_PROCESSOR (scripts/build-python.sh --arch aarch64); only its headers and libraries are used,
+# and LAMBDA_PY27_BUILD_PYTHON (a native UCS4 Python 2.7: our x86_64 build by default) byte-compiles.
 
 set(PYTHON27_ROOT "${PYTHON27_ROOT}" CACHE PATH "Prefix of the Python 2.7 to embed (shared libpython2.7 + headers)")
-if(NOT PYTHON27_ROOT AND DEFINED ENV{PYTHON27_ROOT})
+set(_lp27_build_python_sh "${PROJECT_SOURCE_DIR}/scripts/build-python.sh")
+# Our own build for <arch>, the optimised flavour first; empty when neither is cached.
+function(_lp27_cached_build arch out)
+  set(${out} "" PARENT_SCOPE)
+  if(EXISTS "${_lp27_build_python_sh}")
+    foreach(flavour opt quick)
+      execute_process(COMMAND bash "${_lp27_build_python_sh}" --arch ${arch} --flavour ${flavour} --if-cached
+                      RESULT_VARIABLE rc OUTPUT_VARIABLE root OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+      if(rc EQUAL 0 AND root)
+        set(${out} "${root}" PARENT_SCOPE)
+        return()
+      endif()
+    endforeach()
+  endif()
+endfunction()
+
+if(CMAKE_CROSSCOMPILING)
+  if(NOT PYTHON27_ROOT)
+    _lp27_cached_build("${CMAKE_SYSTEM_PROCESSOR}" PYTHON27_ROOT)
+  endif()
+  if(NOT PYTHON27_ROOT)
+    message(FATAL_ERROR "lambda_py27: cross-building for ${CMAKE_SYSTEM_PROCESSOR} needs a Python 2.7 built for it: "
+                        "run `scripts/build-python.sh --arch ${CMAKE_SYSTEM_PROCESSOR}` or set -DPYTHON27_ROOT.")
+  endif()
+  _lp27_cached_build(x86_64 _lp27_native)
+  set(_lp27_native_python "")
+  if(_lp27_native)
+    set(_lp27_native_python "${_lp27_native}/bin/python2.7")
+  endif()
+  set(LAMBDA_PY27_BUILD_PYTHON "${_lp27_native_python}" CACHE FILEPATH
+      "A native UCS4 Python 2.7 that byte-compiles the bundle's standard library in cross builds")
+elseif(NOT PYTHON27_ROOT AND DEFINED ENV{PYTHON27_ROOT})
   set(PYTHON27_ROOT "$ENV{PYTHON27_ROOT}")
 endif()
 if(NOT PYTHON27_ROOT AND EXISTS "${PROJECT_SOURCE_DIR}/.cache/python27-root")
   file(STRINGS "${PROJECT_SOURCE_DIR}/.cache/python27-root" PYTHON27_ROOT LIMIT_COUNT 1)
+endif()
+if(NOT PYTHON27_ROOT)
+  _lp27_cached_build(x86_64 PYTHON27_ROOT)
 endif()
 if(NOT PYTHON27_ROOT)
   find_program(_lp27_pyenv pyenv)
@@ -20,11 +59,27 @@ if(NOT PYTHON27_ROOT)
   endif()
 endif()
 
+# Another root than at the last configure: forget what FindPython2 cached for the previous one.
+if(DEFINED _LAMBDA_PY27_PYTHON27_ROOT_USED AND NOT "${_LAMBDA_PY27_PYTHON27_ROOT_USED}" STREQUAL "${PYTHON27_ROOT}")
+  message(STATUS "lambda_py27: Python 2.7 root changed to ${PYTHON27_ROOT}: finding Python 2.7 again")
+  get_cmake_property(_lp27_cache_vars CACHE_VARIABLES)
+  foreach(_lp27_var IN LISTS _lp27_cache_vars)
+    if(_lp27_var MATCHES "^_?Python2_")
+      unset(${_lp27_var} CACHE)
+    endif()
+  endforeach()
+endif()
+set(_LAMBDA_PY27_PYTHON27_ROOT_USED "${PYTHON27_ROOT}" CACHE INTERNAL "")
+
 if(PYTHON27_ROOT)
   set(Python2_ROOT_DIR "${PYTHON27_ROOT}")
   set(Python2_FIND_STRATEGY LOCATION)
 endif()
-find_package(Python2 2.7 COMPONENTS Interpreter Development)
+if(CMAKE_CROSSCOMPILING)
+  find_package(Python2 2.7 COMPONENTS Development)  # the target's interpreter does not run here
+else()
+  find_package(Python2 2.7 COMPONENTS Interpreter Development)
+endif()
 if(NOT Python2_FOUND OR NOT Python2_LIBRARIES)
   message(FATAL_ERROR
     "lambda_py27: no Python 2.7 with a shared libpython2.7 and headers was found.\n"

@@ -2,8 +2,16 @@
 # Installs everything lambda-py27 needs to build and test, from nothing, on Debian 12.
 # Idempotent: when everything is already there it does nothing slow.
 #
-#   PYTHON27_ROOT         prefix of a Python 2.7 with its shared library and headers
-#                         (default: the first of $(pyenv root)/versions/2.7.18, /usr/local, /usr that has one)
+#   PYTHON27_ROOT         prefix of a Python 2.7 with its shared library and headers; default: our own
+#                         build (scripts/build-python.sh: Debian's patched 2.7.18, in the user's cache),
+#                         built now if it is not cached yet
+#   LAMBDA_PY27_PYTHON_FLAVOUR   which of our builds: opt (PGO + LTO) or quick (-O2). Default: opt when it
+#                         is cached, else quick when cached, else builds quick (~5 min on 2 cores; the opt
+#                         one takes ~50 min, too long for a fresh CI run: `scripts/build-python.sh` builds
+#                         it once for every clone)
+#   LAMBDA_PY27_PYTHON_BUILD=0   don't use or build our own: the first of $(pyenv root)/versions/2.7.18,
+#                         /usr/local, /usr that has a shared libpython2.7 (also the fallback when our
+#                         build fails)
 #   LAMBDA_PY27_CACHE     cache folder (default: <repo>/.cache, git-ignored)
 #
 # Prints nothing but progress; the found Python 2.7 root is written to $LAMBDA_PY27_CACHE/python27-root,
@@ -78,7 +86,24 @@ has_py27() {  # a prefix with the shared libpython2.7 and its headers
 root=${PYTHON27_ROOT:-}
 if [ -n "$root" ]; then
   has_py27 "$root" || { log "PYTHON27_ROOT=$root has no shared libpython2.7 with headers"; exit 1; }
-else
+fi
+if [ -z "$root" ] && [ "${LAMBDA_PY27_PYTHON_BUILD:-1}" != 0 ]; then
+  build_python="$repo/scripts/build-python.sh"
+  flavour=${LAMBDA_PY27_PYTHON_FLAVOUR:-}
+  if [ -z "$flavour" ]; then
+    for f in opt quick; do
+      if root=$("$build_python" --flavour "$f" --if-cached); then break; fi
+      root=
+    done
+    flavour=quick
+  fi
+  if [ -z "$root" ]; then
+    log "building our Python 2.7 ($flavour flavour, once; scripts/build-python.sh)"
+    root=$("$build_python" --flavour "$flavour") || {
+      root=; log "WARNING: building our Python 2.7 failed; falling back to a Python 2.7 found on this machine"; }
+  fi
+fi
+if [ -z "$root" ]; then
   candidates=()
   if command -v pyenv >/dev/null 2>&1; then candidates+=("$(pyenv root)/versions/2.7.18"); fi
   candidates+=("$HOME/.pyenv/versions/2.7.18" /usr/local /usr)

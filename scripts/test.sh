@@ -5,6 +5,12 @@
 #
 # The asan preset runs every test but those labelled `consumer` (they configure and build separate
 # CMake projects to check packaging, which sanitizers add nothing to and which the dev preset runs).
+#
+# arm64: before the presets, the cross build (preset aarch64) makes the arm64 layer that the dev preset's
+# test Bundle.Arm64LayerServesTheProbeUnderQemuFromAnEmptyRootAtOpt serves under qemu-aarch64-static.
+# LAMBDA_PY27_TEST_ARM64=auto (default): only when our arm64 Python is cached (scripts/build-python.sh
+# --arch aarch64), so a fresh machine does not spend CI time on it and the test skips saying so;
+# 1: build the arm64 Python if needed; 0: never.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
@@ -17,6 +23,23 @@ status=0
 passed=0
 failed=0
 summaries=()
+
+arm64=${LAMBDA_PY27_TEST_ARM64:-auto}
+arm64_python() {
+  bash scripts/build-python.sh --arch aarch64 --flavour opt --if-cached >/dev/null ||
+    bash scripts/build-python.sh --arch aarch64 --flavour quick --if-cached >/dev/null
+}
+if [ "$arm64" != 0 ] && { [ "$arm64" = 1 ] || arm64_python; }; then
+  echo "==== arm64: cross build (preset aarch64) of the arm64 layer"
+  if { arm64_python || bash scripts/build-python.sh --arch aarch64 >/dev/null; } &&
+     cmake --preset aarch64 >/dev/null && cmake --build --preset aarch64; then
+    summaries+=("arm64: layer cross-built (build/aarch64/dist); served under qemu by the dev preset's arm64 test")
+  else
+    status=1; failed=$((failed + 1)); summaries+=("arm64: the cross build failed (see above)")
+  fi
+elif [ "$arm64" != 0 ]; then
+  summaries+=("arm64: skipped, our arm64 Python is not cached (LAMBDA_PY27_TEST_ARM64=1 builds it)")
+fi
 for preset in $presets; do
   echo "==== preset $preset: configure, build, test"
   cmake --preset "$preset" >/dev/null

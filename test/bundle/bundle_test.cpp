@@ -53,6 +53,8 @@ const fs::path source_dir = LAMBDA_PY27_SOURCE_DIR;
 const fs::path layer_tree = LAMBDA_PY27_BUNDLE_LAYER;        // unpacked bundle; the zip is <tree>.zip
 const fs::path function_tree = LAMBDA_PY27_BUNDLE_FUNCTION;  // idem, a function zip
 const fs::path probe_dir = LAMBDA_PY27_BUNDLE_PROBE_DIR;
+// The arm64 layer of the cross build (preset aarch64: build/aarch64/dist/lambda-py27-layer, and its .zip).
+const fs::path arm64_layer_tree = LAMBDA_PY27_ARM64_LAYER;
 const std::string loader_name = "ld-linux-x86-64.so.2";
 // What provided.al2023 sets (and the base image's ENV): /lib64 comes before the bundle's lib/.
 const std::string lambda_ld_library_path =
@@ -249,7 +251,8 @@ std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_
 bool starts_with(const std::string& s, const std::string& prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
 
 // Everything the probe reports, checked against known answers; `prefix` is where the bundle is unpacked.
-void check_probe(const lambda_py27::testing::invoke_result& r, const std::string& prefix, const std::string& event) {
+void check_probe(const lambda_py27::testing::invoke_result& r, const std::string& prefix, const std::string& event,
+                 const std::string& loader = loader_name) {
     ASSERT_EQ(r.status, 200) << r.body;
     ASSERT_EQ(r.function_error, "") << r.body;
     const json::object o = json::parse(r.body).as_object();
@@ -311,7 +314,7 @@ void check_probe(const lambda_py27::testing::invoke_result& r, const std::string
     // Every shared object in the process came from the bundle: its loader, its glibc, its modules.
     std::vector<std::string> mapped;
     for (const auto& e : o.at("mapped").as_array()) mapped.push_back(str(e));
-    EXPECT_NE(std::find(mapped.begin(), mapped.end(), prefix + "/lib/" + loader_name), mapped.end());
+    EXPECT_NE(std::find(mapped.begin(), mapped.end(), prefix + "/lib/" + loader), mapped.end());
     EXPECT_NE(std::find(mapped.begin(), mapped.end(), prefix + "/lib/libc.so.6"), mapped.end());
     EXPECT_NE(std::find(mapped.begin(), mapped.end(), prefix + "/lib/libpython2.7.so.1.0"), mapped.end());
     EXPECT_NE(std::find(mapped.begin(), mapped.end(), prefix + "/python/lib/python2.7/lib-dynload/_ssl.so"),
@@ -325,6 +328,7 @@ void check_probe(const lambda_py27::testing::invoke_result& r, const std::string
 
 struct elf_info {
     bool is_elf = false;
+    unsigned machine = 0;  // e_machine: EM_X86_64, EM_AARCH64
     std::string interpreter;
     std::vector<std::string> needed;
     std::optional<std::string> rpath, runpath;
@@ -338,6 +342,7 @@ elf_info read_elf(const fs::path& file) {
     info.is_elf = true;
     Elf64_Ehdr eh;
     std::memcpy(&eh, data.data(), sizeof eh);
+    info.machine = eh.e_machine;
     if (eh.e_ident[EI_CLASS] != ELFCLASS64) return info;
     std::vector<Elf64_Phdr> ph(eh.e_phnum);
     for (std::size_t i = 0; i < ph.size(); ++i)
@@ -366,12 +371,12 @@ elf_info read_elf(const fs::path& file) {
     return info;
 }
 
-void check_layout(const fs::path& tree, const std::string& prefix) {
+void check_layout(const fs::path& tree, const std::string& prefix, const std::string& loader = loader_name) {
     ASSERT_TRUE(fs::is_directory(tree)) << tree;
     const fs::path stdlib = tree / "python/lib/python2.7";
     const auto bootstrap = read_elf(tree / "bootstrap");
     ASSERT_TRUE(bootstrap.is_elf) << "the bootstrap is the ELF program itself";
-    EXPECT_EQ(bootstrap.interpreter, prefix + "/lib/" + loader_name);
+    EXPECT_EQ(bootstrap.interpreter, prefix + "/lib/" + loader);
     EXPECT_EQ(bootstrap.rpath.value_or(""), "$ORIGIN/lib");
     EXPECT_TRUE(fs::status(tree / "bootstrap").permissions() == fs::perms(0755));
 
@@ -399,7 +404,7 @@ void check_layout(const fs::path& tree, const std::string& prefix) {
                             "libpython2.7.so.1.0", "libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libz.so.1",
                             "libbz2.so.1.0"})
         EXPECT_TRUE(fs::exists(tree / "lib" / lib)) << lib;
-    EXPECT_TRUE(fs::exists(tree / "lib" / loader_name));
+    EXPECT_TRUE(fs::exists(tree / "lib" / loader));
     for (const char* m : {"_ssl", "_sqlite3", "zlib", "_ctypes", "unicodedata", "datetime", "_socket", "pyexpat", "_json"})
         EXPECT_TRUE(fs::exists(stdlib / "lib-dynload" / (std::string(m) + ".so"))) << m;
     for (const char* m : {"readline", "_tkinter", "_curses", "_testcapi"})
@@ -551,6 +556,33 @@ TEST(Bundle, ContainerImageLayoutServesWithTheHandlerAsCmd) {
         EXPECT_GT(o.at("tls").as_object().at("ca_certs").as_int64(), 100)
             << "ssl.create_default_context() does not find Amazon Linux's CA bundle";
     }
+}
+
+// arm64 (Graviton): the cross-built layer (preset aarch64) unpacked into an empty root, its bootstrap run by
+// qemu-aarch64-static, a static program copied into the root and invoked directly (no binfmt_misc
+// registration), against the emulator running natively outside; the same probe, the same answers.
+TEST(Bundle, Arm64LayerServesTheProbeUnderQemuFromAnEmptyRootAtOpt) {
+    if (!fs::exists(zip_of(arm64_layer_tree)))
+        GTEST_SKIP() << "arm64 test skipped: the arm64 layer " << zip_of(arm64_layer_tree)
+                     << " is not built (scripts/build-python.sh --arch aarch64, then cmake --preset aarch64 && "
+                        "cmake --build --preset aarch64; scripts/test.sh does both when the arm64 Python is cached)";
+    const auto qemu = find_program("qemu-aarch64-static");
+    if (!qemu) GTEST_SKIP() << "arm64 test skipped: no qemu-aarch64-static (Debian: apt-get install qemu-user-static)";
+    REQUIRE_EMPTY_ROOTS(t);
+    const std::string arm_loader = "ld-linux-aarch64.so.1";
+    ASSERT_NO_FATAL_FAILURE(check_layout(arm64_layer_tree, "/opt", arm_loader));
+    empty_root root;
+    root.unzip(zip_of(arm64_layer_tree), "/opt");
+    copy_tree(probe_dir, root.at("/var/task"));
+    EXPECT_EQ(read_elf(root.at("/opt/bootstrap")).machine, unsigned{EM_AARCH64});
+    EXPECT_EQ(read_elf(root.at("/opt/lib/libpython2.7.so.1.0")).machine, unsigned{EM_AARCH64});
+    EXPECT_EQ(read_elf(root.at("/opt/python/lib/python2.7/lib-dynload/_ssl.so")).machine, unsigned{EM_AARCH64});
+    fs::copy_file(*qemu, root.at("/qemu-aarch64-static"));
+    ASSERT_EQ(read_elf(root.at("/qemu-aarch64-static")).interpreter, "") << "qemu must be static: the root has no libc";
+    const auto s = serve(root, t, {"/qemu-aarch64-static", "/opt/bootstrap"}, "lambda_function.lambda_handler");
+    check_probe(s.first, "/opt", R"({"probe":"cold"})", arm_loader);
+    check_probe(s.second, "/opt", R"({"probe":"warm"})", arm_loader);
+    EXPECT_NE(s.report.find("Init Duration"), std::string::npos) << s.report;
 }
 
 }  // namespace

@@ -1,0 +1,139 @@
+# Checks a lambda-py27 Python 2.7 build (scripts/build-python.sh) from the inside: the ABI the legacy
+# runtime had, the extension modules, the Debian security fixes (each by the behaviour it changes), the
+# upstream sys.path layout (no Debian dist-packages), and a TLS round trip against the system's OpenSSL.
+# Run with the build's own python2.7; prints one line per check and exits 1 on the first failure.
+import os
+import subprocess
+import sys
+
+failures = []
+
+
+def check(name, cond, detail=""):
+    print("%-4s %s%s" % ("ok" if cond else "FAIL", name, (": " + detail) if detail else ""))
+    if not cond:
+        failures.append(name)
+
+
+# ---- ABI and version -------------------------------------------------------------------------------
+check("version 2.7.18", sys.version_info[:3] == (2, 7, 18), sys.version.split()[0])
+check("UCS4 (cp27mu)", sys.maxunicode == 0x10FFFF, hex(sys.maxunicode))
+import sysconfig
+check("shared libpython", sysconfig.get_config_var("Py_ENABLE_SHARED") == 1)
+libdir = sysconfig.get_config_var("LIBDIR")
+check("static libpython installed", os.path.exists(os.path.join(libdir, "libpython2.7.a")), libdir)
+
+# ---- extension modules the legacy runtime had ------------------------------------------------------
+import importlib
+for name in ("_ssl _hashlib _sqlite3 zlib bz2 _ctypes pyexpat _json cPickle cStringIO _elementtree _multiprocessing "
+             "unicodedata _socket select mmap datetime _io _struct _functools itertools operator math cmath "
+             "_random binascii _locale fcntl grp resource termios time strop array _csv _heapq _bisect "
+             "_collections _md5 _sha _sha256 _sha512 readline crypt syslog").split():
+    try:
+        importlib.import_module(name)
+        check("module " + name, True)
+    except ImportError as e:
+        check("module " + name, False, str(e))
+if failures:
+    print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
+    sys.exit(1)
+import ssl, _ssl, hashlib, _hashlib, sqlite3, zlib, bz2, ctypes, ctypes.util, pyexpat, json, _json
+check("json C speedups", json.decoder.scanstring is _json.scanstring)
+check("ssl against OpenSSL 3 (the system's)", ssl.OPENSSL_VERSION.startswith("OpenSSL 3."), ssl.OPENSSL_VERSION)
+check("hashlib through OpenSSL", hashlib.sha256(b"abc").hexdigest().startswith("ba7816bf")
+      and hasattr(_hashlib, "openssl_sha256"))
+con = sqlite3.connect(":memory:")
+check("sqlite3", con.execute("select sqlite_version(), 6*7").fetchone()[1] == 42, sqlite3.sqlite_version)
+check("zlib", zlib.decompress(zlib.compress(b"x" * 1000)) == b"x" * 1000, zlib.ZLIB_VERSION)
+check("bz2", bz2.decompress(bz2.compress(b"y" * 1000)) == b"y" * 1000)
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+check("ctypes calls C", libc.strlen(b"lambda") == 6)
+check("pyexpat", pyexpat.ParserCreate() is not None, pyexpat.EXPAT_VERSION)
+
+# ---- Debian's security fixes, by behaviour ---------------------------------------------------------
+import urlparse
+# CVE-2023-24329: leading blanks/C0 controls no longer hide the scheme from block lists.
+check("CVE-2023-24329 urlsplit strips leading blanks", urlparse.urlsplit(" https://example.com/").scheme == "https")
+# CVE-2022-0391: tab/CR/LF removed from URLs (no injection into netloc/path).
+check("CVE-2022-0391 urlsplit drops tab/CR/LF", urlparse.urlsplit("http://exa\tmple.com/p\r\nath").netloc == "example.com")
+# CVE-2021-23336: ';' is no longer a query separator (web cache poisoning).
+check("CVE-2021-23336 parse_qsl separator is '&' only", urlparse.parse_qsl("a=1;b=2") == [("a", "1;b=2")],
+      repr(urlparse.parse_qsl("a=1;b=2")))
+# CVE-2021-3177: ctypes' param repr overflowed a fixed buffer for huge floats.
+# (in a child process: the unpatched interpreter crashes)
+
+
+def child(code):
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out = p.communicate()[0]
+    return p.returncode, out.strip()
+rc, out = child("import ctypes; print(repr(ctypes.c_double.from_param(1e300)))")
+check("CVE-2021-3177 ctypes repr of 1e300", rc == 0 and out == "<cparam 'd' (1e+300)>", "exit %d: %s" % (rc, out[-80:]))
+# CVE-2022-48560: heapq with a comparison that empties the heap (use after free) raises instead.
+rc, out = child("""
+import heapq
+class Evil(int):
+    def __lt__(self, other):
+        del heap[:]
+        return NotImplemented
+heap = [Evil(i) for i in range(100)]
+for i in range(100):
+    try:
+        heapq.heappushpop(heap, Evil(i)); heapq.heappush(heap, Evil(i)); heapq.heapify(heap)
+    except (RuntimeError, IndexError, TypeError):
+        pass
+print("survived")
+""")
+check("CVE-2022-48560 heapq survives a mutating comparison", rc == 0 and out.endswith("survived"), "exit %d" % rc)
+# CVE-2020-8492: urllib2's basic-auth regex was exponential in the commas of a WWW-Authenticate header
+# (unpatched: 1.5 s for 18 commas, 23 s for 22 on the test machine; patched: linear).
+import urllib2, time
+t0 = time.time()
+urllib2.AbstractBasicAuthHandler.rx.search("basic " + "," * 18 + "x")
+check("CVE-2020-8492 auth header regex is not exponential", time.time() - t0 < 0.5, "%.3f s" % (time.time() - t0))
+# CVE-2022-48565: plistlib no longer resolves XML external entities.
+import plistlib
+try:
+    plistlib.readPlistFromString('<?xml version="1.0"?><!DOCTYPE p [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+                                 '<plist version="1.0"><string>&e;</string></plist>')
+    xxe_refused = False
+except Exception:
+    xxe_refused = True
+check("CVE-2022-48565 plistlib refuses entity declarations", xxe_refused)
+
+# ---- layout: upstream's, as the legacy runtime had --------------------------------------------------
+import site
+check("no Debian dist-packages on sys.path", not [p for p in sys.path if "dist-packages" in p])
+check("site-packages is the site folder",
+      any(p.endswith("lib/python2.7/site-packages") for p in site.getsitepackages()), repr(site.getsitepackages()))
+
+# ---- TLS round trip over loopback with the test suite's certificate --------------------------------
+import socket, threading
+cert = os.path.join(os.path.dirname(os.__file__), "test", "keycert.pem")
+listener = socket.socket()
+listener.bind(("127.0.0.1", 0))
+listener.listen(1)
+got = []
+
+
+def serve():
+    conn, _ = listener.accept()
+    s = ssl.wrap_socket(conn, server_side=True, certfile=cert)
+    got.append(s.recv(5))
+    s.sendall(b"pong!")
+    s.close()
+t = threading.Thread(target=serve)
+t.start()
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS)
+c = ctx.wrap_socket(socket.create_connection(listener.getsockname()))
+c.sendall(b"ping!")
+reply = c.recv(5)
+version = c.version()
+c.close()
+t.join(10)
+check("TLS handshake and data over loopback", got == [b"ping!"] and reply == b"pong!", version)
+
+if failures:
+    print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
+    sys.exit(1)
+print("all checks passed")

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Checks one of lambda-py27's own Python 2.7 builds (scripts/build-python.sh): check_build.py (ABI,
+# modules, Debian's security fixes by behaviour, layout, TLS), then CPython's own regression tests for
+# the modules the patches touch and the ones handlers lean on (Debian's CVE patches carry their tests).
+#
+#   selftest.sh <prefix>            the build at <prefix>
+#   selftest.sh --flavour opt|quick the cached build of that flavour
+#
+# Exits 77 (CTest: skipped) with a message when the build is absent or <prefix> is not one of ours.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+if [ "${1:-}" = --flavour ]; then
+  prefix=$(bash "$repo/scripts/build-python.sh" --flavour "$2" --if-cached) || {
+    echo "SKIPPED: the '$2' build of our Python 2.7 is not cached; \`scripts/build-python.sh --flavour $2\`" \
+         "builds it once for every clone (opt: PGO + LTO, ~40 min on 2 cores)"
+    exit 77; }
+else
+  prefix=${1:?usage: selftest.sh <prefix> | --flavour opt|quick}
+fi
+if [ ! -f "$prefix/BUILD-INFO.txt" ] || [ ! -f "$prefix/.complete" ]; then
+  echo "SKIPPED: $prefix is not lambda-py27's own Python 2.7 build (no BUILD-INFO.txt); these checks are about that build"
+  exit 77
+fi
+py="$prefix/bin/python2.7"
+head -n 3 "$prefix/BUILD-INFO.txt"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E "$here/check_build.py"
+if [ "${2:-}" = opt ] || [ "${LAMBDA_PY27_EXPECT_OPT:-}" = 1 ]; then
+  args=$("$py" -E -c 'import sysconfig; print(sysconfig.get_config_var("CONFIG_ARGS"))')
+  case $args in *--enable-optimizations*--with-lto*|*--with-lto*--enable-optimizations*) echo "ok   built with PGO + LTO" ;;
+    *) echo "FAIL the optimised build was configured without PGO + LTO: $args"; exit 1 ;; esac
+fi
+env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E -m test.regrtest -q \
+  test_urlparse test_cgi test_heapq test_plistlib test_ctypes test_json test_re test_sqlite test_zlib \
+  test_bz2 test_hashlib test_operator test_tarfile test_decimal test_unicode test_pyexpat test_xml_etree_c \
+  test_py_compile test_datetime test_struct test_string test_format

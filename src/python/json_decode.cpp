@@ -252,6 +252,10 @@ public:
         python_error_ = false;
     }
 
+    /// Whether the keys of the next document share their objects: worth its table only for a document
+    /// with enough keys to repeat some (a small event's keys are made as they come).
+    void share_keys(bool on) noexcept { share_keys_ = on; }
+
     /// True when a Python call failed during the parse; the Python exception is then set.
     bool python_error() const noexcept { return python_error_; }
 
@@ -377,6 +381,9 @@ private:
     /// An object key: the unicode object made for the same key text earlier in this document, else a new
     /// one (which later occurrences then share).
     bool key(const char* data, std::size_t size, bj::error_code& ec) {
+        if (!share_keys_) {
+            return push(unicode_from_utf8(data, size), ec);
+        }
         PyObject* v = keys_.find(data, size);
         if (v != nullptr) {
             Py_INCREF(v);
@@ -429,6 +436,7 @@ private:
 
     std::vector<PyObject*> values_;
     key_memo keys_;
+    bool share_keys_ = true;
     std::string text_;  // the parts of the current string or number
     bool python_error_ = false;
 };
@@ -654,6 +662,7 @@ fast_outcome parse_fast(std::string_view text, PyObject*& out) {
         own = std::make_unique<parser_cache::parser_type>(options);
         parser = own.get();
     }
+    parser->handler().share_keys(text.size() >= 512);
     bj::error_code ec;
     std::size_t end = parser->write_some(false, text.data(), text.size(), ec);
     builder& b = parser->handler();

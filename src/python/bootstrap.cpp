@@ -98,13 +98,8 @@ void run_exit_functions() {
 }
 
 int run_bootstrap(int argc, char** argv, bootstrap_options options) {
-    std::optional<runtime_client> client;
-    try {
-        client.emplace(runtime_client::from_environment());
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "[lambda-py27] %s\n", e.what());
-        return exit_status::usage;
-    }
+    std::optional<runtime_client> client = client_from_environment();
+    if (!client) return exit_status::usage;
 
     const std::string handler_spec = options.handler.empty() ? handler_name_from(argc, argv) : options.handler;
     if (handler_spec.empty())

@@ -48,14 +48,18 @@ int report_init_error(api_client& client, std::string_view error_type, std::stri
     return status;
 }
 
-int run(int argc, char** argv, const handler_registry& handlers, const run_options& options) {
-    std::optional<runtime_client> client;
+std::optional<runtime_client> client_from_environment() {
     try {
-        client.emplace(runtime_client::from_environment());
+        return runtime_client::from_environment();
     } catch (const std::exception& e) {
         std::fprintf(stderr, "[lambda-py27] %s\n", e.what());
-        return exit_status::usage;
+        return std::nullopt;
     }
+}
+
+int run(int argc, char** argv, const handler_registry& handlers, const run_options& options) {
+    std::optional<runtime_client> client = client_from_environment();
+    if (!client) return exit_status::usage;
     const std::string name = handler_name_from(argc, argv);
     if (name.empty())
         return report_init_error(*client, "Runtime.NoHandler",

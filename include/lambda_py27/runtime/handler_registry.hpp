@@ -2,9 +2,11 @@
 #pragma once
 
 #include <lambda_py27/runtime/run_loop.hpp>
+#include <lambda_py27/runtime/runtime_client.hpp>
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +50,10 @@ std::string handler_name_from(int argc, char** argv);
 /// `POST /runtime/init/error` with `{"errorMessage": message, "errorType": error_type}` (a failed post
 /// is ignored: the process is about to exit anyway). Returns `status`, for `return report_init_error(...)`.
 int report_init_error(api_client& client, std::string_view error_type, std::string_view message, int status);
+
+/// The client for `AWS_LAMBDA_RUNTIME_API`, or none (with the reason written to stderr) when it is unset or
+/// malformed: a bootstrap then exits with `exit_status::usage`, having no API to report to.
+std::optional<runtime_client> client_from_environment();
 
 /// The whole bootstrap of a C++-only runtime: connects to `AWS_LAMBDA_RUNTIME_API`, picks the handler
 /// named by `handler_name_from(argc, argv)` in `handlers` and serves invocations with it until the API

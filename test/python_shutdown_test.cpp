@@ -353,3 +353,11 @@ TEST(EmulatorShutdown, TheCommandLineTakesTheBudgetInMilliseconds) {
     EXPECT_EQ(status_of({"--shutdown-budget", "70000"}), 2);
     EXPECT_EQ(status_of({"--shutdown-budget=250", "--help"}), 0);
 }
+
+// Not about shutdown, but the same child-process set-up: without AWS_LAMBDA_RUNTIME_API there is no API
+// to report to, so the bootstrap says why on stderr and exits with the usage status, 2.
+TEST(PythonBootstrap, WithoutTheRuntimeApiSaysSoAndExitsWithTheUsageStatus) {
+    bootstrap_process rt("", "shutdown_hooks.handler", handlers());
+    EXPECT_EQ(rt.wait_exit(), std::optional<int>(2));
+    EXPECT_NE(rt.log().find("AWS_LAMBDA_RUNTIME_API is not set"), std::string::npos) << rt.log();
+}

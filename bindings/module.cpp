@@ -65,6 +65,9 @@ bp::object native_dumps(const bp::object& value) {
 }
 
 bp::object native_optin_source() { return bp::str(support_optin_source); }
+bp::object native_optin_code() {
+    return bp::str(reinterpret_cast<const char*>(support_optin_code), support_optin_code_size);
+}
 
 bp::object native_loads(const bp::object& text) {
     char* data = nullptr;
@@ -130,4 +133,5 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("dumps", &native_dumps);
     bp::def("loads", &native_loads);
     bp::def("optin_source", &native_optin_source);
+    bp::def("optin_code", &native_optin_code);
 }

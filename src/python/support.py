@@ -20,13 +20,19 @@ _optin_module = None
 
 def _optin():
     """Module `_lambda_py27_optin` (src/python/support_optin.py): the code of the opt-in behaviour,
-    compiled only when something opted in, so the legacy start-up does not pay for it."""
+    loaded (marshalled at build time) only when something opted in, so the legacy start-up does not pay
+    for it."""
     global _optin_module
     if _optin_module is None:
+        import marshal
         module = imp.new_module('_lambda_py27_optin')
         module.__file__ = 'lambda_py27/support_optin.py'
         sys.modules[module.__name__] = module
-        exec compile(_native.optin_source(), module.__file__, 'exec') in module.__dict__
+        try:
+            code = marshal.loads(_native.optin_code())
+        except Exception:  # cannot happen with the Python that marshalled it: compile instead
+            code = compile(_native.optin_source(), module.__file__, 'exec')
+        exec code in module.__dict__
         _optin_module = module
     return _optin_module
 

@@ -13,8 +13,11 @@ extern const char* const support_source;
 /// Its code object, marshalled at build time (generated translation unit).
 extern const unsigned char support_code[];
 extern const std::size_t support_code_size;
-/// The source of src/python/support_optin.py: compiled by support.py only when a feature opted in.
+/// The source of src/python/support_optin.py, and its code object marshalled at build time: loaded by
+/// support.py only when a feature opted in.
 extern const char* const support_optin_source;
+extern const unsigned char support_optin_code[];
+extern const std::size_t support_optin_code_size;
 
 /// Module `_lambda_py27_support`, made from `support_code` on first use (GIL held); from
 /// `support_source` should the marshalled code not load.

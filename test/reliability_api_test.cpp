@@ -5,6 +5,7 @@
 //
 // Exit statuses (lambda_py27::exit_status): 3 the API answered 500, 4 the API went away, 5 its answer
 // could not be understood.
+#include "support/bootstrap_process.hpp"
 #include "support/fake_runtime_api.hpp"
 
 #include <gtest/gtest.h>
@@ -38,99 +39,18 @@ using lambda_py27::test_support::received_request;
 using namespace std::chrono_literals;
 
 const std::string task_root = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/reliability";
-const std::string bootstrap = std::string(LAMBDA_PY27_BIN_DIR) + "/lambda-py27-bootstrap";
-constexpr auto exit_limit = 30s;  // a bootstrap still running after this has failed to exit
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-// The real bootstrap as a child process, serving `handler` from test/data/reliability against `endpoint`,
-// its stdout and stderr in a log file.
-class bootstrap_process {
+// The bootstrap as a child process (test/support/bootstrap_process.hpp), in the reliability task root.
+class bootstrap_process : public lambda_py27::test_support::bootstrap_process {
 public:
     bootstrap_process(const std::string& endpoint, const std::string& handler,
-                      std::map<std::string, std::string> env = {}) {
-        log_path_ = ::testing::TempDir() + "/lp27_rel_api_" + std::to_string(::getpid()) + "_" +
-                    std::to_string(counter()++) + ".log";
-        env["AWS_LAMBDA_RUNTIME_API"] = endpoint;
-        env["LAMBDA_TASK_ROOT"] = task_root;
-        env["PYTHONDONTWRITEBYTECODE"] = "1";
-        env.emplace("AWS_LAMBDA_FUNCTION_NAME", "reliability");
-        env.erase("_HANDLER");
-        std::vector<std::string> entries;
-        for (char** e = environ; *e != nullptr; ++e) {
-            const std::string entry(*e);
-            const auto eq = entry.find('=');
-            if (eq != std::string::npos && env.count(entry.substr(0, eq)) == 0 && entry.compare(0, 8, "_HANDLER") != 0)
-                entries.push_back(entry);
-        }
-        for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
-        std::vector<char*> envp;
-        for (auto& s : entries) envp.push_back(s.data());
-        envp.push_back(nullptr);
-        std::string arg0 = bootstrap, arg1 = handler;
-        char* argv[] = {arg0.data(), arg1.data(), nullptr};
-
-        posix_spawn_file_actions_t actions;
-        ::posix_spawn_file_actions_init(&actions);
-        ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-        ::posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::posix_spawn_file_actions_adddup2(&actions, 1, 2);
-        ::posix_spawn_file_actions_addchdir_np(&actions, task_root.c_str());
-        const int rc = ::posix_spawn(&pid_, bootstrap.c_str(), &actions, nullptr, argv, envp.data());
-        ::posix_spawn_file_actions_destroy(&actions);
-        if (rc != 0) pid_ = -1;
-    }
-
-    ~bootstrap_process() {
-        if (pid_ > 0 && !status_) {
-            ::kill(pid_, SIGKILL);
-            int st = 0;
-            ::waitpid(pid_, &st, 0);
-        }
-        ::unlink(log_path_.c_str());
-    }
-
-    bootstrap_process(const bootstrap_process&) = delete;
-    bootstrap_process& operator=(const bootstrap_process&) = delete;
-
-    pid_t pid() const { return pid_; }
-
-    /// The exit status (128 + n for death by signal n), or nullopt when still running after `timeout`.
-    std::optional<int> wait_exit(std::chrono::milliseconds timeout = exit_limit) {
-        if (status_) return status_;
-        const auto until = std::chrono::steady_clock::now() + timeout;
-        while (pid_ > 0) {
-            int st = 0;
-            const pid_t r = ::waitpid(pid_, &st, WNOHANG);
-            if (r == pid_) {
-                status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-                break;
-            }
-            if (std::chrono::steady_clock::now() >= until) break;
-            std::this_thread::sleep_for(5ms);
-        }
-        return status_;
-    }
-
-    bool running() {
-        return pid_ > 0 && !wait_exit(0ms);
-    }
-
-    std::string log() const { return slurp(log_path_); }
+                      std::map<std::string, std::string> env = {})
+        : lambda_py27::test_support::bootstrap_process(endpoint, handler, task_root, named(std::move(env))) {}
 
 private:
-    static int& counter() {
-        static int n = 0;
-        return n;
+    static std::map<std::string, std::string> named(std::map<std::string, std::string> env) {
+        env.emplace("AWS_LAMBDA_FUNCTION_NAME", "reliability");
+        return env;
     }
-    pid_t pid_ = -1;
-    std::optional<int> status_;
-    std::string log_path_;
 };
 
 // Waits until the fake API has read `n` requests (true), or the runtime exited or `timeout` passed.

@@ -99,6 +99,9 @@ public:
         return status_;
     }
 
+    /// True while the process runs (reaps it once it ended).
+    bool running() { return pid_ > 0 && !wait_exit(std::chrono::milliseconds(0)); }
+
     std::string log() const { return slurp(log_path_); }
 
     /// Waits until the log contains `text` (true) or `timeout` passed.

@@ -56,8 +56,11 @@ foreach(_lp27_pair "lambda-py27-bootstrap;bootstrap" "lambda-py27-emulator;emula
   list(GET _lp27_pair 0 _lp27_t)
   list(GET _lp27_pair 1 _lp27_export_name)
   if(TARGET ${_lp27_t})
-    # Installed executables find libpython where the build found it.
-    set_target_properties(${_lp27_t} PROPERTIES EXPORT_NAME ${_lp27_export_name} INSTALL_RPATH_USE_LINK_PATH ON)
+    # Installed executables find libpython where the build found it. Built with that same RPATH: else CMake
+    # pads the build tree's with an empty entry (for the install-time rewrite), which the loader reads as
+    # the current directory and searches first for libstdc++, libc... (~80 failed opens per start).
+    set_target_properties(${_lp27_t} PROPERTIES EXPORT_NAME ${_lp27_export_name} INSTALL_RPATH_USE_LINK_PATH ON
+                                                BUILD_WITH_INSTALL_RPATH ON)
     list(APPEND _lp27_tools ${_lp27_t})
   endif()
 endforeach()

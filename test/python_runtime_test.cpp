@@ -296,6 +296,23 @@ TEST(PythonRuntime, ProcessesPthFilesOfTheTaskRoot) {
     EXPECT_EQ(served_function::parse(fn.invoke().body), "from vendored via .pth");
 }
 
+// Start-up (interpreter, support code, the function's module) runs without automatic collections and
+// leaves its objects in the oldest generation; collection then works as before.
+TEST(PythonRuntime, CollectsNothingDuringStartUpAndCollectsAsUsualAfter) {
+    const auto got = call("startup_gc.handler");
+    EXPECT_EQ(got.at("survived_import"), true) << "a young collection ran during the import";
+    EXPECT_EQ(got.at("threshold"), (json::array{700, 10, 10}));
+    EXPECT_EQ(got.at("enabled"), true);
+    EXPECT_LT(got.at("young_counts").at(0).as_int64(), 700) << got;
+    EXPECT_EQ(got.at("young_counts").at(1), 0) << got;
+    EXPECT_EQ(got.at("young_collection_freed_new_cycle"), true);
+    EXPECT_EQ(got.at("full_collection_freed_import_cycle"), true);
+}
+
+TEST(PythonRuntime, KeepsTheThresholdsAModuleSetsWhileItIsImported) {
+    EXPECT_EQ(call("startup_gc_threshold.handler"), (json::array{123, 4, 5}));
+}
+
 TEST(PythonRuntime, UsesUtf8AsTheDefaultEncoding) {
     EXPECT_EQ(call("basic.default_encoding"), (json::array{"utf-8", "caf\xc3\xa9"}));
 }

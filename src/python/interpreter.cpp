@@ -1,5 +1,7 @@
 #include <lambda_py27/python/interpreter.hpp>
 
+#include <lambda_py27/python/detail/collector.hpp>
+
 #include <Python.h>
 
 #include <atomic>
@@ -219,6 +221,8 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     std::setvbuf(stdout, nullptr, _IONBF, 0);
     std::setvbuf(stderr, nullptr, _IONBF, 0);
 
+    // No collection while start-up builds its long-lived objects; they go to the oldest generation after.
+    detail::startup_collection_pause no_collection_during_start_up;
     Py_InitializeEx(1);
     PyEval_InitThreads();
     char arg0[] = "";

@@ -19,6 +19,8 @@
 // comfortable room for: Python then decides whether it is a RuntimeError.
 #include "lambda_py27/python/json.hpp"
 
+#include <lambda_py27/python/detail/collector.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <climits>
@@ -478,57 +480,6 @@ PyObject* python_json_loads(std::string_view text) {
     return result;
 }
 
-/// Generation 0's allocation counter of Python 2.7's collector (gcmodule.c's `generations[0].count`), or
-/// nullptr when it cannot be found safely. `_PyGC_generation0` (exported for the GC tracking macros) is
-/// the address of generations[0], whose list head is followed by its threshold and its count:
-///     struct gc_generation { PyGC_Head head; int threshold; int count; };
-/// The layout is 2.7.18's and 2.7 gets no more releases, yet it is verified once against the gc module
-/// before it is ever written: the threshold field must move with gc.set_threshold() and the count field
-/// must agree with gc.get_count().
-int* generation0_count() {
-    struct gc_generation_layout {
-        PyGC_Head head;
-        int threshold;
-        int count;
-    };
-    static int* const counter = []() -> int* {
-        auto* g = reinterpret_cast<gc_generation_layout*>(_PyGC_generation0);
-        PyObject* gc = PyImport_ImportModule("gc");
-        if (gc == nullptr) {
-            PyErr_Clear();
-            return nullptr;
-        }
-        int* found = nullptr;
-        int t0 = 0, t1 = 0, t2 = 0;
-        PyObject* thresholds = PyObject_CallMethod(gc, const_cast<char*>("get_threshold"), nullptr);
-        if (thresholds != nullptr && PyArg_ParseTuple(thresholds, "iii", &t0, &t1, &t2) && g->threshold == t0) {
-            PyObject* r = PyObject_CallMethod(gc, const_cast<char*>("set_threshold"), const_cast<char*>("iii"),
-                                              t0 + 1, t1, t2);
-            const bool moved = r != nullptr && g->threshold == t0 + 1;
-            Py_XDECREF(r);
-            r = PyObject_CallMethod(gc, const_cast<char*>("set_threshold"), const_cast<char*>("iii"), t0, t1, t2);
-            const bool restored = r != nullptr && g->threshold == t0;
-            Py_XDECREF(r);
-            int c0 = -1, c1 = 0, c2 = 0;
-            PyObject* counts = PyObject_CallMethod(gc, const_cast<char*>("get_count"), nullptr);
-            // get_count reads the counter, then allocates its tuple (which may count one more).
-            const int now = g->count;
-            if (moved && restored && counts != nullptr && PyArg_ParseTuple(counts, "iii", &c0, &c1, &c2) &&
-                now >= c0 && now <= c0 + 1) {
-                found = &g->count;
-            }
-            Py_XDECREF(counts);
-        }
-        Py_XDECREF(thresholds);
-        Py_DECREF(gc);
-        if (PyErr_Occurred()) {
-            PyErr_Clear();
-        }
-        return found;
-    }();
-    return counter;
-}
-
 /// Suspends Python's cyclic garbage collector while a large document is built, and has the collector
 /// not count the containers built. Each of them would otherwise count as an allocation: every 700 start
 /// a collection walking all young objects, and the count left behind starts one more at the handler's
@@ -550,8 +501,8 @@ public:
             PyErr_Clear();
         }
         if (paused_) {
-            counter_ = generation0_count();
-            if (counter_ != nullptr) {
+            if (detail::gc_generation* g = detail::gc_generations(); g != nullptr) {
+                counter_ = &g[0].count;  // generation 0's allocation count
                 saved_count_ = *counter_;
             }
         }

@@ -1,5 +1,6 @@
 #include <lambda_py27/python/python_handler.hpp>
 
+#include <lambda_py27/python/detail/collector.hpp>
 #include <lambda_py27/python/detail/context.hpp>
 #include <lambda_py27/python/detail/streaming.hpp>
 #include <lambda_py27/python/detail/support.hpp>
@@ -11,6 +12,7 @@
 #include <marshal.h>
 
 #include <cstdlib>
+#include <optional>
 #include <stdexcept>
 
 namespace bp = boost::python;
@@ -258,6 +260,8 @@ python_handler::python_handler(std::string spec)
     auto& s = *state_;
     s.spec = std::move(spec);
     try {
+        // Importing the support code and the function's module: no collection meanwhile (detail/collector.hpp).
+        std::optional<detail::startup_collection_pause> no_collection_during_import{std::in_place};
         s.support = detail::support_module();
         s.format_exception = s.support.attr("format_exception");
         s.format_runtime_error = s.support.attr("format_runtime_error");
@@ -271,6 +275,7 @@ python_handler::python_handler(std::string spec)
         if (s.streaming) detail::register_streaming_module();  // before the function's module imports it
 
         const bp::object loaded = s.support.attr("load_handler")(py_str(s.spec));
+        no_collection_during_import.reset();
         const bp::object function = loaded[0], fault = loaded[1], fatal = loaded[3], log = loaded[5],
                          error_type = loaded[6], error_body = loaded[7];
         if (fault.is_none()) {

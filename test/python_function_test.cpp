@@ -2,10 +2,16 @@
 // with the log captured, and the parts the emulator does not show a caller (X-Ray cause, exit requests).
 #include <lambda_py27/testing/python_function.hpp>
 
+#include <lambda_py27/python/interpreter.hpp>
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <Python.h>
+#include <grammar.h>
+
+#include <cstddef>
 #include <regex>
 
 namespace json = boost::json;
@@ -131,4 +137,58 @@ TEST(PythonFunction, LogsAJsonSerializationError) {
     const auto r = fn.invoke("{}");
     EXPECT_EQ(r.log.rfind("An error occurred during JSON serialization of response: <type 'object'> is not JSON serializable", 0), 0u)
         << r.log;
+}
+
+// ---- the parser accelerators computed at build time (src/python/parser_accelerators.cpp) -----------
+
+namespace lambda_py27::python::detail {
+extern const int parser_accelerators[];
+extern const std::size_t parser_accelerators_size;
+}  // namespace lambda_py27::python::detail
+extern "C" grammar _PyParser_Grammar;
+
+// The interpreter parses with the tables computed at build time (not ones it built itself), and compiles
+// the grammar's own test module and large stdlib modules to exactly the code a plain python2.7 process
+// (building its own accelerators) makes of them.
+TEST(PythonFunction, CompilesWithTheBuildTimeParserAcceleratorsExactlyAsPythonDoes) {
+    python_function fn("basic.echo", handlers);  // starts the interpreter and compiles basic.py
+    ASSERT_EQ(fn.fault(), "");
+    lambda_py27::python::gil_acquire gil;
+    const grammar& g = _PyParser_Grammar;
+    ASSERT_EQ(g.g_accel, 1);
+    const int* begin = lambda_py27::python::detail::parser_accelerators;
+    const int* end = begin + lambda_py27::python::detail::parser_accelerators_size;
+    int ours = 0, others = 0;
+    for (int i = 0; i < g.g_ndfas; ++i) {
+        for (int j = 0; j < g.g_dfa[i].d_nstates; ++j) {
+            const int* accel = g.g_dfa[i].d_state[j].s_accel;
+            if (accel == nullptr) continue;
+            (accel >= begin && accel < end ? ours : others) += 1;
+        }
+    }
+    EXPECT_GT(ours, 100);
+    EXPECT_EQ(others, 0);
+
+    const char* script = R"PY(
+import marshal, os, subprocess, sys
+lib = os.path.join(sys.prefix, 'lib', 'python2.7')
+sources = [os.path.join(lib, p) for p in ('test/test_grammar.py', 'decimal.py', 'json/decoder.py', 'inspect.py')]
+sources = [p for p in sources if os.path.exists(p)]
+here = [marshal.dumps(compile(open(p).read(), p, 'exec')).encode('hex') for p in sources]
+there = subprocess.check_output([os.path.join(sys.prefix, 'bin', 'python2.7'), '-S', '-c',
+    'import marshal, sys\nfor p in sys.argv[1:]: print marshal.dumps(compile(open(p).read(), p, "exec")).encode("hex")']
+    + sources).split()
+result = (len(sources), here == there)
+)PY";
+    PyObject* globals = PyDict_New();
+    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+    PyObject* r = PyRun_String(script, Py_file_input, globals, globals);
+    if (r == nullptr) PyErr_Print();
+    ASSERT_NE(r, nullptr);
+    Py_DECREF(r);
+    PyObject* result = PyDict_GetItemString(globals, "result");
+    ASSERT_NE(result, nullptr);
+    EXPECT_GE(PyInt_AsLong(PyTuple_GetItem(result, 0)), 3);
+    EXPECT_EQ(PyTuple_GetItem(result, 1), Py_True) << "compiled differently from a plain python2.7";
+    Py_DECREF(globals);
 }

@@ -1,6 +1,7 @@
 #include <lambda_py27/python/interpreter.hpp>
 
 #include <lambda_py27/python/detail/collector.hpp>
+#include <lambda_py27/python/detail/parser_accelerators.hpp>
 
 #include <Python.h>
 
@@ -224,6 +225,7 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     // No collection while start-up builds its long-lived objects; they go to the oldest generation after.
     detail::startup_collection_pause no_collection_during_start_up;
     Py_InitializeEx(1);
+    detail::install_parser_accelerators();  // before anything is compiled from source
     PyEval_InitThreads();
     char arg0[] = "";
     char* argv[] = {arg0};

@@ -667,6 +667,12 @@ elseif(PROJECT_IS_TOP_LEVEL AND PROJECT_NAME STREQUAL "lambda_py27" AND TARGET l
       CACHE PATH "The function folder of the lambda-py27-function-zip target")
   set(LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES "" CACHE STRING
       "Package folders (e.g. a `pip install -t` of boto3) shipped in the built-in bundles' python/sdk/")
+  # The bootstrap may carry its own C++ runtime (LAMBDA_PY27_STATIC_CXX_RUNTIME); the bundles still ship
+  # libstdc++ and libgcc_s for the C++ extension modules a function brings (as when the bootstrap needed them).
+  set(_lp27_cxx_libs "")
+  if(LAMBDA_PY27_STATIC_CXX_RUNTIME AND NOT LAMBDA_PY27_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    set(_lp27_cxx_libs EXTRA_LIBRARIES libstdc++.so.6 libgcc_s.so.1)
+  endif()
   foreach(_lp27_kind layer function)
     set(_lp27_fn "")
     set(_lp27_tgt lambda-py27-layer)
@@ -676,13 +682,13 @@ elseif(PROJECT_IS_TOP_LEVEL AND PROJECT_NAME STREQUAL "lambda_py27" AND TARGET l
     endif()
     lambda_py27_package(TARGET lambda-py27-bootstrap NAME lambda-py27-${_lp27_kind} TARGET_NAME ${_lp27_tgt}
       OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" ${_lp27_fn} EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
-      MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
+      ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   endforeach()
   if(CMAKE_CROSSCOMPILING AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/test/data/bundle/sdk_pkg")
     # What a cross build's layer is proven with (test/bundle, Bundle.Arm64...): the same layer with the
     # bundle tests' stand-in SDK package, as the native bundle tests build theirs (the preset aarch64 builds it).
     lambda_py27_package(TARGET lambda-py27-bootstrap NAME bundle-test-layer TARGET_NAME lambda-py27-test-layer
       OUTPUT_DIR "${PROJECT_BINARY_DIR}/test-dist" EXTRA_PACKAGES "${PROJECT_SOURCE_DIR}/test/data/bundle/sdk_pkg"
-      MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
+      ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   endif()
 endif()

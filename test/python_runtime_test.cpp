@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -311,6 +312,47 @@ TEST(PythonRuntime, CollectsNothingDuringStartUpAndCollectsAsUsualAfter) {
 
 TEST(PythonRuntime, KeepsTheThresholdsAModuleSetsWhileItIsImported) {
     EXPECT_EQ(call("startup_gc_threshold.handler"), (json::array{123, 4, 5}));
+}
+
+// Start-up leaves the codec registry to the first lookup by name (src/python/interpreter.cpp); what a
+// function sees is Python's own start-up: the locale's codeset as file system encoding, streams with
+// encoding None, and every codec there when used.
+TEST(PythonRuntime, StartsWithTheLocalesEncodingsAndFindsEveryCodecWhenUsed) {
+    for (const char* lang : {"C.UTF-8", "C"}) {
+        function_setup setup("encodings_probe.handler");
+        setup.environment["LANG"] = lang;
+        setup.log_file = temp_path("encodings_log");
+        std::remove(setup.log_file.c_str());
+        json::value got;
+        {
+            served_function fn(setup);
+            auto r = fn.invoke("{}");
+            ASSERT_EQ(r.status, 200) << r.body;
+            got = served_function::parse(r.body);
+        }
+        EXPECT_EQ(got.at("stream_encodings"), (json::array{nullptr, nullptr, nullptr})) << lang;
+        EXPECT_EQ(got.at("filesystem"), std::string(lang) == "C" ? "ANSI_X3.4-1968" : "UTF-8") << lang;
+        EXPECT_EQ(got.at("default"), "utf-8");
+        EXPECT_TRUE(got.as_object().contains("no_ioencoding_in_environ")) << got;
+        EXPECT_EQ(got.at("decoded"), "caf\xc3\xa9");
+        EXPECT_EQ(got.at("latin1"), "iso8859-1");
+        EXPECT_EQ(got.at("idna"), "xn--bcher-kva.example");
+        EXPECT_EQ(got.at("mixed"), "caf\xc3\xa9 cr\xc3\xa8me");
+        EXPECT_NE(read_file(setup.log_file).find("printed caf\xc3\xa9\n"), std::string::npos) << read_file(setup.log_file);
+        std::remove(setup.log_file.c_str());
+    }
+}
+
+// A PYTHONIOENCODING the function sets is Python's as always: the streams get it.
+TEST(PythonRuntime, GivesTheStreamsThePythonioencodingTheFunctionSets) {
+    function_setup setup("encodings_probe.handler");
+    setup.environment["PYTHONIOENCODING"] = "latin-1";
+    served_function fn(setup);
+    auto r = fn.invoke("{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto got = served_function::parse(r.body);
+    EXPECT_EQ(got.at("stream_encodings"), (json::array{"latin-1", "latin-1", "latin-1"}));
+    EXPECT_TRUE(got.as_object().contains("ioencoding_in_environ")) << got;
 }
 
 TEST(PythonRuntime, UsesUtf8AsTheDefaultEncoding) {

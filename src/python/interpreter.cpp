@@ -6,6 +6,7 @@
 #include <Python.h>
 
 #include <atomic>
+#include <clocale>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <dirent.h>
+#include <langinfo.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,6 +94,65 @@ void prepare_environment() {
         !exists("/usr/lib/ssl/cert.pem") && exists("/etc/pki/tls/certs/ca-bundle.crt"))
         ::setenv("SSL_CERT_FILE", "/etc/pki/tls/certs/ca-bundle.crt", 0);
 }
+
+// Py_InitializeEx imports the codec registry (the `encodings` package, `codecs`, `encodings.aliases` and the
+// locale's codec: a quarter of a cold start's instructions) only to check that the locale's codeset names
+// a codec, and setdefaultencoding('utf-8') checks 'utf-8' the same way. For the two codesets glibc gives
+// Lambda's locales, UTF-8 (en_US.UTF-8, C.UTF-8) and ANSI_X3.4-1968 (C, POSIX, or a locale that is not
+// installed), the answer is known: both name codecs of every Python 2.7. Then the registry is left to
+// be imported when a codec is first looked up by name (`s.decode('utf-8')`, `codecs.lookup`, ...; the
+// default encoding's own conversions take built-in shortcuts), and start-up ends in the same state:
+// sys.getfilesystemencoding() is the locale's codeset, the standard streams' encoding is None, the
+// default encoding 'utf-8'. With PYTHONIOENCODING set, or any other codeset, Python checks as always.
+// How: the check is skipped by Py_InitializeEx itself when PYTHONIOENCODING is set and the file system
+// encoding already known; the variable is set around Py_InitializeEx only, and what it sets (the
+// streams' encoding) is put back to None.
+class deferred_codec_registry {
+public:
+    deferred_codec_registry() {
+        if (const char* io = std::getenv("PYTHONIOENCODING"); io != nullptr && *io != '\0') return;
+        const char* current = std::setlocale(LC_CTYPE, nullptr);
+        const std::string saved = current != nullptr ? current : "C";
+        std::setlocale(LC_CTYPE, "");
+        const char* codeset = nl_langinfo(CODESET);
+        const std::string name = codeset != nullptr ? codeset : "";
+        std::setlocale(LC_CTYPE, saved.c_str());
+        if (name != "UTF-8" && name != "ANSI_X3.4-1968") return;
+        static std::string file_system_encoding;  // Python keeps the pointer
+        file_system_encoding = name;
+        Py_FileSystemDefaultEncoding = file_system_encoding.data();
+        ::setenv("PYTHONIOENCODING", "utf-8", 1);
+        active_ = true;
+    }
+    /// Right after Py_InitializeEx.
+    void started() {
+        if (!active_) return;
+        ::unsetenv("PYTHONIOENCODING");
+        for (const char* name : {"stdin", "stdout", "stderr"}) {
+            PyObject* f = PySys_GetObject(const_cast<char*>(name));
+            if (f == nullptr || !PyFile_Check(f)) continue;
+            auto* file = reinterpret_cast<PyFileObject*>(f);
+            for (PyObject** field : {&file->f_encoding, &file->f_errors}) {
+                PyObject* old = *field;
+                Py_INCREF(Py_None);
+                *field = Py_None;
+                Py_XDECREF(old);
+            }
+        }
+    }
+    /// sys.setdefaultencoding('utf-8') without its check either (the buffer PyUnicode_GetDefaultEncoding
+    /// returns is the one PyUnicode_SetDefaultEncoding writes; 'utf-8' names the built-in UTF-8 codec).
+    void set_default_encoding_utf8() const {
+        if (!active_) {
+            PyUnicode_SetDefaultEncoding("utf-8");
+            return;
+        }
+        std::strcpy(const_cast<char*>(PyUnicode_GetDefaultEncoding()), "utf-8");
+    }
+
+private:
+    bool active_ = false;
+};
 
 [[noreturn]] void throw_python_error(const char* what) {
     std::string msg = what;
@@ -224,13 +285,15 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
 
     // No collection while start-up builds its long-lived objects; they go to the oldest generation after.
     detail::startup_collection_pause no_collection_during_start_up;
+    deferred_codec_registry codecs;
     Py_InitializeEx(1);
+    codecs.started();
     detail::install_parser_accelerators();  // before anything is compiled from source
     PyEval_InitThreads();
     char arg0[] = "";
     char* argv[] = {arg0};
     PySys_SetArgvEx(1, argv, 0);
-    PyUnicode_SetDefaultEncoding("utf-8");
+    codecs.set_default_encoding_utf8();
     // As after `site`: sys.setdefaultencoding is gone once start-up is over.
     if (PyObject* sys_dict = PyImport_GetModuleDict(); sys_dict != nullptr) {
         if (PyObject* sys = PyDict_GetItemString(sys_dict, "sys"))

@@ -8,7 +8,8 @@
 #   --arch      x86_64 (default: native) or aarch64 (cross-built with Debian's crossbuild-essential-arm64 and
 #               the :arm64 -dev packages; its build Python is one of our x86_64 builds, a quick one is built
 #               first when none is cached)
-#   --flavour   opt   (default): profile-guided (--enable-optimizations) + link-time optimised (--with-lto).
+#   --flavour   opt   (default): profile-guided (--enable-optimizations, trained by python-pgo/train.py on
+#                     handler-shaped work) + link-time optimised (--with-lto).
 #                     aarch64: LTO only (the profile run would have to execute target code; see README).
 #               quick: -O2, no PGO/LTO: the same patches and modules, built in a few minutes.
 #   --print-prefix  print the prefix this recipe builds to (whether or not it exists) and exit
@@ -76,9 +77,17 @@ cflags="-fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-semantic-interposition
 ldflags="-Wl,-z,relro -Wl,-z,now"
 conf=(--enable-shared --enable-unicode=ucs4 --with-system-expat --with-system-ffi
       --with-fpectl --without-ensurepip --enable-ipv6 --with-dbmliborder=gdbm)
+pgo=()
 if [ "$flavour" = opt ]; then
   conf+=(--with-lto)
-  [ "$arch" = x86_64 ] && conf+=(--enable-optimizations)
+  if [ "$arch" = x86_64 ]; then
+    conf+=(--enable-optimizations)
+    # Trained on handler-shaped work and the tests of the modules it uses (scripts/python-pgo/train.py),
+    # not CPython's whole regression suite; code the training never ran is optimised as without a profile
+    # (-fprofile-partial-training), not for size.
+    pgo=("PROFILE_TASK=@WORK@/pgo-train.py --marker @WORK@/pgo-trained"
+         "PGO_PROF_USE_FLAG=-fprofile-use -fprofile-correction -fprofile-partial-training")
+  fi
 fi
 [ "$arch" = aarch64 ] && conf+=(--host=aarch64-linux-gnu --build=x86_64-linux-gnu)
 
@@ -90,6 +99,10 @@ cache=${LAMBDA_PY27_PYTHON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambda-py27}
 RECIPE_REVISION=1
 recipe_hash=$(printf '%s\n' "$RECIPE_REVISION" "$DEB_VERSION" "$arch" "${SKIP_PATCHES[@]}" "${conf[@]}" \
   "$cflags" "$ldflags" | sha256sum | cut -c1-10)
+if [ ${#pgo[@]} -gt 0 ]; then  # the profile's recipe too (only where there is one: other hashes unchanged)
+  recipe_hash=$({ echo "$recipe_hash"; printf '%s\n' "${pgo[@]}"; cat "$here/python-pgo/train.py"; } |
+    sha256sum | cut -c1-10)
+fi
 prefix="$cache/python-$PY_VERSION-${DEB_VERSION#*-}-$arch-$flavour-$recipe_hash"
 jobs=${LAMBDA_PY27_BUILD_JOBS:-2}
 
@@ -225,10 +238,14 @@ nice -n 5 ../configure "${conf[@]}" CFLAGS="$cflags" LDFLAGS="$ldflags" > "$work
   tail -n 40 "$work/configure.log" >&2; log "configure failed"; exit 1; }
 t0=$(date +%s)
 case $arch-$flavour in
-  x86_64-opt) log "make -j$jobs (profile-guided + LTO: builds, trains on the test suite, rebuilds; ~40 min on 2 cores)" ;;
+  x86_64-opt) log "make -j$jobs (profile-guided + LTO: builds, trains on handler-shaped work, rebuilds)" ;;
   *) log "make -j$jobs ($arch, $flavour)" ;;
 esac
 make_args=(-j"$jobs")
+if [ ${#pgo[@]} -gt 0 ]; then
+  cp "$here/python-pgo/train.py" "$work/pgo-train.py"
+  for a in "${pgo[@]}"; do make_args+=("${a//@WORK@/$work}"); done
+fi
 if [ -n "$build_python" ]; then
   # configure's PYTHON_FOR_BUILD puts the target's freshly built modules first on PYTHONPATH, so the build
   # Python's `import struct` (compileall at install) finds the aarch64 _struct.so and fails. Put the build
@@ -236,6 +253,10 @@ if [ -n "$build_python" ]; then
   make_args+=("PYTHON_FOR_BUILD=_PYTHON_PROJECT_BASE=\$(abs_builddir) _PYTHON_HOST_PLATFORM=\$(_PYTHON_HOST_PLATFORM) PYTHONPATH=\$(srcdir)/Lib:\$(srcdir)/Lib/\$(PLATDIR):$native/lib/python2.7/lib-dynload:\$(abs_builddir)/build/lib.linux2-aarch64-2.7 $build_python")
 fi
 nice -n 5 make "${make_args[@]}" > "$work/make.log" 2>&1 || { tail -n 60 "$work/make.log" >&2; log "make failed"; exit 1; }
+if [ ${#pgo[@]} -gt 0 ] && [ ! -f "$work/pgo-trained" ]; then
+  # make ignores the training run's status: a profile from a run that died early would be silently poor.
+  grep -n -B2 -A20 'generate profile data' "$work/make.log" | tail -n 40 >&2; log "the PGO training run did not finish"; exit 1
+fi
 stage="$work/stage"
 nice -n 5 make "${make_args[@]}" install DESTDIR="$stage" > "$work/install.log" 2>&1 || {
   tail -n 40 "$work/install.log" >&2; log "make install failed"; exit 1; }
@@ -265,6 +286,7 @@ fi
   echo "CPython $PY_VERSION from Debian's python2.7 $DEB_VERSION source package"
   echo "arch: $arch  flavour: $flavour  recipe: $recipe_hash  build seconds: $((t1 - t0))"
   echo "configure: ${conf[*]} CFLAGS=$cflags LDFLAGS=$ldflags"
+  if [ ${#pgo[@]} -gt 0 ]; then echo "profile: $(cat "$work/pgo-trained")"; fi
   echo "Debian patches applied:"; sed 's/^/  /' "$work/applied-patches"
   echo "Debian patches skipped (layout/policy):"; printf '  %s\n' "${SKIP_PATCHES[@]}"
 } > "$out/BUILD-INFO.txt"

@@ -31,7 +31,7 @@ if [ -z "$ours" ]; then
   ours=$(bash "$repo/scripts/build-python.sh" --flavour opt --if-cached ||
          bash "$repo/scripts/build-python.sh" --flavour quick --if-cached || true)
   if [ -z "$ours" ]; then
-    echo "SKIPPED: our Python 2.7 is not built (scripts/build-python.sh builds it, ~25 min for the optimised one)"
+    echo "SKIPPED: our Python 2.7 is not built (scripts/build-python.sh builds it, ~10 min for the optimised one)"
     exit 77
   fi
 fi

@@ -13,7 +13,7 @@ repo=$(cd "$here/../.." && pwd)
 if [ "${1:-}" = --flavour ]; then
   prefix=$(bash "$repo/scripts/build-python.sh" --flavour "$2" --if-cached) || {
     echo "SKIPPED: the '$2' build of our Python 2.7 is not cached; \`scripts/build-python.sh --flavour $2\`" \
-         "builds it once for every clone (opt: PGO + LTO, ~40 min on 2 cores)"
+         "builds it once for every clone (opt: PGO + LTO, ~10 min on 2 cores)"
     exit 77; }
 else
   prefix=${1:?usage: selftest.sh <prefix> | --flavour opt|quick}

@@ -27,13 +27,22 @@ def main(source_path, output_path, filename, symbol):
             'const std::size_t %s_size = %d;\n'
             '}  // namespace lambda_py27::python::detail\n'
             % (filename, symbol, symbol, symbol, '\n'.join(lines), symbol, len(data)))
+    write_source(output_path, text)
+
+
+def write_source(output_path, text):
+    """Writes a generated source file whole or not at all (a build interrupted midway leaves no half file)."""
     with open(output_path + '.tmp', 'wb') as f:
         f.write(text)
     import os
     os.rename(output_path + '.tmp', output_path)
 
 
-if __name__ == '__main__':
+def require_python27(script, why):
     if sys.version_info[:2] != (2, 7):
-        sys.exit('marshal_module.py needs Python 2.7 (its marshal format), not %d.%d' % sys.version_info[:2])
+        sys.exit('%s needs Python 2.7 (%s), not %d.%d' % ((script, why) + sys.version_info[:2]))
+
+
+if __name__ == '__main__':
+    require_python27('marshal_module.py', 'its marshal format')
     main(*sys.argv[1:5])

@@ -14,7 +14,12 @@
 # (src/python/parser_accelerators.cpp) compares that shape with the embedded interpreter's grammar and
 # installs the tables only when they are identical; otherwise the parser builds its own as before. Without
 # ctypes it writes empty tables (the runtime then never installs anything).
+import os
 import sys
+
+sys.dont_write_bytecode = True  # no .pyc of the helper in the source tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from marshal_module import require_python27, write_source  # noqa: E402
 
 
 def grammar_tables():
@@ -84,13 +89,9 @@ def main(output_path):
             '%s%s'
             '}  // namespace lambda_py27::python::detail\n'
             % (origin, array('parser_grammar_shape', shape), array('parser_accelerators', accel)))
-    with open(output_path + '.tmp', 'wb') as f:
-        f.write(text)
-    import os
-    os.rename(output_path + '.tmp', output_path)
+    write_source(output_path, text)
 
 
 if __name__ == '__main__':
-    if sys.version_info[:2] != (2, 7):
-        sys.exit('parser_accelerators.py needs Python 2.7 (its parser), not %d.%d' % sys.version_info[:2])
+    require_python27('parser_accelerators.py', 'its parser')
     main(sys.argv[1])

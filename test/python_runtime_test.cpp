@@ -343,6 +343,11 @@ TEST(PythonRuntime, StartsWithTheLocalesEncodingsAndFindsEveryCodecWhenUsed) {
     }
 }
 
+// Compiling a module with a coding declaration looks its codec up: the registry comes then.
+TEST(PythonRuntime, ImportsAModuleWrittenInLatin1) {
+    EXPECT_EQ(call("latin1_source.handler"), "caf\xc3\xa9 cr\xc3\xa8me");
+}
+
 // A PYTHONIOENCODING the function sets is Python's as always: the streams get it.
 TEST(PythonRuntime, GivesTheStreamsThePythonioencodingTheFunctionSets) {
     function_setup setup("encodings_probe.handler");

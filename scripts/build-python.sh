@@ -40,7 +40,8 @@
 #   revert-unittest-loader-symlinks19352.diff  reverts an upstream unittest fix for Debian's symlinked tree
 #   ensurepip-wheels.diff, ensurepip-disabled.diff   Debian's ensurepip policy (we build without ensurepip)
 #   tkinter-import.diff             "install python-tk" hint naming a Debian package (no Tk module here)
-# Then our own patches, scripts/python-patches/*.diff (openssl3-hashlib.diff: _hashlib with OpenSSL 3).
+# Then our own patches, scripts/python-patches/*.diff: openssl3-hashlib.diff (_hashlib with OpenSSL 3),
+# attribute-probes.diff (int(str), long(str), dict(pairs) without formatting an AttributeError to drop).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1
@@ -94,11 +95,11 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 self="$here/$(basename "${BASH_SOURCE[0]}")"
 cache=${LAMBDA_PY27_PYTHON_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lambda-py27}
-# The recipe: what changes the installed result. Bump RECIPE_REVISION when changing a build step below
-# or a patch in scripts/python-patches/ (these variables do not capture them).
+# The recipe: what changes the installed result, our patches' text included. Bump RECIPE_REVISION when
+# changing a build step below (these variables do not capture them).
 RECIPE_REVISION=1
-recipe_hash=$(printf '%s\n' "$RECIPE_REVISION" "$DEB_VERSION" "$arch" "${SKIP_PATCHES[@]}" "${conf[@]}" \
-  "$cflags" "$ldflags" | sha256sum | cut -c1-10)
+recipe_hash=$({ printf '%s\n' "$RECIPE_REVISION" "$DEB_VERSION" "$arch" "${SKIP_PATCHES[@]}" "${conf[@]}" \
+  "$cflags" "$ldflags"; cat "$here"/python-patches/*.diff; } | sha256sum | cut -c1-10)
 if [ ${#pgo[@]} -gt 0 ]; then  # the profile's recipe too (only where there is one: other hashes unchanged)
   recipe_hash=$({ echo "$recipe_hash"; printf '%s\n' "${pgo[@]}"; cat "$here/python-pgo/train.py"; } |
     sha256sum | cut -c1-10)

@@ -101,6 +101,42 @@ except Exception:
     xxe_refused = True
 check("CVE-2022-48565 plistlib refuses entity declarations", xxe_refused)
 
+# ---- our patch attribute-probes.diff: the same answers without the probes -------------------------
+class TruncStr(str):
+    def __trunc__(self):
+        return 7
+
+
+class KeyedList(list):
+    def keys(self):
+        return ["k"]
+
+    def __getitem__(self, key):
+        return "v" if key == "k" else list.__getitem__(self, key)
+
+
+check("attribute-probes: int()/long() of str and unicode",
+      (int("42"), int(u" -7 "), long("9" * 20), long(u"12"), int("ff", 16)) == (42, -7, long("9" * 20), 12L, 255))
+check("attribute-probes: a str subclass's __trunc__ still wins", int(TruncStr("1")) == 7 and long(TruncStr("1")) == 7L)
+for bad in ("4.5", "", u"x"):
+    try:
+        int(bad)
+        check("attribute-probes: int(%r) raises ValueError" % bad, False)
+    except ValueError as e:
+        check("attribute-probes: int(%r) raises ValueError" % bad, "invalid literal" in str(e), str(e))
+check("attribute-probes: dict() of pairs in a list, tuple, generator",
+      dict([("a", 1)]) == dict((("a", 1),)) == dict(("a", i) for i in [1]) == {"a": 1})
+check("attribute-probes: a list subclass with keys() is a mapping", dict(KeyedList([("a", 1)])) == {"k": "v"})
+d = {}
+d.update([("b", 2)])
+check("attribute-probes: dict.update of pairs", d == {"b": 2})
+try:
+    dict([1])
+    check("attribute-probes: dict([1]) raises TypeError", False)
+except TypeError as e:
+    check("attribute-probes: dict([1]) raises TypeError",
+          str(e) == "cannot convert dictionary update sequence element #0 to a sequence", str(e))
+
 # ---- layout: upstream's, as the legacy runtime had --------------------------------------------------
 import site
 check("no Debian dist-packages on sys.path", not [p for p in sys.path if "dist-packages" in p])

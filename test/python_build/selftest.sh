@@ -36,4 +36,4 @@ fi
 env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E -m test.regrtest -q \
   test_urlparse test_cgi test_heapq test_plistlib test_ctypes test_json test_re test_sqlite test_zlib \
   test_bz2 test_hashlib test_operator test_tarfile test_decimal test_unicode test_pyexpat test_xml_etree_c \
-  test_py_compile test_datetime test_struct test_string test_format
+  test_py_compile test_datetime test_struct test_string test_format test_int test_long test_dict test_builtin

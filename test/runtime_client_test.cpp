@@ -55,6 +55,17 @@ std::int64_t now_ms() {
         .count();
 }
 
+/// The error of a `next()` whose answer is exactly `bytes` (a fresh API and client).
+std::error_code next_error_for(const char* bytes) {
+    fake_runtime_api api;
+    api.then(answer::raw(bytes));
+    runtime_client client(api.endpoint());
+    invocation inv;
+    std::error_code ec;
+    client.next(inv, ec);
+    return ec;
+}
+
 std::string all_byte_values(std::size_t size) {
     std::string s(size, '\0');
     for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>(i * 7 % 256);
@@ -775,13 +786,7 @@ TEST(RuntimeClient, MalformedHttpIsAProtocolError) {
                               "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
                               "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\x01" "b\r\nContent-Length: 0\r\n\r\n",
                               "HTTP/1.1 200 OK\nContent-Length: 0\n\n"}) {
-        fake_runtime_api api;
-        api.then(answer::raw(bytes));
-        runtime_client client(api.endpoint());
-        invocation inv;
-        std::error_code ec;
-        client.next(inv, ec);
-        EXPECT_EQ(ec, errc::protocol_error) << bytes;
+        EXPECT_EQ(next_error_for(bytes), errc::protocol_error) << bytes;
     }
 }
 
@@ -885,13 +890,7 @@ TEST(RuntimeClient, PlainAndGeneralAnswersGiveTheSameInvocation) {
 TEST(RuntimeClient, AnswersThatAreNotPlainGetBeastsVerdictWithoutWaiting) {
     for (const char* bytes : {"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n",
                               "\nHTTP/1.1 200 OK\r\n\r\n"}) {
-        fake_runtime_api api;
-        api.then(answer::raw(bytes));
-        runtime_client client(api.endpoint());
-        invocation inv;
-        std::error_code ec;
-        client.next(inv, ec);
-        EXPECT_EQ(ec, errc::protocol_error) << bytes;
+        EXPECT_EQ(next_error_for(bytes), errc::protocol_error) << bytes;
     }
 }
 

@@ -20,16 +20,25 @@
 //
 //   python_bench [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]
 //                [--only KEY,KEY...] [--wrap "CMD ARGS"] [--list] [--bootstrap PATH] [--python PATH]
+//                [--cpu N|auto|none]
 //   --only runs just those rows (no cold starts, no long run, nothing written): for a profiler, with
 //   --wrap prefixing the runtime's command line; the API then answers 500 after the last event so the
 //   runtime exits by itself (valgrind writes its output at exit), e.g.
 //     python_bench --quick --only boot-noop
 //         --wrap "valgrind --tool=callgrind --toggle-collect=lambda_py27::python::python_handler::operator()*"
 //   --bootstrap runs another build of the bootstrap in the bootstrap rows (a candidate fix, say).
+//   --cpu N|auto|none: the CPU the whole run is pinned to (the harness's threads and every process it
+//   starts inherit it); auto (the default): the last CPU this process may run on; none: the scheduler
+//   places every thread. Why one CPU: on a small VM a wake-up that crosses to another vCPU costs several
+//   times one that stays (a pipe ping-pong here: 11 µs vs 4 µs per round trip), and whether the kernel
+//   puts the API's thread and the runtime on the same vCPU changes from round to round; unpinned, the
+//   in-process floor's best rounds ranged 17,000-43,000/s in runs of one evening. Pinned, every row pays
+//   the same hand-over and the figures measure the work an invocation takes.
 #include "support/canned_api.hpp"
 #include "support/floor_client.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -111,7 +120,35 @@ struct config {
     std::string cpp_runtime = PYTHON_BENCH_CPP_RUNTIME;
     std::string python = PYTHON_BENCH_PYTHON;
     fs::path source = PYTHON_BENCH_SOURCE_DIR;
+    std::string cpu = "auto";  // --cpu
 };
+
+// Pins the calling thread (and so every thread and process started after) to one CPU: `which` is a CPU
+// number, "auto" (the last CPU the process may run on) or "none". Returns the CPU, or -1 when not pinned.
+int pin_to_cpu(const std::string& which) {
+    if (which == "none") return -1;
+    cpu_set_t allowed;
+    CPU_ZERO(&allowed);
+    if (::sched_getaffinity(0, sizeof allowed, &allowed) != 0) die("sched_getaffinity");
+    int cpu = -1;
+    if (which == "auto") {
+        for (int c = 0; c < CPU_SETSIZE; ++c)
+            if (CPU_ISSET(c, &allowed)) cpu = c;
+    } else {
+        char* end = nullptr;
+        const long c = std::strtol(which.c_str(), &end, 10);
+        if (end == which.c_str() || *end != '\0' || c < 0 || c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)) {
+            std::fprintf(stderr, "python_bench: --cpu %s: not a CPU this process may run on\n", which.c_str());
+            std::exit(2);
+        }
+        cpu = static_cast<int>(c);
+    }
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (::sched_setaffinity(0, sizeof one, &one) != 0) die("sched_setaffinity");
+    return cpu;
+}
 
 // ---- events -----------------------------------------------------------------------------------------
 
@@ -740,12 +777,15 @@ int main(int argc, char** argv) {
             cfg.bootstrap = value();
         } else if (a == "--python") {
             cfg.python = value();
+        } else if (a == "--cpu") {
+            cfg.cpu = value();
         } else if (a == "--list") {
             list = true;
         } else {
             std::fprintf(stderr,
                          "usage: %s [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]\n"
-                         "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n",
+                         "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n"
+                         "          [--cpu N|auto|none]\n",
                          argv[0]);
             return 2;
         }
@@ -850,6 +890,8 @@ int main(int argc, char** argv) {
     fs::create_directories(task_root);
     for (const auto& entry : fs::directory_iterator(cfg.source / "handlers"))
         if (entry.path().extension() == ".py") fs::copy_file(entry.path(), task_root / entry.path().filename());
+    // Before the API's thread exists: it, the floor's thread and every child inherit the CPU.
+    const int pinned = pin_to_cpu(cfg.cpu);
     canned_api api;
     const environment_spec es{api.endpoint(), task_root, work / "runtime.stderr"};
 
@@ -864,6 +906,10 @@ int main(int argc, char** argv) {
         run_capture("git -C '" + cfg.source.string() + "' status --porcelain --untracked-files=no 2>/dev/null");
     std::printf("python_bench: %s, %ld CPUs, load average %s, %s\n", cpu.c_str(), nproc, load_start.c_str(),
                 started.c_str());
+    if (pinned >= 0)
+        std::printf("pinned to CPU %d: the API, the floor's client and every runtime (--cpu none: unpinned)\n", pinned);
+    else
+        std::printf("not pinned: the scheduler places the API's thread and each runtime\n");
     std::printf("%d round(s); cold start: %d starts per runtime; long run: %zu invocations%s\n", cfg.rounds,
                 cfg.starts, cfg.long_run, cfg.quick ? " (--quick)" : "");
 #ifndef NDEBUG
@@ -1193,10 +1239,19 @@ int main(int argc, char** argv) {
        << " at the end (a shared machine: other builds run alongside)\n";
     md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
        << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
-    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n\n";
+    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
+    if (pinned >= 0)
+        md << "- CPU: the whole run pinned to CPU " << pinned
+           << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
+    else
+        md << "- CPU: not pinned (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
     md << "## Method\n\n";
     md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
-          "process over loopback (the floor rows: a client thread of the harness). Each event gets a new request id "
+          "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
+          "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
+          "stays (a pipe ping-pong: about 11 µs against 4 µs per round trip), and where the scheduler puts the API's "
+          "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
+          "figures measure the work of an invocation. Each event gets a new request id "
           "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "
           "receiving its answer (the POST's last byte). invocations/s = measured invocations / time from the answer "
           "before the first measured one to the last answer. Every row runs "

@@ -885,6 +885,58 @@ TEST(RuntimeClient, PlainAndGeneralAnswersGiveTheSameInvocation) {
     }
 }
 
+// The plain reader reads a head eight bytes at a time. Every byte value that matters to it (control
+// characters, tab, DEL, bytes above 0x7f, ':', space), at every offset across two words of a value and of
+// the status line's reason, must give what Beast's parser gives for the same head sent as HTTP/1.0 (which
+// only Beast reads): the same trace id, or an error from both.
+TEST(RuntimeClient, PlainReaderAgreesWithBeastOnEveryByteAtEveryOffset) {
+    std::vector<unsigned char> probes;
+    for (int c = 0; c < 0x20; ++c) probes.push_back(static_cast<unsigned char>(c));
+    for (int c : {0x20, int{':'}, int{'~'}, 0x7f, 0x80, 0xa0, 0xfe, 0xff}) probes.push_back(static_cast<unsigned char>(c));
+    std::size_t compared = 0, accepted = 0;
+    for (bool in_reason : {false, true}) {
+        std::vector<std::string> heads[2];  // [0]: HTTP/1.1 (plain when clean), [1]: HTTP/1.0 (Beast)
+        for (unsigned char probe : probes) {
+            for (std::size_t at = 0; at < 17; ++at) {
+                std::string text = "Root=1-abcdefgh-ij";
+                text.insert(at, 1, static_cast<char>(probe));
+                const std::string reason = in_reason ? text : "OK";
+                const std::string trace = in_reason ? "t" : text;
+                for (int v = 0; v < 2; ++v)
+                    heads[v].push_back(std::string(v == 0 ? "HTTP/1.1" : "HTTP/1.0") + " 200 " + reason +
+                                       "\r\nLambda-Runtime-Aws-Request-Id: r\r\nLambda-Runtime-Trace-Id: " + trace +
+                                       "\r\nContent-Length: 2\r\n\r\n{}");
+            }
+        }
+        std::vector<std::pair<std::error_code, std::string>> outcomes[2];
+        for (int v = 0; v < 2; ++v) {
+            fake_runtime_api api;
+            for (const auto& h : heads[v]) api.then(answer::raw(h));
+            runtime_client client(api.endpoint());
+            for (std::size_t i = 0; i < heads[v].size(); ++i) {
+                invocation inv;
+                std::error_code ec;
+                client.next(inv, ec);
+                outcomes[v].emplace_back(ec, inv.trace_id);
+            }
+        }
+        for (std::size_t i = 0; i < heads[0].size(); ++i) {
+            const auto& plain = outcomes[0][i];
+            const auto& beast = outcomes[1][i];
+            EXPECT_EQ(static_cast<bool>(plain.first), static_cast<bool>(beast.first))
+                << plain.first.message() << " / " << beast.first.message() << "\n" << heads[0][i];
+            if (!plain.first && !beast.first) {
+                EXPECT_EQ(plain.second, beast.second) << heads[0][i];
+                ++accepted;
+            }
+            ++compared;
+        }
+    }
+    EXPECT_EQ(compared, 2 * probes.size() * 17);
+    // Both take exactly tab, space, ':', '~' and the bytes above 0x7f, wherever they are.
+    EXPECT_EQ(accepted, 2 * 8 * 17u);
+}
+
 // Heads the plain reader must hand to Beast at once rather than wait for a blank line: Beast's verdict
 // (a protocol error) comes without the peer closing the connection.
 TEST(RuntimeClient, AnswersThatAreNotPlainGetBeastsVerdictWithoutWaiting) {

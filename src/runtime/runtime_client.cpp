@@ -47,9 +47,21 @@ bool is_connection_lost(const boost::system::error_code& ec) {
            ec == net::error::connection_aborted;
 }
 
+// True when `s` has a byte below 0x20 or DEL. Eight bytes at a time (the carry tricks of scan_line below).
 bool has_control_chars(std::string_view s) noexcept {
-    for (unsigned char c : s)
+    constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    const char* p = s.data();
+    const char* const end = p + s.size();
+    for (; end - p >= 8; p += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t del = w ^ (ones * 0x7f);
+        if ((((w - ones * 0x20) & ~w) | ((del - ones) & ~del)) & highs) return true;
+    }
+    for (; p < end; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
         if (c < 0x20 || c == 0x7f) return true;
+    }
     return false;
 }
 
@@ -86,38 +98,48 @@ bool name_is(std::string_view name, std::string_view expected) noexcept {
         std::memcpy(&b, expected.data() + i, 8);
         if ((a | fold) != (b | fold)) return false;
     }
+    if (i < name.size() && name.size() >= 8) {  // the rest: the last eight, overlapping the word before
+        std::uint64_t a, b;
+        std::memcpy(&a, name.data() + name.size() - 8, 8);
+        std::memcpy(&b, expected.data() + name.size() - 8, 8);
+        return (a | fold) == (b | fold);
+    }
     for (; i < name.size(); ++i)
         if ((static_cast<unsigned char>(name[i]) | 0x20) != (static_cast<unsigned char>(expected[i]) | 0x20))
             return false;
     return true;
 }
 
-// Stores a `Lambda-Runtime-*` header of `/next` into the invocation (other names are ignored).
-void store_runtime_field(invocation& inv, std::string_view name, std::string_view v) {
+// Stores a `Lambda-Runtime-*` header of `/next` into `inv` (when not null). True when `name` is one of
+// those (then it is made of token characters: see name_is); other names are ignored.
+bool store_runtime_field(invocation* inv, std::string_view name, std::string_view v) {
     // The headers of interest all start with "Lambda-Runtime-" and differ in length but for two:
     // the length picks the candidate, one comparison confirms it.
-    std::string* target = nullptr;
+    std::string invocation::*target = nullptr;
     std::string_view expected;
     switch (name.size()) {
         case 29:
             if ((name[15] | 0x20) == 'a') {
-                target = &inv.request_id;
+                target = &invocation::request_id;
                 expected = "Lambda-Runtime-Aws-Request-Id";
             } else {
-                target = &inv.client_context;
+                target = &invocation::client_context;
                 expected = "Lambda-Runtime-Client-Context";
             }
             break;
         case 26:
-            if (name_is(name, "Lambda-Runtime-Deadline-Ms")) inv.deadline_ms = parse_deadline(v);
-            return;
-        case 35: target = &inv.function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
-        case 23: target = &inv.trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
-        case 31: target = &inv.cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
-        case 28: target = &inv.tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
-        default: return;
+            if (!name_is(name, "Lambda-Runtime-Deadline-Ms")) return false;
+            if (inv != nullptr) inv->deadline_ms = parse_deadline(v);
+            return true;
+        case 35: target = &invocation::function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
+        case 23: target = &invocation::trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
+        case 31: target = &invocation::cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
+        case 28: target = &invocation::tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
+        default: return false;
     }
-    if (name_is(name, expected)) target->assign(v);
+    if (!name_is(name, expected)) return false;
+    if (inv != nullptr) (inv->*target).assign(v);
+    return true;
 }
 
 // ---- the plain answer, read without the general parser ----------------------------------------
@@ -147,23 +169,67 @@ struct plain_head {
 
 inline bool is_value_char(unsigned char c) noexcept { return (c >= 0x20 && c < 0x7f) || c == '\t'; }
 
-// True when every byte of [p, end) is a header value character (printable ASCII, space, tab). Eight
-// bytes at a time: a word passes when none of its bytes is below 0x20 or above 0x7e.
-bool all_value_chars(const char* p, const char* end) noexcept {
+// One line of a head, read once: `stop` is its first byte that is not a header value character
+// (printable ASCII, space, tab): for a clean line, the CR that ends it; `colon` its first ':' before that
+// (nullptr: none). Eight bytes at a time: in each word the first byte below 0x20 or above 0x7e and the
+// first ':' are found with the carry tricks below, whose lowest flagged byte is always a real match
+// (a borrow or carry only runs towards higher bytes, which are later ones: the platforms built for
+// are little-endian). A tab, the one value character below 0x20, is stepped over.
+struct line_scan {
+    const char* stop;
+    const char* colon;
+};
+
+line_scan scan_line(const char* p, const char* end) noexcept {
+    static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "scan_line reads words as little-endian");
     constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    for (; end - p >= 8; p += 8) {
+    const char* colon = nullptr;
+    const auto special_of = [&](std::uint64_t w) {
+        return (((w - ones * 0x20) & ~w) | (w + ones * (127 - 0x7e)) | w) & highs;
+    };
+    while (end - p >= 8) {  // up to the colon
         std::uint64_t w;
         std::memcpy(&w, p, 8);
-        const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs;
-        const std::uint64_t above_tilde = ((w + ones * (127 - 0x7e)) | w) & highs;
-        if ((below_space | above_tilde) != 0) {
-            for (int k = 0; k < 8; ++k)
-                if (!is_value_char(static_cast<unsigned char>(p[k]))) return false;
+        const std::uint64_t special = special_of(w);
+        const std::uint64_t x = w ^ (ones * ':');
+        const std::uint64_t colons = (x - ones) & ~x & highs;
+        if ((special | colons) == 0) {
+            p += 8;
+            continue;
         }
+        // The lowest flagged byte of either kind: a colon (to phase two) or a special byte.
+        const int first = __builtin_ctzll(special | colons) / 8;
+        if (colons != 0 && __builtin_ctzll(colons) / 8 == first) {
+            colon = p + first;
+            p = colon + 1;
+            break;
+        }
+        if (p[first] != '\t') return {p + first, colon};
+        p += first + 1;
     }
-    for (; p < end; ++p)
-        if (!is_value_char(static_cast<unsigned char>(*p))) return false;
-    return true;
+    while (colon != nullptr && end - p >= 8) {  // after it
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        const std::uint64_t special = special_of(w);
+        if (special == 0) {
+            p += 8;
+            continue;
+        }
+        const int at = __builtin_ctzll(special) / 8;
+        if (p[at] != '\t') return {p + at, colon};
+        p += at + 1;
+    }
+    for (; p < end; ++p) {
+        const auto c = static_cast<unsigned char>(*p);
+        if (!is_value_char(c)) break;
+        if (c == ':' && colon == nullptr) colon = p;
+    }
+    return {p, colon};
+}
+
+// True when the line scanned up to `stop` ends there with CRLF.
+inline bool ends_with_crlf(const char* stop, const char* end) noexcept {
+    return end - stop >= 2 && stop[0] == '\r' && stop[1] == '\n';
 }
 
 bool all_token_chars(std::string_view s) noexcept {
@@ -184,20 +250,20 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
     if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' || p[3] != ' ') return false;
     out.status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
     if (out.status == 204) return false;
-    const char* cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
-    if (cr == nullptr || cr[1] != '\n' || !all_value_chars(p + 4, cr)) return false;
+    const char* cr = scan_line(p + 4, end).stop;
+    if (!ends_with_crlf(cr, end)) return false;
     p = cr + 2;
     bool have_length = false, have_connection = false;
     for (;;) {
-        cr = static_cast<const char*>(std::memchr(p, '\r', static_cast<std::size_t>(end - p)));
-        if (cr == nullptr || cr[1] != '\n') return false;
+        // A line: name ':' OWS value OWS. Only printable ASCII, space and tab anywhere in it.
+        const line_scan line = scan_line(p, end);
+        cr = line.stop;
+        if (!ends_with_crlf(cr, end)) return false;
         if (cr == p) {  // the blank line
             if (cr + 2 != end) return false;
             break;
         }
-        // A line: name ':' OWS value OWS. Only printable ASCII, space and tab anywhere in it.
-        if (!all_value_chars(p, cr)) return false;
-        const char* colon = static_cast<const char*>(std::memchr(p, ':', static_cast<std::size_t>(cr - p)));
+        const char* colon = line.colon;
         if (colon == nullptr) return false;
         const std::string_view name(p, static_cast<std::size_t>(colon - p));
         const char* v = colon + 1;
@@ -208,8 +274,7 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
         p = cr + 2;
         // A name equal (ignoring case) to one below is made of token characters; any other is checked.
         if (name.size() > 14 && (name[0] | 0x20) == 'l' && name[6] == '-') {  // Lambda-Runtime-*
-            if (!all_token_chars(name)) return false;
-            if (inv != nullptr) store_runtime_field(*inv, name, value);
+            if (!store_runtime_field(inv, name, value) && !all_token_chars(name)) return false;
         } else if (name_is(name, "Content-Length")) {
             if (have_length || value.empty() || value.size() > 15) return false;
             std::uint64_t n = 0;
@@ -266,7 +331,7 @@ private:
         }
         // The Runtime API's own headers are all unknown to Beast.
         if (name == http::field::unknown)
-            store_runtime_field(*inv_, {name_string.data(), name_string.size()}, {value.data(), value.size()});
+            store_runtime_field(inv_, {name_string.data(), name_string.size()}, {value.data(), value.size()});
     }
 
     void on_header_impl(boost::system::error_code&) override {}

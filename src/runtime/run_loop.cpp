@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 
+#include <unistd.h>  // environ
+
 namespace lambda_py27 {
 namespace {
 
@@ -52,7 +54,8 @@ void set_trace_id(const std::string& trace_id) {
         return;
     }
     // Someone else may have set or removed the variable since: then ours is no longer in environ.
-    const bool in_environment = ::getenv(name) == entry + prefix;
+    bool in_environment = false;
+    for (char** e = environ; *e != nullptr && !in_environment; ++e) in_environment = *e == entry;
     std::memcpy(entry + prefix, trace_id.c_str(), trace_id.size() + 1);
     if (!in_environment) ::putenv(entry);
 }

@@ -30,7 +30,7 @@
 //   --cpu N|auto|none: the CPU the whole run is pinned to (the harness's threads and every process it
 //   starts inherit it); auto (the default): the last CPU this process may run on; none: the scheduler
 //   places every thread. Why one CPU: on a small VM a wake-up that crosses to another vCPU costs several
-//   times one that stays (a pipe ping-pong here: 11 µs vs 4 µs per round trip), and whether the kernel
+//   times one that stays (bench/wakeup_bench: ~10 µs vs ~3 µs per round trip here), and whether the kernel
 //   puts the API's thread and the runtime on the same vCPU changes from round to round; unpinned, the
 //   in-process floor's best rounds ranged 17,000-43,000/s in runs of one evening. Pinned, every row pays
 //   the same hand-over and the figures measure the work an invocation takes.
@@ -1241,15 +1241,15 @@ int main(int argc, char** argv) {
        << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
     md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
     if (pinned >= 0)
-        md << "- CPU: the whole run pinned to CPU " << pinned
+        md << "- pinning: the whole run on CPU " << pinned
            << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
     else
-        md << "- CPU: not pinned (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
+        md << "- pinning: none (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
     md << "## Method\n\n";
     md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
           "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
           "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
-          "stays (a pipe ping-pong: about 11 µs against 4 µs per round trip), and where the scheduler puts the API's "
+          "stays (bench/wakeup_bench: about 10 µs against 3 µs per round trip), and where the scheduler puts the API's "
           "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
           "figures measure the work of an invocation. Each event gets a new request id "
           "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "

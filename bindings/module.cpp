@@ -117,7 +117,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
         .def_readwrite("memory_limit_in_mb", &lambda_context::memory_limit_in_mb)
         .def_readwrite("log_group_name", &lambda_context::log_group_name)
         .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
-        .def_readwrite("identity", &lambda_context::identity)
+        .add_property("identity", &context_identity, &set_context_identity)
         .def_readwrite("client_context", &lambda_context::client_context)
         .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
         .def("log", &context_log);

@@ -51,6 +51,24 @@ TEST(PythonFunction, PassesTheGivenContextFields) {
     EXPECT_EQ(got.at("identity"), (json::array{"id-1", "pool-1"}));
 }
 
+// context.identity is made when first read: the same object after, writable, and each invocation's own.
+TEST(PythonFunction, ContextIdentityIsOneObjectPerInvocationMadeWhenRead) {
+    python_function fn("basic.identity_object", handlers);
+    invoke_options o;
+    o.cognito_identity = R"({"cognitoIdentityId": "id-1", "cognitoIdentityPoolId": "pool-1"})";
+    for (int i = 0; i < 2; ++i) {
+        const auto got = parse(fn.invoke("{}", o).body).as_object();
+        EXPECT_EQ(got.at("type"), "CognitoIdentity");
+        EXPECT_EQ(got.at("initial"), "id-1");  // the second time too: nothing kept from the first
+        EXPECT_EQ(got.at("same"), true);
+        EXPECT_EQ(got.at("kept"), "changed");
+        EXPECT_EQ(got.at("replaced"), true);
+    }
+    python_function attrs("basic.context_attributes", handlers);
+    EXPECT_EQ(parse(attrs.invoke("{}", o).body).at("identity"), (json::array{"id-1", "pool-1"}));
+    EXPECT_EQ(parse(attrs.invoke("{}").body).at("identity"), (json::array{nullptr, nullptr}));
+}
+
 TEST(PythonFunction, FailsAnInvalidClientContextWithValueError) {
     python_function fn("basic.echo", handlers);
     invoke_options o;

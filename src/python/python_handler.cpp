@@ -121,22 +121,6 @@ struct python_handler::state {
         trace_id_set = true;
     }
 
-    bp::object make_identity(const std::string& header) const {
-        detail::cognito_identity identity;
-        if (!header.empty()) {
-            PyObject* parsed = json_loads(header);
-            if (parsed == nullptr) {
-                PyErr_Clear();  // an unreadable identity is an absent one
-            } else {
-                bp::object doc{bp::handle<>(parsed)};
-                if (PyDict_Check(parsed)) {
-                    identity.cognito_identity_id = dict_get(parsed, "cognitoIdentityId");
-                    identity.cognito_identity_pool_id = dict_get(parsed, "cognitoIdentityPoolId");
-                }
-            }
-        }
-        return bp::object(identity);
-    }
 
     // None without a header; throws error_already_set (ValueError) when it is not JSON.
     static bp::object make_client_context(const std::string& header) {
@@ -187,7 +171,7 @@ struct python_handler::state {
             c.memory_limit_in_mb = memory_limit_in_mb;
             c.log_group_name = log_group_name;
             c.log_stream_name = log_stream_name;
-            c.identity = make_identity(inv.cognito_identity);
+            c.identity_header = inv.cognito_identity;
             c.client_context = make_client_context(inv.client_context);
             c.deadline_ms = inv.deadline_ms;
             context = bp::object(c);
@@ -211,6 +195,38 @@ struct python_handler::state {
 };
 
 namespace detail {
+
+bp::object make_identity(const std::string& header) {
+    cognito_identity identity;
+    if (!header.empty()) {
+        PyObject* parsed = json_loads(header);
+        if (parsed == nullptr) {
+            PyErr_Clear();  // an unreadable identity is an absent one
+        } else {
+            bp::object doc{bp::handle<>(parsed)};
+            if (PyDict_Check(parsed)) {
+                identity.cognito_identity_id = dict_get(parsed, "cognitoIdentityId");
+                identity.cognito_identity_pool_id = dict_get(parsed, "cognitoIdentityPoolId");
+            }
+        }
+    }
+    return bp::object(identity);
+}
+
+bp::object context_identity(lambda_context& self) {
+    if (!self.identity_made) {
+        self.identity = make_identity(self.identity_header);
+        self.identity_made = true;
+        std::string().swap(self.identity_header);
+    }
+    return self.identity;
+}
+
+void set_context_identity(lambda_context& self, const bp::object& value) {
+    self.identity = value;
+    self.identity_made = true;
+    std::string().swap(self.identity_header);
+}
 
 bp::object support_module() {
     static bp::object module;

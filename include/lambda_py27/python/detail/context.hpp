@@ -5,6 +5,7 @@
 #include <boost/python/object.hpp>
 
 #include <cstdint>
+#include <string>
 
 namespace lambda_py27::python::detail {
 
@@ -40,13 +41,25 @@ struct lambda_context {
     boost::python::object memory_limit_in_mb;
     boost::python::object log_group_name;
     boost::python::object log_stream_name;
+    /// `context.identity` is made at its first read, from `identity_header` (the invocation's
+    /// Lambda-Runtime-Cognito-Identity), and is the same object from then on; most handlers never read
+    /// it. See context_identity().
     boost::python::object identity;
+    std::string identity_header;
+    bool identity_made = false;
     boost::python::object client_context;
     std::int64_t deadline_ms = 0;
 
     /// Deadline minus now in milliseconds, never below 0.
     long get_remaining_time_in_millis() const;
 };
+
+/// A CognitoIdentity from the header's JSON: its two ids, None where absent or unreadable.
+boost::python::object make_identity(const std::string& header);
+
+/// `context.identity`: made (once) on first read; a value assigned to it replaces it.
+boost::python::object context_identity(lambda_context& self);
+void set_context_identity(lambda_context& self, const boost::python::object& value);
 
 /// `context.log(msg)`: writes `str(msg)` as one record, adding no newline.
 void context_log(const lambda_context& self, const boost::python::object& message);

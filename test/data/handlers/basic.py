@@ -46,19 +46,6 @@ def context_attributes(event, context):
     return out
 
 
-def identity_object(event, context):
-    # The same object at every read; an assignment replaces it; a mutation stays with this context.
-    first = context.identity
-    initial = first.cognito_identity_id
-    same = context.identity is first
-    first.cognito_identity_id = 'changed'
-    kept = context.identity.cognito_identity_id
-    replacement = object()
-    context.identity = replacement
-    return {'type': type(first).__name__, 'initial': initial, 'same': same, 'kept': kept,
-            'replaced': context.identity is replacement}
-
-
 def fail(event, context):
     raise ValueError('something bad: %s' % event.get('what', 'nothing'))
 
@@ -133,3 +120,16 @@ def recursion(event, context):
 
 
 not_callable = 5
+
+
+def identity_object(event, context):
+    # The same object at every read; an assignment replaces it; a mutation stays with this context.
+    first = context.identity
+    initial = first.cognito_identity_id
+    same = context.identity is first
+    first.cognito_identity_id = 'changed'
+    kept = context.identity.cognito_identity_id
+    replacement = object()
+    context.identity = replacement
+    return {'type': type(first).__name__, 'initial': initial, 'same': same, 'kept': kept,
+            'replaced': context.identity is replacement}

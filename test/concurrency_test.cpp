@@ -329,6 +329,31 @@ TEST(Prefork, SigtermToTheParentReachesEveryWorker) {
     for (auto& t : threads) t.join();
 }
 
+// Graceful shutdown and the pool: the extension is registered before the forks and each process gets its
+// SIGTERM thread after them, so the pool still forks; on SIGTERM every process runs its own hooks while
+// its handler is busy, and the parent waits for the workers' hooks before it exits with 0.
+TEST(Prefork, GracefulShutdownKeepsThePoolAndRunsEveryProcesssHooks) {
+    temp_dir dir;
+    temp_dir hooks;
+    std::vector<std::thread> threads;
+    {
+        pool_under_test pool(3, {{"LAMBDA_PY27_GRACEFUL_SHUTDOWN", "1"}, {"LP27_TEST_SHUTDOWN_DIR", hooks.str()}});
+        ASSERT_GT(pool.parent, 0);
+        const auto pids = pool.occupy(3, dir, threads);
+        ASSERT_EQ(pids.size(), 3U) << "the pool forked";
+        EXPECT_EQ(std::count(pids.begin(), pids.end(), pool.parent), 1) << "the parent serves too";
+        ::kill(pool.parent, SIGTERM);
+        const int status = pool.reap();
+        EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+        // The parent exited after every process's shutdown() had run.
+        for (const pid_t pid : pids)
+            EXPECT_TRUE(fs::exists(hooks.path / ("shutdown-" + std::to_string(pid)))) << pid;
+        for (const pid_t pid : pids) EXPECT_TRUE(eventually([&] { return process_gone(pid); })) << pid;
+        std::ofstream(dir.path / "gate") << "open";
+    }
+    for (auto& t : threads) t.join();
+}
+
 TEST(Prefork, SigtermWithTheDefaultDispositionEndsTheWorkersThenTheParentBySigterm) {
     temp_dir dir;
     std::vector<std::thread> threads;

@@ -3,10 +3,12 @@
 #include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/graceful_shutdown.hpp>
 #include <lambda_py27/python/python_handler.hpp>
+#include <lambda_py27/runtime/extension_client.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 
 #include <boost/python.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -142,17 +144,36 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
                 throw python_init_error(take_python_error());
             }
         }
-        if (*graceful) {
-            // Registering starts the extension's event thread: a process with a thread alive is not
-            // forked, so a pool (AWS_LAMBDA_MAX_CONCURRENCY > 1) then serves from this one process.
+        const unsigned processes = detail::requested_processes();
+        detail::pool_hooks hooks;
+        if (*graceful && processes == 1) {
             std::string why;
             if (!enable_graceful_shutdown(client->endpoint(), why))
                 std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
+        } else if (*graceful) {
+            // A pool forks only while no other thread runs: the extension is registered now (before any
+            // /next), its thread and each process's SIGTERM thread start after the forks. The parent
+            // forwards SIGTERM to the workers, runs its own hooks, then waits for theirs.
+            std::string id, why;
+            if (!detail::register_shutdown_extension(client->endpoint(), id, why))
+                std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
+            hooks.in_parent = [endpoint = client->endpoint(), id] {
+                std::string what;
+                if (!detail::handle_sigterm_gracefully(
+                        [] { detail::wait_for_pool_workers(std::chrono::seconds(2)); }, what))
+                    std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", what.c_str());
+                if (!id.empty()) wait_for_extension_events(endpoint, id);
+            };
+            hooks.in_worker = [] {
+                std::string what;
+                if (!detail::handle_sigterm_gracefully({}, what))
+                    std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable in a worker: %s\n",
+                                 what.c_str());
+            };
         }
-        if (const unsigned processes = detail::requested_processes(); processes > 1) {
-            status = detail::serve_preforked(processes, *client, [&](api_client& c) {
-                return run(c, handler, options.loop);
-            });
+        if (processes > 1) {
+            status = detail::serve_preforked(
+                processes, *client, [&](api_client& c) { return run(c, handler, options.loop); }, hooks);
         } else {
             gil_release unlocked;
             status = run(*client, handler, options.loop);

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <system_error>
 #include <thread>
 
@@ -28,6 +29,8 @@ namespace {
 constexpr const char* extension_name = "lambda-py27-graceful-shutdown";
 
 int g_signal_pipe[2] = {-1, -1};
+// Run after the hooks, before the process exits (the pool's parent: wait for its workers' hooks).
+std::function<void()> g_before_exit;
 
 // Async-signal-safe: one byte into the pipe the shutdown thread reads.
 extern "C" void on_sigterm(int) {
@@ -59,6 +62,7 @@ void run_hooks_and_exit() {
             PyErr_Print();
         }
     }
+    if (g_before_exit) g_before_exit();
     // _exit: the main thread may be anywhere (in /next, in the handler); static destructors must not run
     // under it. Our records are written unbuffered, and the hooks flushed Python's streams.
     ::_exit(0);
@@ -72,6 +76,11 @@ bool install_sigterm_handler(std::string& what) {
     }
     try {
         std::thread([] {
+            // This thread takes SIGTERM, whatever mask the thread that started it had.
+            sigset_t term;
+            sigemptyset(&term);
+            sigaddset(&term, SIGTERM);
+            ::pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
             char byte = 0;
             for (;;) {
                 const ssize_t n = ::read(g_signal_pipe[0], &byte, 1);
@@ -123,5 +132,21 @@ bool enable_graceful_shutdown(const std::string& runtime_api_endpoint, std::stri
     wait_for_extension_events(runtime_api_endpoint, registration.id);
     return true;
 }
+
+namespace detail {
+
+bool register_shutdown_extension(const std::string& runtime_api_endpoint, std::string& extension_id,
+                                 std::string& what) {
+    std::error_code ec;
+    extension_id = register_extension(runtime_api_endpoint, extension_name, ec, what).id;
+    return !ec;
+}
+
+bool handle_sigterm_gracefully(std::function<void()> before_exit, std::string& what) {
+    g_before_exit = std::move(before_exit);
+    return install_sigterm_handler(what);
+}
+
+}  // namespace detail
 
 }  // namespace lambda_py27::python

@@ -182,7 +182,7 @@ private:
 };
 
 // A new worker: everything the fork copied that must not be shared is renewed, then it serves.
-[[noreturn]] void run_worker(pid_t parent, const std::function<int(api_client&)>& serve) {
+[[noreturn]] void run_worker(pid_t parent, const std::function<int(api_client&)>& serve, const pool_hooks& hooks) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the runtime
     if (::getppid() != parent) ::_exit(1);  // the parent died before that took effect
     PyOS_AfterFork();                       // the GIL, the import lock and the threading module, re-made
@@ -192,6 +192,7 @@ private:
         else
             PyErr_Clear();
     }
+    if (hooks.in_worker) hooks.in_worker();
     int status = 1;
     try {
         auto client = runtime_client::from_environment();  // a connection of its own
@@ -218,7 +219,17 @@ unsigned requested_processes() noexcept {
     return n > max_pool_processes ? max_pool_processes : static_cast<unsigned>(n);
 }
 
-int serve_preforked(unsigned processes, api_client& parent_client, const std::function<int(api_client&)>& serve) {
+bool wait_for_pool_workers(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (any_worker_alive()) {
+        if (std::chrono::steady_clock::now() >= until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
+int serve_preforked(unsigned processes, api_client& parent_client, const std::function<int(api_client&)>& serve,
+                    const pool_hooks& hooks) {
     const auto serve_alone = [&] {
         PyThreadState* state = PyEval_SaveThread();
         const int status = serve(parent_client);
@@ -229,6 +240,7 @@ int serve_preforked(unsigned processes, api_client& parent_client, const std::fu
         log_line("AWS_LAMBDA_MAX_CONCURRENCY=" + std::to_string(processes) + ": " +
                  (threads == 0 ? std::string("cannot count the threads") : std::to_string(threads) + " threads run") +
                  " after init, and threads do not survive fork(): one process serves");
+        if (hooks.in_parent) hooks.in_parent();
         return serve_alone();
     }
 
@@ -246,7 +258,7 @@ int serve_preforked(unsigned processes, api_client& parent_client, const std::fu
     for (unsigned i = 1; i < processes; ++i) {
         _PyImport_AcquireLock();  // as os.fork(): no other thread may be importing across the fork
         const pid_t pid = ::fork();
-        if (pid == 0) run_worker(parent, serve);
+        if (pid == 0) run_worker(parent, serve, hooks);
         _PyImport_ReleaseLock();
         if (pid < 0) {
             log_line(std::string("fork() failed (") + std::strerror(errno) + "): " + std::to_string(i) +
@@ -255,6 +267,7 @@ int serve_preforked(unsigned processes, api_client& parent_client, const std::fu
         }
         workers.add(pid);
     }
+    if (hooks.in_parent) hooks.in_parent();
 
     struct sigaction forward {};
     forward.sa_sigaction = forward_term;

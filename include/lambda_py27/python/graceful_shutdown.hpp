@@ -1,6 +1,7 @@
 // Graceful shutdown (opt-in, LAMBDA_PY27_GRACEFUL_SHUTDOWN): SIGTERM runs the function's shutdown hooks.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,5 +22,18 @@ std::optional<bool> graceful_shutdown_requested();
 /// handler resolved. Returns false with `what` set when the extension could not be registered (SIGTERM
 /// is then still handled, but Lambda will not send it).
 bool enable_graceful_shutdown(const std::string& runtime_api_endpoint, std::string& what);
+
+namespace detail {
+// enable_graceful_shutdown's steps apart, for the pre-forked pool (whose fork needs no thread running):
+// the extension registered before the fork, SIGTERM taken by a thread of each process after it.
+
+/// Registers the internal extension (no thread started); its identifier in `extension_id`.
+bool register_shutdown_extension(const std::string& runtime_api_endpoint, std::string& extension_id,
+                                 std::string& what);
+
+/// SIGTERM ends this process gracefully (the thread, the handler, the mask of enable_graceful_shutdown);
+/// `before_exit` runs after the hooks, before the exit.
+bool handle_sigterm_gracefully(std::function<void()> before_exit, std::string& what);
+}  // namespace detail
 
 }  // namespace lambda_py27::python

@@ -14,6 +14,15 @@ if _term_dir:
     signal.signal(signal.SIGTERM, _on_term)
 
 
+_shutdown_dir = os.environ.get('LP27_TEST_SHUTDOWN_DIR')
+
+
+def shutdown():
+    # Graceful shutdown's module hook (LAMBDA_PY27_GRACEFUL_SHUTDOWN=1): each process marks itself.
+    if _shutdown_dir:
+        open(os.path.join(_shutdown_dir, 'shutdown-%d' % os.getpid()), 'w').close()
+
+
 def pid(event, context):
     return {'pid': os.getpid(), 'id': context.aws_request_id, 'n': event.get('n')}
 

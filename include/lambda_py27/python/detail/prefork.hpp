@@ -3,6 +3,7 @@
 
 #include <lambda_py27/runtime/runtime_client.hpp>
 
+#include <chrono>
 #include <functional>
 
 namespace lambda_py27::python::detail {
@@ -27,6 +28,19 @@ unsigned requested_processes() noexcept;
 /// the parent ends the same way (the same exit status, or the same signal), so that the platform answers
 /// the invocations in flight and starts a fresh runtime. When the parent's own loop ends, the workers are
 /// killed (after a SIGTERM: once they ended, 2 s at most) and its status returned.
-int serve_preforked(unsigned processes, api_client& parent_client, const std::function<int(api_client&)>& serve);
+///
+/// `hooks` run where threads may start again: `in_worker` in each worker right after its fork renewals
+/// (before it serves), `in_parent` in the parent after the last fork and before it installs its SIGTERM
+/// forwarding (so a SIGTERM handler installed there is the disposition that acts after forwarding). With
+/// one process serving (no fork), `in_parent` runs all the same.
+struct pool_hooks {
+    std::function<void()> in_parent;
+    std::function<void()> in_worker;
+};
+int serve_preforked(unsigned processes, api_client& parent_client, const std::function<int(api_client&)>& serve,
+                    const pool_hooks& hooks = {});
+
+/// In the parent of a pool: waits until every worker has ended, or `limit` has passed. False: some still run.
+bool wait_for_pool_workers(std::chrono::milliseconds limit);
 
 }  // namespace lambda_py27::python::detail

@@ -6,10 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <new>
 #include <ostream>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -885,56 +887,125 @@ TEST(RuntimeClient, PlainAndGeneralAnswersGiveTheSameInvocation) {
     }
 }
 
+namespace {
+
+// What next() makes of each of `heads` (an answer's head with its "HTTP/1.x" left out, and its body),
+// sent once as HTTP/1.1, which the plain reader reads when it is clean, and once as HTTP/1.0, which only
+// Beast's parser reads. Both must give the same: an error from both, or the same invocation.
+struct both_ways {
+    std::size_t compared = 0, accepted = 0;
+
+    void check(const std::vector<std::string>& heads) {
+        std::vector<std::pair<std::error_code, invocation>> outcomes[2];
+        for (int v = 0; v < 2; ++v) {
+            fake_runtime_api api;
+            for (const auto& h : heads) api.then(answer::raw((v == 0 ? "HTTP/1.1" : "HTTP/1.0") + h));
+            runtime_client client(api.endpoint());
+            for (std::size_t i = 0; i < heads.size(); ++i) {
+                invocation inv;
+                std::error_code ec;
+                client.next(inv, ec);
+                outcomes[v].emplace_back(ec, inv);
+            }
+        }
+        for (std::size_t i = 0; i < heads.size(); ++i) {
+            const auto& [plain_ec, plain] = outcomes[0][i];
+            const auto& [beast_ec, beast] = outcomes[1][i];
+            ++compared;
+            EXPECT_EQ(static_cast<bool>(plain_ec), static_cast<bool>(beast_ec))
+                << plain_ec.message() << " / " << beast_ec.message() << "\n" << heads[i];
+            if (plain_ec || beast_ec) continue;
+            ++accepted;
+            EXPECT_EQ(plain.request_id, beast.request_id) << heads[i];
+            EXPECT_EQ(plain.trace_id, beast.trace_id) << heads[i];
+            EXPECT_EQ(plain.deadline_ms, beast.deadline_ms) << heads[i];
+            EXPECT_EQ(plain.function_arn, beast.function_arn) << heads[i];
+            EXPECT_EQ(plain.client_context, beast.client_context) << heads[i];
+            EXPECT_EQ(plain.cognito_identity, beast.cognito_identity) << heads[i];
+            EXPECT_EQ(plain.tenant_id, beast.tenant_id) << heads[i];
+            EXPECT_EQ(plain.content_type, beast.content_type) << heads[i];
+            EXPECT_EQ(plain.body, beast.body) << heads[i];
+        }
+    }
+};
+
+}  // namespace
+
 // The plain reader reads a head eight bytes at a time. Every byte value that matters to it (control
 // characters, tab, DEL, bytes above 0x7f, ':', space), at every offset across two words of a value and of
-// the status line's reason, must give what Beast's parser gives for the same head sent as HTTP/1.0 (which
-// only Beast reads): the same trace id, or an error from both.
+// the status line's reason, must give what Beast's parser gives.
 TEST(RuntimeClient, PlainReaderAgreesWithBeastOnEveryByteAtEveryOffset) {
     std::vector<unsigned char> probes;
     for (int c = 0; c < 0x20; ++c) probes.push_back(static_cast<unsigned char>(c));
     for (int c : {0x20, int{':'}, int{'~'}, 0x7f, 0x80, 0xa0, 0xfe, 0xff}) probes.push_back(static_cast<unsigned char>(c));
-    std::size_t compared = 0, accepted = 0;
+    both_ways check;
     for (bool in_reason : {false, true}) {
-        std::vector<std::string> heads[2];  // [0]: HTTP/1.1 (plain when clean), [1]: HTTP/1.0 (Beast)
+        std::vector<std::string> heads;
         for (unsigned char probe : probes) {
             for (std::size_t at = 0; at < 17; ++at) {
                 std::string text = "Root=1-abcdefgh-ij";
                 text.insert(at, 1, static_cast<char>(probe));
                 const std::string reason = in_reason ? text : "OK";
                 const std::string trace = in_reason ? "t" : text;
-                for (int v = 0; v < 2; ++v)
-                    heads[v].push_back(std::string(v == 0 ? "HTTP/1.1" : "HTTP/1.0") + " 200 " + reason +
-                                       "\r\nLambda-Runtime-Aws-Request-Id: r\r\nLambda-Runtime-Trace-Id: " + trace +
-                                       "\r\nContent-Length: 2\r\n\r\n{}");
+                heads.push_back(" 200 " + reason + "\r\nLambda-Runtime-Aws-Request-Id: r\r\nLambda-Runtime-Trace-Id: " +
+                                trace + "\r\nContent-Length: 2\r\n\r\n{}");
             }
         }
-        std::vector<std::pair<std::error_code, std::string>> outcomes[2];
-        for (int v = 0; v < 2; ++v) {
-            fake_runtime_api api;
-            for (const auto& h : heads[v]) api.then(answer::raw(h));
-            runtime_client client(api.endpoint());
-            for (std::size_t i = 0; i < heads[v].size(); ++i) {
-                invocation inv;
-                std::error_code ec;
-                client.next(inv, ec);
-                outcomes[v].emplace_back(ec, inv.trace_id);
-            }
-        }
-        for (std::size_t i = 0; i < heads[0].size(); ++i) {
-            const auto& plain = outcomes[0][i];
-            const auto& beast = outcomes[1][i];
-            EXPECT_EQ(static_cast<bool>(plain.first), static_cast<bool>(beast.first))
-                << plain.first.message() << " / " << beast.first.message() << "\n" << heads[0][i];
-            if (!plain.first && !beast.first) {
-                EXPECT_EQ(plain.second, beast.second) << heads[0][i];
-                ++accepted;
-            }
-            ++compared;
-        }
+        check.check(heads);
     }
-    EXPECT_EQ(compared, 2 * probes.size() * 17);
+    EXPECT_EQ(check.compared, 2 * probes.size() * 17);
     // Both take exactly tab, space, ':', '~' and the bytes above 0x7f, wherever they are.
-    EXPECT_EQ(accepted, 2 * 8 * 17u);
+    EXPECT_EQ(check.accepted, 2 * 8 * 17u);
+}
+
+// Random heads from the shapes a Runtime API answer can take, bent the ways a peer can bend them: names
+// in any case, names with a byte that is not a token character, space before the colon, several colons,
+// tabs and odd bytes in values, lines of every length. The plain reader must agree with Beast on each.
+TEST(RuntimeClient, PlainReaderAgreesWithBeastOnRandomHeads) {
+    std::mt19937 rng(20261126);
+    const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    const auto chance = [&](int percent) { return static_cast<int>(rng() % 100) < percent; };
+    const std::string value_bytes = "abcXYZ019-_.:;=/ ,\t\"{}";
+    const std::string odd_bytes = std::string("\x01\x7f\x80\xff\r\n\x0b", 7);
+    const auto value = [&](std::size_t max) {
+        std::string v;
+        for (std::size_t n = pick(max + 1); n > 0; --n)
+            v += chance(3) ? odd_bytes[pick(odd_bytes.size())] : value_bytes[pick(value_bytes.size())];
+        return v;
+    };
+    const auto recase = [&](std::string name) {
+        for (char& c : name)
+            if (chance(30)) c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
+        if (chance(3)) name[pick(name.size())] = "( @\"/"[pick(5)];  // not a token character
+        return name;
+    };
+    const std::vector<std::string> names = {
+        "Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Trace-Id", "Lambda-Runtime-Deadline-Ms",
+        "Lambda-Runtime-Invoked-Function-Arn", "Lambda-Runtime-Client-Context", "Lambda-Runtime-Cognito-Identity",
+        "Lambda-Runtime-Aws-Tenant-Id", "Lambda-Runtime-Aws-Request-Ix", "Lambda-Runtime-Other", "Content-Type",
+        "Date", "X-Amzn-Something", "Connection"};
+    std::vector<std::string> heads;
+    for (int n = 0; n < 1500; ++n) {
+        std::string h = " 200 " + (chance(90) ? std::string("OK") : value(12)) + "\r\n";
+        if (chance(95)) h += recase("Lambda-Runtime-Aws-Request-Id") + ":" + (chance(80) ? " " : "") + "req-" +
+                             std::to_string(n) + (chance(5) ? value(3) : "") + "\r\n";
+        for (std::size_t lines = pick(7); lines > 0; --lines) {
+            const std::string& name = names[pick(names.size())];
+            std::string v = name == "Connection" ? (chance(50) ? "keep-alive" : "close")
+                            : name == "Lambda-Runtime-Deadline-Ms" && chance(70) ? std::to_string(rng() % 5000000000000ull)
+                                                                                : value(40);
+            h += recase(name) + (chance(4) ? " :" : ":") + (chance(70) ? " " : chance(50) ? "\t" : "") + v +
+                 (chance(20) ? " \t" : "") + "\r\n";
+        }
+        h += "Content-Length: 2\r\n\r\n{}";
+        heads.push_back(std::move(h));
+    }
+    both_ways check;
+    check.check(heads);
+    EXPECT_EQ(check.compared, heads.size());
+    // Most heads are clean enough to be taken, a good share are not: both paths are exercised.
+    EXPECT_GT(check.accepted, heads.size() / 3);
+    EXPECT_LT(check.accepted, heads.size() - heads.size() / 10);
 }
 
 // Heads the plain reader must hand to Beast at once rather than wait for a blank line: Beast's verdict

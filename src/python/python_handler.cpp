@@ -99,7 +99,10 @@ struct python_handler::state {
     void sync_trace_id(const std::string& id) {
         if (trace_id_set && id == trace_id) return;
         if (environ.is_none()) {
-            PyObject* os = PyDict_GetItemString(PyImport_GetModuleDict(), "os");  // borrowed
+            // Until the function imports os there is no os.environ to update (it is then made from the
+            // process environment, where the run loop has put the id). Looked up with a key made once.
+            static PyObject* const os_name = PyString_InternFromString("os");
+            PyObject* os = PyDict_GetItem(PyImport_GetModuleDict(), os_name);  // borrowed
             if (os == nullptr) return;
             PyObject* env = PyObject_GetAttrString(os, "environ");
             PyObject* data = env != nullptr ? PyObject_GetAttrString(env, "data") : nullptr;

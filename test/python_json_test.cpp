@@ -441,29 +441,45 @@ TEST(PythonJson, FloatsAreWrittenAsFloatReprOnRandomBitPatterns) {
     std::printf("[ info ] %d floats compared with repr()\n", compared);
 }
 
-// The dicts of one document share their key objects (Python 2.7's scanner made equal copies; the values
-// compare equal either way, as every differential test here checks). String values are never shared.
-TEST(PythonJson, LoadsSharesKeyObjectsWithinADocument) {
-    // (an event of 512 bytes or more: a smaller one makes its keys as they come)
-    const std::string padded = R"([{"id": 1, "name": "a"}, {"id": 2, "name": "a"}, ")" + std::string(600, 'x') + "\"]";
-    const char* text = padded.c_str();
+// Key objects are shared within a document and kept for the next documents (a function's events repeat
+// their keys; Python 2.7's scanner made equal copies, and the values compare equal either way, as every
+// differential test here checks). String values are never shared. A memo that filled up with distinct
+// keys starts over.
+TEST(PythonJson, LoadsSharesKeyObjectsWithinAndAcrossDocuments) {
+    const char* text = R"([{"id": 1, "name": "a"}, {"id": 2, "name": "a"}])";
+    const auto sorted_keys = [](PyObject* dict) {
+        ref keys(PyDict_Keys(dict));
+        EXPECT_EQ(PyList_Sort(keys.get()), 0);
+        return keys;
+    };
     ref v(py::json_loads(text));
     ASSERT_TRUE(v) << fetch_python_error();
     ref theirs = call(g_py.json_loads, ref(PyString_FromString(text)).get());
     ASSERT_TRUE(theirs) << fetch_python_error();
     EXPECT_EQ(PyObject_RichCompareBool(v.get(), theirs.get(), Py_EQ), 1);
-    ref k0(PyDict_Keys(PyList_GET_ITEM(v.get(), 0))), k1(PyDict_Keys(PyList_GET_ITEM(v.get(), 1)));
-    ASSERT_EQ(PyList_Sort(k0.get()), 0);
-    ASSERT_EQ(PyList_Sort(k1.get()), 0);
+    ref k0 = sorted_keys(PyList_GET_ITEM(v.get(), 0)), k1 = sorted_keys(PyList_GET_ITEM(v.get(), 1));
     EXPECT_EQ(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k1.get(), 0));
     EXPECT_EQ(PyList_GET_ITEM(k0.get(), 1), PyList_GET_ITEM(k1.get(), 1));
     EXPECT_NE(PyDict_GetItemString(PyList_GET_ITEM(v.get(), 0), "name"),
               PyDict_GetItemString(PyList_GET_ITEM(v.get(), 1), "name"));
-    // A new document gets new key objects.
+    // The next document gets the same key objects.
     ref w(py::json_loads(text));
-    ref k2(PyDict_Keys(PyList_GET_ITEM(w.get(), 0)));
-    ASSERT_EQ(PyList_Sort(k2.get()), 0);
-    EXPECT_NE(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k2.get(), 0));
+    ref k2 = sorted_keys(PyList_GET_ITEM(w.get(), 0));
+    EXPECT_EQ(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k2.get(), 0));
+    EXPECT_EQ(PyList_GET_ITEM(k0.get(), 1), PyList_GET_ITEM(k2.get(), 1));
+    // A document with more distinct keys than the memo holds is still json.loads's value; after it the
+    // memo starts over, so the next "id" is a new object.
+    std::string many = "{";
+    for (int i = 0; i < 3000; ++i) many += "\"key-" + std::to_string(i) + "\": " + std::to_string(i) + ", ";
+    many += "\"id\": 0}";
+    ref m(py::json_loads(many));
+    ASSERT_TRUE(m) << fetch_python_error();
+    ref m_theirs = call(g_py.json_loads, ref(PyString_FromString(many.c_str())).get());
+    EXPECT_EQ(PyObject_RichCompareBool(m.get(), m_theirs.get(), Py_EQ), 1);
+    ref after(py::json_loads(text));
+    ref k3 = sorted_keys(PyList_GET_ITEM(after.get(), 0));
+    EXPECT_NE(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k3.get(), 0));
+    EXPECT_EQ(PyObject_RichCompareBool(PyList_GET_ITEM(k0.get(), 0), PyList_GET_ITEM(k3.get(), 0), Py_EQ), 1);
 }
 
 // A large event is built with the collector paused and not counted as allocations: no collection runs

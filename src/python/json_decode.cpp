@@ -142,9 +142,10 @@ public:
         }
     }
 
-    /// Remembers `key` (takes a reference of its own) for this text. Keys above 256 bytes are not kept.
+    /// Remembers `key` (takes a reference of its own) for this text. Keys above 256 bytes are not kept,
+    /// nor any key once the memo is full().
     void insert(const char* data, std::size_t size, PyObject* key) {
-        if (size > 256) {
+        if (size > 256 || full()) {
             return;
         }
         if ((count_ + 1) * 2 > slots_.size()) {
@@ -161,6 +162,9 @@ public:
         Py_INCREF(key);
         ++count_;
     }
+
+    /// Holds as many keys, or as much key text, as it may: nothing more is remembered.
+    bool full() const noexcept { return count_ >= max_keys || texts_.size() >= max_text_bytes; }
 
     /// Forgets every key (and drops its references); a table of moderate size is kept for the next document.
     void clear() noexcept {
@@ -182,6 +186,9 @@ public:
     }
 
 private:
+    static constexpr std::size_t max_keys = 1024;
+    static constexpr std::size_t max_text_bytes = 32 * 1024;
+
     struct slot {
         std::uint64_t hash;
         std::size_t offset;
@@ -250,13 +257,14 @@ public:
             std::vector<PyObject*>().swap(values_);
         }
         text_.clear();
-        keys_.clear();
+        // The key objects are kept for the next documents: events of a function mostly repeat their
+        // keys, and a repeated key then costs a table lookup instead of a new unicode object and its
+        // hash. Once the memo is full (many distinct keys) it starts over, so it follows a changing shape.
+        if (keys_.full()) {
+            keys_.clear();
+        }
         python_error_ = false;
     }
-
-    /// Whether the keys of the next document share their objects: worth its table only for a document
-    /// with enough keys to repeat some (a small event's keys are made as they come).
-    void share_keys(bool on) noexcept { share_keys_ = on; }
 
     /// True when a Python call failed during the parse; the Python exception is then set.
     bool python_error() const noexcept { return python_error_; }
@@ -380,12 +388,9 @@ public:
     }
 
 private:
-    /// An object key: the unicode object made for the same key text earlier in this document, else a new
-    /// one (which later occurrences then share).
+    /// An object key: the unicode object made for the same key text earlier (in this document or an
+    /// earlier one), else a new one (which later occurrences then share).
     bool key(const char* data, std::size_t size, bj::error_code& ec) {
-        if (!share_keys_) {
-            return push(unicode_from_utf8(data, size), ec);
-        }
         PyObject* v = keys_.find(data, size);
         if (v != nullptr) {
             Py_INCREF(v);
@@ -438,7 +443,6 @@ private:
 
     std::vector<PyObject*> values_;
     key_memo keys_;
-    bool share_keys_ = true;
     std::string text_;  // the parts of the current string or number
     bool python_error_ = false;
 };
@@ -613,7 +617,6 @@ fast_outcome parse_fast(std::string_view text, PyObject*& out) {
         own = std::make_unique<parser_cache::parser_type>(options);
         parser = own.get();
     }
-    parser->handler().share_keys(text.size() >= 512);
     bj::error_code ec;
     std::size_t end = parser->write_some(false, text.data(), text.size(), ec);
     builder& b = parser->handler();
@@ -626,7 +629,7 @@ fast_outcome parse_fast(std::string_view text, PyObject*& out) {
         ++end;
     }
     out = (!ec && end == text.size()) ? b.release() : nullptr;
-    b.clear();  // the key table's references, and whatever a refused document left
+    b.clear();  // whatever a refused document left (the key memo stays, see builder::clear)
     return out != nullptr ? fast_outcome::value : fast_outcome::not_taken;
 }
 

@@ -146,29 +146,28 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
         }
         const unsigned processes = detail::requested_processes();
         detail::pool_hooks hooks;
+        const auto unavailable = [](const std::string& why) {
+            std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
+        };
         if (*graceful && processes == 1) {
             std::string why;
-            if (!enable_graceful_shutdown(client->endpoint(), why))
-                std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
+            if (!enable_graceful_shutdown(client->endpoint(), why)) unavailable(why);
         } else if (*graceful) {
             // A pool forks only while no other thread runs: the extension is registered now (before any
             // /next), its thread and each process's SIGTERM thread start after the forks. The parent
             // forwards SIGTERM to the workers, runs its own hooks, then waits for theirs.
             std::string id, why;
-            if (!detail::register_shutdown_extension(client->endpoint(), id, why))
-                std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
-            hooks.in_parent = [endpoint = client->endpoint(), id] {
+            if (!detail::register_shutdown_extension(client->endpoint(), id, why)) unavailable(why);
+            hooks.in_parent = [endpoint = client->endpoint(), id, unavailable] {
                 std::string what;
                 if (!detail::handle_sigterm_gracefully(
                         [] { detail::wait_for_pool_workers(std::chrono::seconds(2)); }, what))
-                    std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", what.c_str());
+                    unavailable(what);
                 if (!id.empty()) wait_for_extension_events(endpoint, id);
             };
-            hooks.in_worker = [] {
+            hooks.in_worker = [unavailable] {
                 std::string what;
-                if (!detail::handle_sigterm_gracefully({}, what))
-                    std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable in a worker: %s\n",
-                                 what.c_str());
+                if (!detail::handle_sigterm_gracefully({}, what)) unavailable("in a worker: " + what);
             };
         }
         if (processes > 1) {

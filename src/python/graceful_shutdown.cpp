@@ -125,11 +125,10 @@ std::optional<bool> graceful_shutdown_requested() {
 }
 
 bool enable_graceful_shutdown(const std::string& runtime_api_endpoint, std::string& what) {
-    if (!install_sigterm_handler(what)) return false;
-    std::error_code ec;
-    const auto registration = register_extension(runtime_api_endpoint, extension_name, ec, what);
-    if (ec) return false;
-    wait_for_extension_events(runtime_api_endpoint, registration.id);
+    std::string id;
+    if (!install_sigterm_handler(what) || !detail::register_shutdown_extension(runtime_api_endpoint, id, what))
+        return false;
+    wait_for_extension_events(runtime_api_endpoint, id);
     return true;
 }
 

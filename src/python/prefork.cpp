@@ -134,8 +134,7 @@ public:
     // The parent's loop ended: the workers are ended too. After a SIGTERM they got it as well, and get up to
     // 2 s to finish (their shutdown hooks) before they are killed.
     void stop() {
-        if (terminating.load())
-            for (int i = 0; i < 200 && any_worker_alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        if (terminating.load()) wait_for_pool_workers(std::chrono::seconds(2));
         {
             std::lock_guard lk(mutex_);
             stopping_ = true;

@@ -684,6 +684,10 @@ elseif(PROJECT_IS_TOP_LEVEL AND PROJECT_NAME STREQUAL "lambda_py27" AND TARGET l
       OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" ${_lp27_fn} EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
       ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   endforeach()
+  # The runtime laid out for /var/task, without a function: lambda-py27-package --with-runtime adds one.
+  lambda_py27_package(TARGET lambda-py27-bootstrap NAME lambda-py27-runtime TARGET_NAME lambda-py27-runtime
+    OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" PREFIX /var/task EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
+    ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   if(CMAKE_CROSSCOMPILING AND IS_DIRECTORY "${PROJECT_SOURCE_DIR}/test/data/bundle/sdk_pkg")
     # What a cross build's layer is proven with (test/bundle, Bundle.Arm64...): the same layer with the
     # bundle tests' stand-in SDK package, as the native bundle tests build theirs (the preset aarch64 builds it).

@@ -1,4 +1,5 @@
 // lambda-py27-emulator: the Runtime API emulator as a command (see --help).
+#include <lambda_py27/testing/artifact_root.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 
 #include <cerrno>
@@ -10,10 +11,13 @@
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <pthread.h>
 #include <signal.h>
@@ -47,6 +51,12 @@ Options:
                        runtime gets AWS_LAMBDA_MAX_CONCURRENCY=N, an invoke beyond N gets 429
   --shutdown-budget MS time a runtime that registered an extension gets between SIGTERM and SIGKILL
                        when the emulator stops (default 500, Lambda's budget with an internal extension)
+  --zip FILE           run a deployment artifact as Lambda does: FILE unpacked at /var/task, read-only,
+                       in a private root holding only it, the layers, /tmp, /dev and /proc (needs root
+                       or unprivileged user namespaces); the bootstrap is /var/task/bootstrap, else
+                       /opt/bootstrap, unless RUNTIME_CMD names one in the root
+  --layer FILE         a layer zip unpacked at /opt in that root; repeatable, in order (alone: a
+                       function given by --task-root is not possible, give --zip)
   -h, --help           print this help and exit
 
 RUNTIME_CMD defaults to lambda-py27-bootstrap in the directory of this executable.
@@ -56,6 +66,13 @@ Exit status: 0 after a signal, 1 when the emulator cannot start, 2 for a bad com
 
 struct usage_error {
     std::string message;
+};
+
+// --zip / --layer: what to unpack into a private root.
+struct artifact_request {
+    std::filesystem::path function_zip;
+    std::vector<std::filesystem::path> layers;
+    bool wanted() const { return !function_zip.empty() || !layers.empty(); }
 };
 
 template <class T>
@@ -80,7 +97,8 @@ std::chrono::milliseconds parse_seconds(std::string_view option, std::string_vie
 }
 
 // Parses the command line into `opts`; returns false when --help was printed.
-bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_options& opts) {
+bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_options& opts,
+                        artifact_request& artifact) {
     if (const char* t = std::getenv("AWS_LAMBDA_FUNCTION_TIMEOUT"); t != nullptr && *t != '\0') {
         try {
             opts.timeout = parse_seconds("AWS_LAMBDA_FUNCTION_TIMEOUT", t);
@@ -133,6 +151,10 @@ bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_op
             opts.max_concurrency = parse_number<unsigned>(name, value(), 1, 1024);
         } else if (name == "--shutdown-budget") {
             opts.shutdown_budget = std::chrono::milliseconds(parse_number<unsigned>(name, value(), 0, 60000));
+        } else if (name == "--zip") {
+            artifact.function_zip = std::string(value());
+        } else if (name == "--layer") {
+            artifact.layers.emplace_back(std::string(value()));
         } else if (name == "--env") {
             const auto kv = value();
             const auto eq = kv.find('=');
@@ -144,6 +166,10 @@ bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_op
         }
     }
     for (; i < argc; ++i) opts.runtime_command.emplace_back(argv[i]);
+    if (artifact.wanted()) {
+        if (!opts.task_root.empty()) throw usage_error{"--task-root: not with --zip/--layer (the zip is the task root)"};
+        return true;  // the runtime command is completed in the private root
+    }
     if (opts.runtime_command.empty()) {
         std::error_code ec;
         const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -156,15 +182,43 @@ bool parse_command_line(int argc, char** argv, lambda_py27::testing::emulator_op
     return true;
 }
 
+// The artifact unpacked into a private root, and the runtime command and environment pointed into it.
+std::unique_ptr<lambda_py27::testing::artifact_root> enter_artifact(const artifact_request& artifact,
+                                                                    lambda_py27::testing::emulator_options& opts) {
+    using lambda_py27::testing::artifact_root;
+    if (const auto why = artifact_root::unavailable())
+        throw std::runtime_error("--zip/--layer: cannot run the artifact in a private root here: " + *why);
+    auto root = std::make_unique<artifact_root>(lambda_py27::testing::artifact_options{artifact.function_zip,
+                                                                                        artifact.layers, {}});
+    opts.runtime_command = root->runtime_command(std::move(opts.runtime_command));
+    opts.task_root = root->at("/var/task").string();
+    auto env = artifact_root::lambda_environment();
+    for (auto& [k, v] : opts.environment) env[k] = v;  // --env wins
+    opts.environment = std::move(env);
+    std::cerr << "lambda-py27-emulator: serving " << opts.runtime_command[3] << " from a private root ("
+              << root->path().string() << ")" << std::endl;
+    return root;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     lambda_py27::testing::emulator_options opts;
+    artifact_request artifact;
     try {
-        if (!parse_command_line(argc, argv, opts)) return 0;
+        if (!parse_command_line(argc, argv, opts, artifact)) return 0;
     } catch (const usage_error& e) {
         std::cerr << "lambda-py27-emulator: " << e.message << "\nTry 'lambda-py27-emulator --help'.\n";
         return usage_status;
+    }
+    std::unique_ptr<lambda_py27::testing::artifact_root> root;
+    if (artifact.wanted()) {
+        try {
+            root = enter_artifact(artifact, opts);
+        } catch (const std::exception& e) {
+            std::cerr << "lambda-py27-emulator: " << e.what() << '\n';
+            return 1;
+        }
     }
 
     // SIGINT and SIGTERM are taken by a thread with sigwait; blocked here, before any thread exists, so

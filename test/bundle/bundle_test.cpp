@@ -13,6 +13,8 @@
 // A missing prerequisite (not root, no chroot, no unshare, no mknod) skips: exit status 77.
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "../support/run_command.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -35,13 +37,11 @@
 
 #include <elf.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-extern char** environ;  // NOLINT: POSIX
 
 namespace {
 
@@ -82,31 +82,7 @@ std::optional<std::string> find_program(const std::string& name) {
 
 // Runs argv (no shell) in `cwd`, output to `log` (or discarded); returns the exit status, -1 if not started.
 int run(const std::vector<std::string>& argv, const fs::path& cwd = {}, std::string* log = nullptr) {
-    const fs::path out = fs::temp_directory_path() / ("lambda-py27-bundle-run." + std::to_string(::getpid()));
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (!cwd.empty()) posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = 0;
-    const int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    int status = -1;
-    if (rc == 0 && ::waitpid(pid, &status, 0) == pid)
-        status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    else
-        status = -1;
-    if (log != nullptr) {
-        std::ifstream in(out);
-        *log = std::string(std::istreambuf_iterator<char>(in), {});
-    }
-    std::error_code ec;
-    fs::remove(out, ec);
-    return status;
+    return lambda_py27::test_support::run_command(argv, cwd, log);
 }
 
 // cp -a without cp: modes and modification times kept (the .pyc files record their sources' times).

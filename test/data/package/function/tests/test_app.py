@@ -1,0 +1,1 @@
+# Left out of the zip by the default excludes.

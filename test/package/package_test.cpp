@@ -1,0 +1,394 @@
+// lambda-py27-package, proven the way Lambda runs what it makes.
+//
+// A wheelhouse is built offline (test/data/package/make_wheelhouse.py): a pure wheel, a manylinux1 wheel
+// with a C extension, an sdist with a C extension, and a wheel for another Python. The function in
+// test/data/package/function imports the first three from its requirements.txt. Each artifact is unpacked
+// into a private root (artifact_root: /var/task read-only, /opt from the layer, nothing of the host) and
+// served by the emulator; the answers show where every module was loaded from, and that the .pyc files
+// the tool wrote were used (a stale one would be recompiled from source, and __file__ would end in .py).
+#include <lambda_py27/testing/artifact_root.hpp>
+#include <lambda_py27/testing/emulator.hpp>
+
+#include "../support/run_command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using lambda_py27::test_support::run_command;
+using namespace std::chrono_literals;
+
+const fs::path bin_dir = LAMBDA_PY27_BIN_DIR;
+const fs::path data_dir = fs::path(LAMBDA_PY27_TEST_DATA_DIR) / "package";
+const fs::path layer_zip = LAMBDA_PY27_LAYER_ZIP;
+const fs::path python = LAMBDA_PY27_PYTHON_EXECUTABLE;
+const fs::path tool = bin_dir / "lambda-py27-package";
+const fs::path enter_root = bin_dir / "lambda-py27-enter-root";
+
+class scratch_dir {
+public:
+    scratch_dir() {
+        std::string tmpl = (fs::temp_directory_path() / "lambda-py27-package-test.XXXXXX").string();
+        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = tmpl;
+    }
+    ~scratch_dir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    scratch_dir(const scratch_dir&) = delete;
+    scratch_dir& operator=(const scratch_dir&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+struct tool_run {
+    int status;
+    std::string output;
+};
+
+tool_run package(std::vector<std::string> args) {
+    args.insert(args.begin(), tool.string());
+    tool_run r{};
+    r.status = run_command(args, {}, &r.output);
+    return r;
+}
+
+std::vector<std::string> offline(const fs::path& wheelhouse) {
+    return {"--pip-option=--no-index", "--pip-option=--find-links=" + wheelhouse.string()};
+}
+
+std::string read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<std::string> zip_listing(const fs::path& zip) {
+    std::string out;
+    EXPECT_EQ(run_command({"unzip", "-Z1", zip.string()}, {}, &out), 0) << out;
+    std::vector<std::string> names;
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);) names.push_back(line);
+    return names;
+}
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : json::serialize(v); }
+
+// The shared wheelhouse and the function packaged once for use with the layer.
+class Package : public ::testing::Test {
+protected:
+    static void SetUpTestSuite() {
+        work_ = new scratch_dir();
+        wheelhouse_ = work_->path() / "wheelhouse";
+        std::string out;
+        ASSERT_EQ(run_command({python.string(), (data_dir / "make_wheelhouse.py").string(), wheelhouse_.string()}, {},
+                              &out),
+                  0)
+            << out;
+    }
+    static void TearDownTestSuite() {
+        delete work_;
+        work_ = nullptr;
+    }
+    void SetUp() override {
+        if (const auto why = lambda_py27::testing::artifact_root::unavailable(enter_root))
+            private_root_missing_ = *why;
+    }
+
+    static fs::path function_zip(bool with_runtime) {
+        const fs::path out = work_->path() / (with_runtime ? "self-contained.zip" : "function.zip");
+        if (!fs::exists(out)) {
+            std::vector<std::string> args{(data_dir / "function").string(), "-o", out.string(), "--exclude", "*.tmp"};
+            if (with_runtime) args.insert(args.begin(), "--with-runtime");
+            for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+            const auto r = package(args);
+            EXPECT_EQ(r.status, 0) << r.output;
+        }
+        return out;
+    }
+
+    static inline scratch_dir* work_ = nullptr;
+    static inline fs::path wheelhouse_;
+    std::optional<std::string> private_root_missing_;
+};
+
+#define REQUIRE_PRIVATE_ROOT()                                                                     \
+    if (private_root_missing_) GTEST_SKIP() << "private root unavailable: " << *private_root_missing_
+
+// Serves the artifact in a private root and invokes it once.
+lambda_py27::testing::invoke_result serve(const lambda_py27::testing::artifact_options& a) {
+    lambda_py27::testing::artifact_root root(a);
+    lambda_py27::testing::emulator_options o;
+    o.runtime_command = root.runtime_command();
+    o.task_root = root.at("/var/task").string();
+    o.environment = lambda_py27::testing::artifact_root::lambda_environment();
+    o.invoke_port = 0;
+    o.handler = "app.handler";
+    o.function_name = "packaged-fn";
+    o.timeout = 60s;
+    std::ostringstream report;
+    o.report = &report;
+    lambda_py27::testing::emulator emu(o);
+    emu.start();
+    auto r = lambda_py27::testing::invoke("127.0.0.1", emu.invoke_port(), R"({"name": "zip"})", {}, 120s);
+    emu.stop();
+    return r;
+}
+
+void check_answer(const lambda_py27::testing::invoke_result& r) {
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(r.function_error, "") << r.body;
+    const auto o = json::parse(r.body).as_object();
+    EXPECT_EQ(str(o.at("pure")), "hello zip from purepkg");
+    EXPECT_EQ(o.at("fastmath").as_int64(), 5);
+    EXPECT_EQ(o.at("fastsum").as_int64(), 10);
+    EXPECT_EQ(o.at("helper").as_int64(), 42);
+    EXPECT_EQ(str(o.at("function_name")), "packaged-fn");
+    const auto& files = o.at("files").as_object();
+    EXPECT_EQ(str(files.at("purepkg")), "/var/task/purepkg/__init__.pyc") << "imported from the tool's .pyc";
+    EXPECT_EQ(str(files.at("fastmath")), "/var/task/fastmath.so");
+    EXPECT_EQ(str(files.at("fastsum")), "/var/task/fastsum.so");
+    EXPECT_EQ(str(o.at("app")), "/var/task/app.pyc");
+    std::vector<std::string> listing;
+    for (const auto& e : o.at("task_root_listing").as_array()) listing.push_back(str(e));
+    EXPECT_FALSE(contains(listing, "tests")) << "excluded by default";
+    EXPECT_FALSE(contains(listing, "notes.tmp")) << "excluded by --exclude";
+    // Lambda's sandbox: the code read-only, /tmp writable, nothing of the build host.
+    EXPECT_FALSE(o.at("task_root_writable").as_bool());
+    EXPECT_TRUE(o.at("tmp_writable").as_bool());
+    EXPECT_EQ(json::serialize(o.at("host_visible")), "[]");
+}
+
+TEST_F(Package, FunctionZipWithAWheelABinaryWheelAndAnSdistServesWithTheLayerInAPrivateRoot) {
+    const auto zip = function_zip(false);
+    REQUIRE_PRIVATE_ROOT();
+    check_answer(serve({zip, {layer_zip}, enter_root}));
+}
+
+TEST_F(Package, SelfContainedZipServesAloneInAPrivateRoot) {
+    const auto zip = function_zip(true);
+    const auto names = zip_listing(zip);
+    EXPECT_TRUE(contains(names, "bootstrap"));
+    EXPECT_TRUE(contains(names, "lib/libpython2.7.so.1.0"));
+    EXPECT_TRUE(contains(names, "python/lib/python2.7/os.pyc"));
+    REQUIRE_PRIVATE_ROOT();
+    lambda_py27::testing::artifact_root probe({zip, {}, enter_root});
+    EXPECT_EQ(probe.bootstrap(), "/var/task/bootstrap");
+    check_answer(serve({zip, {}, enter_root}));
+}
+
+TEST_F(Package, ZipHoldsByteCompiledCodeAndLeavesOutExcludedPaths) {
+    const auto names = zip_listing(function_zip(false));
+    for (const char* present : {"app.py", "app.pyc", "lib_helpers/__init__.pyc", "purepkg/__init__.pyc",
+                                "fastmath.so", "fastsum.so", "requirements.txt"})
+        EXPECT_TRUE(contains(names, present)) << present;
+    for (const auto& n : names) {
+        EXPECT_NE(n.rfind("tests/", 0), 0u) << n;
+        EXPECT_EQ(n.find(".tmp"), std::string::npos) << n;
+        EXPECT_NE(n, "bootstrap") << "a zip for the layer carries no runtime";
+    }
+}
+
+TEST_F(Package, SameInputsGiveTheSameBytes) {
+    const auto first = function_zip(false);
+    const fs::path second = work_->path() / "again.zip";
+    std::vector<std::string> args{(data_dir / "function").string(), "-o", second.string(), "--exclude", "*.tmp", "-q"};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    const auto r = package(args);
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(read_file(first) == read_file(second)) << "two runs on the same inputs differ";
+}
+
+TEST_F(Package, LayerCommandWritesTheRuntimeLayer) {
+    const fs::path out = work_->path() / "layer-copy.zip";
+    const auto r = package({"--layer", "-o", out.string()});
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(read_file(out) == read_file(layer_zip));
+    EXPECT_NE(r.output.find("python: python-2.7.18"), std::string::npos) << r.output;
+}
+
+// ---- what cannot work: one line, non-zero ------------------------------------------------------------
+
+void expect_one_error_line(const tool_run& r, const std::string& needle) {
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("lambda-py27-package: error: "), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find(needle), std::string::npos) << r.output;
+    EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << r.output;
+}
+
+fs::path write_function(const fs::path& dir, const std::string& requirements) {
+    fs::create_directories(dir);
+    std::ofstream(dir / "app.py") << "def handler(event, context):\n    return 1\n";
+    std::ofstream(dir / "requirements.txt") << requirements;
+    return dir;
+}
+
+TEST_F(Package, MissingFolderIsOneClearLine) {
+    expect_one_error_line(package({(work_->path() / "no-such-fn").string(), "-o", (work_->path() / "x.zip").string()}),
+                          "no-such-fn is not a folder");
+}
+
+TEST_F(Package, RequirementNotFoundIsOneClearLine) {
+    const auto fn = write_function(work_->path() / "fn-missing", "nosuchpkg==1.0\n");
+    std::vector<std::string> args{fn.string(), "-o", (work_->path() / "y.zip").string()};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    expect_one_error_line(package(args), "requirement 'nosuchpkg==1.0' was not found by pip");
+}
+
+TEST_F(Package, WheelForAnotherPythonIsRefusedByName) {
+    const auto fn = write_function(work_->path() / "fn-cp36", "py3only\n");
+    std::vector<std::string> args{fn.string(), "-o", (work_->path() / "z.zip").string()};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    expect_one_error_line(package(args), "py3only-1.0-cp36-cp36m-manylinux1_x86_64.whl");
+    EXPECT_FALSE(fs::exists(work_->path() / "z.zip"));
+}
+
+TEST_F(Package, OverLambdasUnpackedLimitNamesTheLargestFiles) {
+    const auto fn = write_function(work_->path() / "fn-big", "");
+    // A sparse file: 251 MB of size, no disk.
+    { std::ofstream(fn / "model.bin"); }
+    fs::resize_file(fn / "model.bin", 251u * 1000 * 1000);
+    const auto r = package({fn.string(), "-o", (work_->path() / "big.zip").string()});
+    expect_one_error_line(r, "over Lambda's limit");
+    EXPECT_NE(r.output.find("model.bin (251.0 MB)"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(work_->path() / "big.zip"));
+}
+
+// ---- the emulator's --zip/--layer, as a user runs it ----------------------------------------------------
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// Invokes the emulator started on `port` once it listens (it unpacks the artifact first).
+lambda_py27::testing::invoke_result invoke_when_listening(std::uint16_t port) {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return lambda_py27::testing::invoke("127.0.0.1", port, R"({"name": "zip"})", {}, 120s);
+        } catch (const std::exception&) {
+            if (attempt == 300) throw;
+            std::this_thread::sleep_for(100ms);
+        }
+    }
+}
+
+TEST_F(Package, EmulatorCommandServesTheZipAndTheLayerAsDeployed) {
+    const auto zip = function_zip(false);
+    REQUIRE_PRIVATE_ROOT();
+    const auto port = free_port();
+    const fs::path log = work_->path() / "emulator.log";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        const std::string emulator = (bin_dir / "lambda-py27-emulator").string();
+        ::execl(emulator.c_str(), emulator.c_str(), "--port", std::to_string(port).c_str(), "--zip", zip.c_str(),
+                "--layer", layer_zip.c_str(), "--handler", "app.handler", "--function-name", "packaged-fn",
+                static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    const auto r = invoke_when_listening(port);
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const std::string text = read_file(log);
+    check_answer(r);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text;
+    EXPECT_NE(text.find("serving /opt/bootstrap from a private root"), std::string::npos) << text;
+    EXPECT_NE(text.find("REPORT RequestId:"), std::string::npos) << text;
+}
+
+// Lambda runs functions as a user that owns nothing: the artifact runs so too (a user namespace stands in
+// for root), here as `nobody` started by root.
+TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
+    const auto zip = function_zip(false);
+    REQUIRE_PRIVATE_ROOT();
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to become another user";
+    const fs::path shared = work_->path() / "shared";  // readable by nobody
+    fs::create_directories(shared);
+    fs::copy_file(zip, shared / "function.zip", fs::copy_options::overwrite_existing);
+    fs::copy_file(layer_zip, shared / "layer.zip", fs::copy_options::overwrite_existing);
+    for (const auto& p : {work_->path(), shared}) fs::permissions(p, fs::perms(0755));
+    for (const char* f : {"function.zip", "layer.zip"}) fs::permissions(shared / f, fs::perms(0644));
+    std::string probe;
+    if (run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", enter_root.string(), "/", "--probe"},
+                    {}, &probe) != 0)
+        GTEST_SKIP() << "no unprivileged user namespaces here: " << probe;
+    const auto port = free_port();
+    const fs::path log = work_->path() / "nobody.log";
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
+        const std::string emulator = (bin_dir / "lambda-py27-emulator").string();
+        ::execl(emulator.c_str(), emulator.c_str(), "--port", std::to_string(port).c_str(), "--zip",
+                (shared / "function.zip").c_str(), "--layer", (shared / "layer.zip").c_str(), "--handler",
+                "app.handler", "--function-name", "packaged-fn", static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    const auto r = invoke_when_listening(port);
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    check_answer(r);
+    EXPECT_EQ(json::parse(r.body).as_object().at("uid").as_int64(), 65534) << read_file(log);
+}
+
+TEST_F(Package, EmulatorRefusesAZipThatHasNoRuntimeWithoutTheLayer) {
+    const auto zip = function_zip(false);
+    REQUIRE_PRIVATE_ROOT();
+    std::string out;
+    const int rc = run_command({(bin_dir / "lambda-py27-emulator").string(), "--port", "0", "--zip", zip.string()}, {},
+                               &out);
+    EXPECT_EQ(rc, 1) << out;
+    EXPECT_NE(out.find("neither /var/task/bootstrap nor /opt/bootstrap"), std::string::npos) << out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    for (const char* v : {"PYTHONPATH", "PYTHONHOME", "LAMBDA_PY27_PYTHON_HOME", "LD_PRELOAD", "_HANDLER"})
+        ::unsetenv(v);
+    ::testing::InitGoogleTest(&argc, argv);
+    return RUN_ALL_TESTS();
+}

@@ -1,0 +1,189 @@
+"""The command line: lambda-py27-package [OPTIONS] FUNCTION_DIR -o OUT.zip (see --help)."""
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+
+from . import PackageError, archive, elfcheck, stage
+from .config import ARCHES, Config
+from .pip import Pip
+
+DESCRIPTION = """\
+Packages a Python 2.7 Lambda function: its folder (less the excluded paths), the packages of its
+requirements installed by our Python 2.7's own pip, every .py byte-compiled for where Lambda unpacks it,
+in a reproducible zip (the same inputs give the same bytes).
+
+  lambda-py27-package FUNCTION_DIR -o function.zip                 for use with the runtime layer
+  lambda-py27-package --with-runtime FUNCTION_DIR -o function.zip  self-contained: bootstrap, runtime, code
+  lambda-py27-package --layer -o layer.zip                         the runtime layer itself
+  lambda-py27-package --upgrade-pip 'pip==20.3.4'                  the private pip (19.2.3 from ensurepip)
+"""
+
+EPILOG = """\
+FUNCTION_DIR/requirements.txt is used when no -r is given. Dependencies land at the zip's root (the task
+root, first on sys.path). Default excludes (--no-default-excludes drops them): %s.
+Exit status: 0 done, 1 an error (one line on stderr), 2 bad usage.
+""" % ', '.join(stage.DEFAULT_EXCLUDES)
+
+
+def parse(argv):
+    p = argparse.ArgumentParser(prog='lambda-py27-package', description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('function_dir', nargs='?', metavar='FUNCTION_DIR')
+    p.add_argument('-o', '--output', metavar='OUT.zip')
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument('--with-runtime', action='store_true', help='include the bootstrap and the runtime')
+    mode.add_argument('--layer', action='store_true', help='write the runtime layer (no FUNCTION_DIR)')
+    mode.add_argument('--upgrade-pip', nargs='+', metavar='SPEC',
+                      help="replace the private pip by SPEC, e.g. 'pip==20.3.4' (needs an index or --find-links)")
+    p.add_argument('-r', '--requirements', action='append', default=[], metavar='FILE',
+                   help='requirements installed into the zip (repeatable)')
+    p.add_argument('--pip-option', action='append', default=[], metavar='OPT',
+                   help='passed to pip, repeatable: --no-index, --find-links=DIR, --index-url=URL, ...')
+    p.add_argument('--arch', choices=ARCHES, default='x86_64', help='arm64: binary wheels only (default x86_64)')
+    p.add_argument('--exclude', action='append', default=[], metavar='GLOB', help='left out (repeatable)')
+    p.add_argument('--no-default-excludes', action='store_true')
+    p.add_argument('-q', '--quiet', action='store_true', help='no size report')
+    args = p.parse_args(argv)
+    if args.upgrade_pip:
+        return args
+    if not args.output:
+        p.error('-o OUT.zip is required')
+    if args.layer and args.function_dir:
+        p.error('--layer takes no FUNCTION_DIR')
+    if not args.layer and not args.function_dir:
+        p.error('FUNCTION_DIR is required')
+    return args
+
+
+def say(args, text):
+    if not args.quiet:
+        sys.stdout.write(text + '\n')
+
+
+def layer_bytes(zip_path):
+    with zipfile.ZipFile(zip_path) as z:
+        return sum(i.file_size for i in z.infolist())
+
+
+def runtime_lib(layer_zip, work):
+    """The layer's lib/: beside its zip when the build left the tree there, else extracted."""
+    tree = os.path.join(os.path.splitext(layer_zip)[0], 'lib')
+    if os.path.isfile(os.path.join(tree, 'ld-linux-x86-64.so.2')):
+        return tree
+    out = os.path.join(work, 'layer')
+    stage.unzip(layer_zip, out, only='lib/')
+    return os.path.join(out, 'lib')
+
+
+def package_function(args, config, work):
+    started = time.time()
+    fn_dir = os.path.abspath(args.function_dir)
+    if not os.path.isdir(fn_dir):
+        raise PackageError('%s is not a folder' % args.function_dir)
+    requirements = [os.path.abspath(r) for r in args.requirements]
+    if not requirements and os.path.isfile(os.path.join(fn_dir, 'requirements.txt')):
+        requirements = [os.path.join(fn_dir, 'requirements.txt')]
+    for r in requirements:
+        if not os.path.isfile(r):
+            raise PackageError('requirements file %s does not exist' % r)
+    patterns = ([] if args.no_default_excludes else list(stage.DEFAULT_EXCLUDES)) + args.exclude
+
+    root = os.path.join(work, 'root')
+    os.makedirs(root)
+    runtime_tops = ()
+    if args.with_runtime:
+        stage.unzip(config.artifact(args.arch, 'runtime'), root)
+        runtime_tops = tuple(sorted(os.listdir(root)))
+    layer_zip = None if args.with_runtime else config.artifact(args.arch, 'layer')
+
+    function = os.path.join(work, 'function')
+    os.makedirs(function)
+    copied = stage.copy_function(fn_dir, function, patterns)
+    stage.check_reserved(copied, runtime_tops)
+    stage.merge(function, root, 'the runtime')
+    if requirements:
+        deps = os.path.join(work, 'deps')
+        pip = Pip(config)
+        log = os.path.join(tempfile.gettempdir(), 'lambda-py27-package.pip.log')
+        pip.install(requirements, deps, args.arch, args.pip_option, log)
+        if os.path.isdir(deps):
+            stage.merge(deps, root, 'the requirements')
+
+    copied_libs = []
+    if args.arch == 'x86_64':
+        lib = os.path.join(root, 'lib') if args.with_runtime else runtime_lib(layer_zip, work)
+        copied_libs = elfcheck.check(root, lib, skip_tops=runtime_tops)
+    not_py27 = archive.byte_compile(root, '/var/task', skip_tops=runtime_tops)
+    for rel in not_py27:
+        sys.stderr.write('lambda-py27-package: warning: %s is not Python 2.7; shipped as source\n' % rel)
+
+    total, files = archive.sizes(root)
+    extra = layer_bytes(layer_zip) if layer_zip else 0
+    archive.check_limit(total, files, extra)
+    out = os.path.abspath(args.output)
+    if not os.path.isdir(os.path.dirname(out)):
+        os.makedirs(os.path.dirname(out))
+    archive.write_zip(root, out)
+
+    zipped = os.path.getsize(out)
+    say(args, 'lambda-py27-package: %s' % out)
+    say(args, '   zip: %s; unpacked: %s in %d files (at /var/task)' % (archive.human(zipped), archive.human(total),
+                                                                       len(files)))
+    say(args, '   function: %d files%s%s' % (len(copied), '; requirements: ' + ', '.join(
+        _shown(r) for r in requirements) if requirements else '',
+        '; host libraries copied to lib/: ' + ', '.join(copied_libs) if copied_libs else ''))
+    if layer_zip:
+        say(args, '   with the layer (%s unpacked): %s of Lambda\'s 250 MB' % (archive.human(extra),
+                                                                          archive.human(total + extra)))
+    say(args, '   python: %s; arch: %s; %.1f s' % (os.path.basename(config.python_home), args.arch,
+                                                   time.time() - started))
+    if zipped > archive.DIRECT_UPLOAD_LIMIT:
+        say(args, '   note: over 50 MB zipped: upload it through S3 (--code S3Bucket=...,S3Key=...)')
+
+
+def _shown(path):
+    rel = os.path.relpath(path)
+    return path if rel.startswith('..') else rel
+
+
+def package_layer(args, config):
+    src = config.artifact(args.arch, 'layer')
+    out = os.path.abspath(args.output)
+    if not os.path.isdir(os.path.dirname(out)):
+        os.makedirs(os.path.dirname(out))
+    shutil.copyfile(src, out + '.tmp')
+    os.rename(out + '.tmp', out)
+    say(args, 'lambda-py27-package: %s (layer, at /opt)\n   zip: %s; unpacked: %s; python: %s; arch: %s'
+        % (out, archive.human(os.path.getsize(out)), archive.human(layer_bytes(out)),
+           os.path.basename(config.python_home), args.arch))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    work = None
+    try:
+        if not archive.python_ok():
+            raise PackageError('%s is not a UCS4 Python 2.7 (cp27mu)' % sys.executable)
+        config = Config(os.environ.get('LAMBDA_PY27_PACKAGE_CONFIG', ''))
+        if args.upgrade_pip:
+            say(args, 'lambda-py27-package: pip %s' % Pip(config).upgrade(args.upgrade_pip, args.pip_option))
+            return 0
+        if args.layer:
+            package_layer(args, config)
+            return 0
+        work = tempfile.mkdtemp(prefix='lambda-py27-package.')
+        package_function(args, config, work)
+        return 0
+    except PackageError as e:
+        sys.stderr.write('lambda-py27-package: error: %s\n' % e)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        if work:
+            shutil.rmtree(work, ignore_errors=True)

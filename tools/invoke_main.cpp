@@ -1,32 +1,44 @@
 // lambda-py27-invoke: one invocation of a Python handler in this process, the one-command local test.
 //
 //   lambda-py27-invoke --handler app.handler [--event event.json|-] [--context ctx.json] [--task-root DIR]
+//   lambda-py27-invoke --handler app.handler --zip function.zip [--layer layer.zip]... [--event ...]
 //
 // Prints the response body on stdout and exits 0; on a function error prints the error body and exits 1.
 // The handler's log goes to stderr. ctx.json may hold request_id, function_arn, trace_id, timeout_ms,
 // client_context (object) and identity (object: cognitoIdentityId, cognitoIdentityPoolId).
+#include <lambda_py27/testing/artifact_root.hpp>
+#include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/python_function.hpp>
 
 #include <boost/json.hpp>
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <vector>
+
+#include <unistd.h>
 
 namespace {
 
 constexpr const char* usage =
     "usage: lambda-py27-invoke --handler MODULE.FUNCTION [--event FILE|-] [--context FILE] [--task-root DIR]\n"
+    "       lambda-py27-invoke --handler MODULE.FUNCTION --zip FILE [--layer FILE]... [--event FILE|-]\n"
     "\n"
-    "Invokes a Python 2.7 handler once, in this process, exactly as the runtime would.\n"
+    "Invokes a Python 2.7 handler once, in this process, exactly as the runtime would; with --zip, the\n"
+    "deployment artifact instead: unpacked into a private root as Lambda lays it out and served by its own\n"
+    "bootstrap through the emulator (see lambda-py27-emulator --help).\n"
     "  --handler     the handler, as in _HANDLER (required)\n"
     "  --event       JSON event file, or - for standard input (default: {})\n"
     "  --context     JSON file with any of: request_id, function_arn, trace_id, timeout_ms,\n"
     "                client_context (object), identity (object)\n"
     "  --task-root   the function's folder (default: $LAMBDA_TASK_ROOT, else the current folder)\n"
+    "  --zip         a function zip (at /var/task); --layer: a layer zip (at /opt), repeatable\n"
     "Exit status: 0 success (response on stdout), 1 function error (error body on stdout),\n"
     "             2 bad usage, or the status the handler exited with (sys.exit).\n";
 
@@ -50,10 +62,42 @@ std::string string_field(const boost::json::object& o, const char* key) {
     return {};
 }
 
+// The artifact served in a private root; the runtime's log and the emulator's lines go to stderr.
+int invoke_artifact(const std::string& handler, const std::string& event,
+                    const lambda_py27::testing::artifact_options& artifact) {
+    using lambda_py27::testing::artifact_root;
+    try {
+        if (const auto why = artifact_root::unavailable())
+            throw std::runtime_error("cannot run the artifact in a private root here: " + *why);
+        artifact_root root(artifact);
+        lambda_py27::testing::emulator_options o;
+        o.runtime_command = root.runtime_command();
+        o.task_root = root.at("/var/task").string();
+        o.environment = artifact_root::lambda_environment();
+        o.handler = handler;
+        o.invoke_port = 0;
+        o.report = &std::cerr;
+        std::fflush(stdout);
+        const int response_fd = ::dup(1);  // the runtime inherits fd 1: make it the log's
+        ::dup2(2, 1);
+        lambda_py27::testing::emulator emu(o);
+        emu.start();
+        const auto r = lambda_py27::testing::invoke("127.0.0.1", emu.invoke_port(), event);
+        emu.stop();
+        std::string out = r.body + "\n";
+        if (::write(response_fd, out.data(), out.size()) < 0) return 1;
+        return r.status == 200 && r.function_error.empty() ? 0 : 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "lambda-py27-invoke: %s\n", e.what());
+        return 1;
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string handler, event_path, context_path, task_root;
+    std::string handler, event_path, context_path, task_root, zip;
+    std::vector<std::filesystem::path> layers;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         auto value = [&](std::string& out) {
@@ -67,6 +111,12 @@ int main(int argc, char** argv) {
         else if (a == "--event") value(event_path);
         else if (a == "--context") value(context_path);
         else if (a == "--task-root") value(task_root);
+        else if (a == "--zip") value(zip);
+        else if (a == "--layer") {
+            std::string l;
+            value(l);
+            layers.emplace_back(l);
+        }
         else if (a == "--help" || a == "-h") {
             std::fputs(usage, stdout);
             return 0;
@@ -83,6 +133,14 @@ int main(int argc, char** argv) {
     if (!event_path.empty() && !read_all(event_path, event)) {
         std::fprintf(stderr, "lambda-py27-invoke: cannot read event file '%s'\n", event_path.c_str());
         return 2;
+    }
+    if (!zip.empty() || !layers.empty()) {
+        if (!context_path.empty() || !task_root.empty()) {
+            std::fprintf(stderr, "lambda-py27-invoke: --context and --task-root are for in-process invocations, "
+                                 "not with --zip/--layer\n");
+            return 2;
+        }
+        return invoke_artifact(handler, event, {zip, layers, {}});
     }
     lambda_py27::testing::invoke_options options;
     if (!context_path.empty()) {

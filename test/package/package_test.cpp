@@ -153,7 +153,7 @@ lambda_py27::testing::invoke_result serve(const lambda_py27::testing::artifact_o
     o.environment = lambda_py27::testing::artifact_root::lambda_environment();
     o.invoke_port = 0;
     o.handler = "app.handler";
-    o.function_name = "packaged-fn";
+    o.function_name = "test_function";
     o.timeout = 60s;
     std::ostringstream report;
     o.report = &report;
@@ -172,7 +172,7 @@ void check_answer(const lambda_py27::testing::invoke_result& r) {
     EXPECT_EQ(o.at("fastmath").as_int64(), 5);
     EXPECT_EQ(o.at("fastsum").as_int64(), 10);
     EXPECT_EQ(o.at("helper").as_int64(), 42);
-    EXPECT_EQ(str(o.at("function_name")), "packaged-fn");
+    EXPECT_EQ(str(o.at("function_name")), "test_function");
     const auto& files = o.at("files").as_object();
     EXPECT_EQ(str(files.at("purepkg")), "/var/task/purepkg/__init__.pyc") << "imported from the tool's .pyc";
     EXPECT_EQ(str(files.at("fastmath")), "/var/task/fastmath.so");
@@ -233,7 +233,7 @@ TEST_F(Package, LayerCommandWritesTheRuntimeLayer) {
     const auto r = package({"--layer", "-o", out.string()});
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_TRUE(read_file(out) == read_file(layer_zip));
-    EXPECT_NE(r.output.find("python: python-2.7.18"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("(layer, at /opt)"), std::string::npos) << r.output;
 }
 
 // ---- what cannot work: one line, non-zero ------------------------------------------------------------
@@ -283,6 +283,39 @@ TEST_F(Package, OverLambdasUnpackedLimitNamesTheLargestFiles) {
     EXPECT_FALSE(fs::exists(work_->path() / "big.zip"));
 }
 
+TEST_F(Package, Arm64TakesPureWheelsAndRefusesWhatNeedsACompiler) {
+    const auto fn = write_function(work_->path() / "fn-arm64", "purepkg\n");
+    std::vector<std::string> args{"--arch", "arm64", fn.string(), "-o", (work_->path() / "arm64.zip").string()};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    auto r = package(args);
+    ASSERT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(contains(zip_listing(work_->path() / "arm64.zip"), "purepkg/__init__.pyc"));
+
+    std::ofstream(fn / "requirements.txt") << "fastsum\n";  // an sdist: C code
+    r = package(args);
+    EXPECT_EQ(r.status, 1) << r.output;
+    EXPECT_NE(r.output.find("error: requirement 'fastsum' has no binary wheel for arm64"), std::string::npos)
+        << r.output;
+}
+
+// pip 19.2.3 (ensurepip's) is replaced by what --upgrade-pip names (20.3.4 from an index; here 19.2.3 again
+// from ensurepip's own wheels, offline), in a cache of the test's own; the next packaging uses it.
+TEST_F(Package, UpgradedPipInstallsTheRequirements) {
+    const fs::path cache = work_->path() / "pip-cache";
+    ::setenv("LAMBDA_PY27_CACHE_HOME", cache.c_str(), 1);
+    const fs::path bundled = python.parent_path().parent_path() / "lib/python2.7/ensurepip/_bundled";
+    auto r = package({"--upgrade-pip", "pip==19.2.3", "--pip-option=--no-index", "--pip-option=--find-links=" +
+                                                                                 bundled.string()});
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_NE(r.output.find("lambda-py27-package: pip 19.2.3"), std::string::npos) << r.output;
+    std::vector<std::string> args{(data_dir / "function").string(), "-o", (work_->path() / "upgraded.zip").string()};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    r = package(args);
+    ::unsetenv("LAMBDA_PY27_CACHE_HOME");
+    EXPECT_EQ(r.status, 0) << r.output;
+    EXPECT_TRUE(fs::is_directory(cache / "pip")) << "the private pip lives in LAMBDA_PY27_CACHE_HOME";
+}
+
 // ---- the emulator's --zip/--layer, as a user runs it ----------------------------------------------------
 
 std::uint16_t free_port() {
@@ -321,8 +354,7 @@ TEST_F(Package, EmulatorCommandServesTheZipAndTheLayerAsDeployed) {
         ::dup2(fd, 2);
         const std::string emulator = (bin_dir / "lambda-py27-emulator").string();
         ::execl(emulator.c_str(), emulator.c_str(), "--port", std::to_string(port).c_str(), "--zip", zip.c_str(),
-                "--layer", layer_zip.c_str(), "--handler", "app.handler", "--function-name", "packaged-fn",
-                static_cast<char*>(nullptr));
+                "--layer", layer_zip.c_str(), "--handler", "app.handler", static_cast<char*>(nullptr));
         ::_exit(127);
     }
     const auto r = invoke_when_listening(port);
@@ -363,7 +395,7 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
         const std::string emulator = (bin_dir / "lambda-py27-emulator").string();
         ::execl(emulator.c_str(), emulator.c_str(), "--port", std::to_string(port).c_str(), "--zip",
                 (shared / "function.zip").c_str(), "--layer", (shared / "layer.zip").c_str(), "--handler",
-                "app.handler", "--function-name", "packaged-fn", static_cast<char*>(nullptr));
+                "app.handler", static_cast<char*>(nullptr));
         ::_exit(127);
     }
     const auto r = invoke_when_listening(port);
@@ -372,6 +404,25 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
     ::waitpid(pid, &status, 0);
     check_answer(r);
     EXPECT_EQ(json::parse(r.body).as_object().at("uid").as_int64(), 65534) << read_file(log);
+}
+
+TEST_F(Package, InvokeCommandRunsTheArtifactOnce) {
+    const auto zip = function_zip(false);
+    REQUIRE_PRIVATE_ROOT();
+    const fs::path event = work_->path() / "event.json";
+    std::ofstream(event) << R"({"name": "zip"})";
+    std::string out;
+    const int rc = run_command({(bin_dir / "lambda-py27-invoke").string(), "--handler", "app.handler", "--zip",
+                                zip.string(), "--layer", layer_zip.string(), "--event", event.string()},
+                               {}, &out);
+    EXPECT_EQ(rc, 0) << out;
+    const auto at = out.find("{\"files\"");
+    ASSERT_NE(at, std::string::npos) << out;
+    lambda_py27::testing::invoke_result r;
+    r.status = 200;
+    r.body = out.substr(at, out.find('\n', at) - at);
+    check_answer(r);
+    EXPECT_NE(out.find("REPORT RequestId:"), std::string::npos) << out;
 }
 
 TEST_F(Package, EmulatorRefusesAZipThatHasNoRuntimeWithoutTheLayer) {

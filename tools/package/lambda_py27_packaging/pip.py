@@ -63,12 +63,11 @@ class Pip(object):
         if code != 0:
             shutil.rmtree(new, ignore_errors=True)
             raise PackageError('upgrading pip failed: %s' % _last_error(out))
-        if not os.path.isdir(os.path.join(new, 'setuptools')):
-            shutil.copytree(os.path.join(site, 'setuptools'), os.path.join(new, 'setuptools'))
-            shutil.copy2(os.path.join(site, 'easy_install.py'), new)
-            for pkg in ('pkg_resources',):
-                if not os.path.isdir(os.path.join(new, pkg)):
-                    shutil.copytree(os.path.join(site, pkg), os.path.join(new, pkg))
+        # setuptools (and its metadata, which registers its commands) stays as it was unless SPEC named it.
+        for name in sorted(os.listdir(site)):
+            if not name.startswith('pip') and name != 'bin' and not os.path.exists(os.path.join(new, name)):
+                src = os.path.join(site, name)
+                (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, os.path.join(new, name))
         old = site + '.old'
         shutil.rmtree(old, ignore_errors=True)
         os.rename(site, old)

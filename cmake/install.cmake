@@ -32,9 +32,13 @@ install(TARGETS ${_lp27_libraries}
   LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT lambda_py27_development
   INCLUDES DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}")
 
+set(_lp27_header_excludes "")
+if(NOT LAMBDA_PY27_PYTHON)  # no headers of a layer that is not installed
+  set(_lp27_header_excludes REGEX "/lambda_py27/python$" EXCLUDE REGEX "/testing/python_function\\.hpp$" EXCLUDE)
+endif()
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/lambda_py27"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}" COMPONENT lambda_py27_development
-  FILES_MATCHING PATTERN "*.hpp")
+  FILES_MATCHING PATTERN "*.hpp" ${_lp27_header_excludes})
 install(FILES "${PROJECT_BINARY_DIR}/include/lambda_py27/version.hpp"
   DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/lambda_py27" COMPONENT lambda_py27_development)
 
@@ -91,4 +95,5 @@ install(FILES "${PROJECT_BINARY_DIR}/cmake/lambda_py27Config.cmake"
   DESTINATION "${LAMBDA_PY27_INSTALL_CMAKEDIR}" COMPONENT lambda_py27_development)
 
 unset(_lp27_libraries)
+unset(_lp27_header_excludes)
 unset(_lp27_tools)

@@ -21,7 +21,7 @@
 #     [MAX_ZIP_BYTES n] [MAX_UNPACKED_BYTES n]   # size budgets: the build fails above them
 #     [ALL])                          # build it with the default target
 #
-# The bundle (design.md, "Bundle layout"):
+# The bundle (described for users in the README, "Deploying"):
 #   bootstrap              the ELF program itself. PT_INTERP = <PREFIX>/lib/ld-linux-x86-64.so.2 (the bundled
 #                          loader), DT_RPATH = $ORIGIN/lib
 #   lib/                   every shared library the bootstrap and the extension modules need, glibc and its

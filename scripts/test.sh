@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite from nothing: installs what is missing (scripts/setup.sh), then configures,
-# builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan"), then a short
-# run of each libFuzzer target.
+# builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan runtime"), then a
+# short run of each libFuzzer target.
 #
 # The asan preset runs every test but those labelled `consumer` (they configure and build separate
 # CMake projects to check packaging, which sanitizers add nothing to and which the dev preset runs).
+# The runtime preset builds with LAMBDA_PY27_PYTHON=OFF, as a user who wants only the C++ runtime does,
+# and runs the tests of that configuration (the runtime layer, the emulator, the C++ example).
 #
 # arm64: before the presets, the cross build (preset aarch64) makes the arm64 layer that the dev preset's
 # test Bundle.Arm64LayerServesTheProbeUnderQemuFromAnEmptyRootAtOpt serves under qemu-aarch64-static.
@@ -18,7 +20,7 @@ bash scripts/setup.sh
 # ccache hits across build folders and clones: paths are made relative to the clone.
 export CCACHE_BASEDIR="$repo" CCACHE_NOHASHDIR=true
 
-presets=${LAMBDA_PY27_TEST_PRESETS:-dev asan}
+presets=${LAMBDA_PY27_TEST_PRESETS:-dev asan runtime}
 status=0
 passed=0
 failed=0

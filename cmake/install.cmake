@@ -7,7 +7,8 @@
 #   lib/liblambda_py27_*.a                   the layers and Boost.Python (static, PIC)
 #   lib/cmake/lambda_py27/                   lambda_py27Config.cmake, ...ConfigVersion.cmake, ...Targets.cmake
 #   lib/python2.7/site-packages/lambda_py27_testing.so   the unit-test extension module
-#   bin/lambda-py27-{bootstrap,emulator,invoke}
+#   bin/lambda-py27-{bootstrap,emulator,invoke,enter-root,package}
+#   share/lambda_py27/package/, share/lambda_py27/dist/   lambda-py27-package and the zips it takes
 # Included from the top-level CMakeLists.txt when LAMBDA_PY27_INSTALL is on (by default only when
 # lambda_py27 is the top-level project, so a vendoring project installs nothing of ours).
 include(GNUInstallDirs)
@@ -56,7 +57,8 @@ cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _lambda_py27_install
 
 # ---- executables (exported too: a consumer's tests can run lambda_py27::emulator) ----------------
 set(_lp27_tools "")
-foreach(_lp27_pair "lambda-py27-bootstrap;bootstrap" "lambda-py27-emulator;emulator" "lambda-py27-invoke;invoke")
+foreach(_lp27_pair "lambda-py27-bootstrap;bootstrap" "lambda-py27-emulator;emulator" "lambda-py27-invoke;invoke"
+                   "lambda-py27-enter-root;enter_root")
   list(GET _lp27_pair 0 _lp27_t)
   list(GET _lp27_pair 1 _lp27_export_name)
   if(TARGET ${_lp27_t})

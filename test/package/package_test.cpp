@@ -406,6 +406,27 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
     EXPECT_EQ(json::parse(r.body).as_object().at("uid").as_int64(), 65534) << read_file(log);
 }
 
+// boto3 and its kind in a layer of their own, as the legacy runtime had the SDK beside the function.
+TEST_F(Package, PackagesLayerServesBesideTheRuntimeLayer) {
+    REQUIRE_PRIVATE_ROOT();
+    const fs::path fn = work_->path() / "fn-uses-layer";
+    fs::create_directories(fn);
+    std::ofstream(fn / "app.py") << "import fastmath, purepkg\n"
+                                    "def handler(event, context):\n"
+                                    "    return [fastmath.add(1, 2), purepkg.__file__, fastmath.__file__]\n";
+    std::ofstream(work_->path() / "deps.txt") << "purepkg\nfastmath\n";
+    const fs::path deps = work_->path() / "deps-layer.zip", zip = work_->path() / "uses-layer.zip";
+    std::vector<std::string> args{"--packages-layer", "-r", (work_->path() / "deps.txt").string(), "-o", deps.string()};
+    for (const auto& o : offline(wheelhouse_)) args.push_back(o);
+    auto r = package(args);
+    ASSERT_EQ(r.status, 0) << r.output;
+    r = package({fn.string(), "-o", zip.string()});
+    ASSERT_EQ(r.status, 0) << r.output;
+    const auto answer = serve({zip, {layer_zip, deps}, enter_root});
+    EXPECT_EQ(answer.body, R"([3, "/opt/python/lib/python2.7/site-packages/purepkg/__init__.pyc", )"
+                           R"("/opt/python/lib/python2.7/site-packages/fastmath.so"])");
+}
+
 TEST_F(Package, InvokeCommandRunsTheArtifactOnce) {
     const auto zip = function_zip(false);
     REQUIRE_PRIVATE_ROOT();

@@ -11,6 +11,9 @@ from . import PackageError, archive, elfcheck, stage
 from .config import ARCHES, Config
 from .pip import Pip
 
+# Where the runtime finds a layer's packages (sys.path, when PYTHONPATH is unset).
+PACKAGES_IN_LAYER = 'python/lib/python2.7/site-packages'
+
 DESCRIPTION = """\
 Packages a Python 2.7 Lambda function: its folder (less the excluded paths), the packages of its
 requirements installed by our Python 2.7's own pip, every .py byte-compiled for where Lambda unpacks it,
@@ -19,6 +22,7 @@ in a reproducible zip (the same inputs give the same bytes).
   lambda-py27-package FUNCTION_DIR -o function.zip                 for use with the runtime layer
   lambda-py27-package --with-runtime FUNCTION_DIR -o function.zip  self-contained: bootstrap, runtime, code
   lambda-py27-package --layer -o layer.zip                         the runtime layer itself
+  lambda-py27-package --packages-layer -r requirements.txt -o deps.zip   a layer of packages (boto3...)
   lambda-py27-package --upgrade-pip 'pip==20.3.4'                  the private pip (19.2.3 from ensurepip)
 """
 
@@ -37,6 +41,8 @@ def parse(argv):
     mode = p.add_mutually_exclusive_group()
     mode.add_argument('--with-runtime', action='store_true', help='include the bootstrap and the runtime')
     mode.add_argument('--layer', action='store_true', help='write the runtime layer (no FUNCTION_DIR)')
+    mode.add_argument('--packages-layer', action='store_true',
+                      help='the requirements alone, as a layer: python/lib/python2.7/site-packages/ at /opt')
     mode.add_argument('--upgrade-pip', nargs='+', metavar='SPEC',
                       help="replace the private pip by SPEC, e.g. 'pip==20.3.4' (needs an index or --find-links)")
     p.add_argument('-r', '--requirements', action='append', default=[], metavar='FILE',
@@ -52,9 +58,11 @@ def parse(argv):
         return args
     if not args.output:
         p.error('-o OUT.zip is required')
-    if args.layer and args.function_dir:
-        p.error('--layer takes no FUNCTION_DIR')
-    if not args.layer and not args.function_dir:
+    if (args.layer or args.packages_layer) and args.function_dir:
+        p.error('--layer and --packages-layer take no FUNCTION_DIR')
+    if args.packages_layer and not args.requirements:
+        p.error('--packages-layer needs -r FILE')
+    if not args.layer and not args.packages_layer and not args.function_dir:
         p.error('FUNCTION_DIR is required')
     return args
 
@@ -158,6 +166,30 @@ def _shown(path):
     return path if rel.startswith('..') else rel
 
 
+def package_packages_layer(args, config, work):
+    """The requirements in a layer of their own, where the runtime looks for layers' packages."""
+    started = time.time()
+    root = os.path.join(work, 'root')
+    deps = os.path.join(work, 'deps')
+    Pip(config).install([os.path.abspath(r) for r in args.requirements], deps, args.arch, args.pip_option,
+                        os.path.join(tempfile.gettempdir(), 'lambda-py27-package.pip.log'))
+    os.makedirs(os.path.join(root, 'python', 'lib', 'python2.7'))
+    os.rename(deps, os.path.join(root, PACKAGES_IN_LAYER))
+    if args.arch == 'x86_64':
+        elfcheck.check(root, runtime_lib(config.artifact(args.arch, 'layer'), work))
+    for rel in archive.byte_compile(root, '/opt'):
+        sys.stderr.write('lambda-py27-package: warning: %s is not Python 2.7; shipped as source\n' % rel)
+    total, files = archive.sizes(root)
+    archive.check_limit(total, files, 0)
+    out = os.path.abspath(args.output)
+    if not os.path.isdir(os.path.dirname(out)):
+        os.makedirs(os.path.dirname(out))
+    archive.write_zip(root, out)
+    say(args, 'lambda-py27-package: %s (packages layer, at /opt/%s)' % (out, PACKAGES_IN_LAYER))
+    say(args, '   zip: %s; unpacked: %s in %d files; arch: %s; %.1f s' % (
+        archive.human(os.path.getsize(out)), archive.human(total), len(files), args.arch, time.time() - started))
+
+
 def package_layer(args, config):
     src = config.artifact(args.arch, 'layer')
     out = os.path.abspath(args.output)
@@ -184,7 +216,10 @@ def main(argv=None):
             package_layer(args, config)
             return 0
         work = tempfile.mkdtemp(prefix='lambda-py27-package.')
-        package_function(args, config, work)
+        if args.packages_layer:
+            package_packages_layer(args, config, work)
+        else:
+            package_function(args, config, work)
         return 0
     except PackageError as e:
         sys.stderr.write('lambda-py27-package: error: %s\n' % e)

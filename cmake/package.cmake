@@ -13,6 +13,8 @@
 #     [EXCLUDE_MODULES name...]       # lib-dynload modules left out (default: terminal, Tk, audio, NIS and test ones)
 #     [PRUNE glob...]                 # standard-library paths left out (default: tests, idlelib, lib-tk, ...)
 #     [EXTRA_LIBRARIES lib...]        # more shared libraries for lib/ (paths, or file names in the system folders)
+#     [EXTRA_PROGRAMS target...]      # more executables, in bin/, bundled as the bootstrap is (their loader and
+#                                     #  libraries from lib/), e.g. lambda-py27-emulator for an image's local mode
 #     [PYTHON_HOME dir]               # the Python 2.7 to ship (default: the one the build embeds)
 #     [PYTHON_EXECUTABLE exe]         # its python2.7, for byte-compiling (default: <PYTHON_HOME>/bin/python2.7;
 #                                     #  cross builds: LAMBDA_PY27_BUILD_PYTHON, a native 2.7)
@@ -176,6 +178,13 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
          PATTERN "*.pyc" EXCLUDE PATTERN "*.pyo" EXCLUDE PATTERN "__pycache__" EXCLUDE PATTERN ".git" EXCLUDE)
   endif()
   file(COPY_FILE "${P_BOOTSTRAP}" "${stage}/bootstrap")
+  set(programs "")
+  foreach(prog IN LISTS P_EXTRA_PROGRAMS)
+    get_filename_component(n "${prog}" NAME)
+    file(MAKE_DIRECTORY "${stage}/bin")
+    file(COPY_FILE "${prog}" "${stage}/bin/${n}")
+    list(APPEND programs "${stage}/bin/${n}")
+  endforeach()
 
   set(prune_args "")
   foreach(g IN LISTS P_PRUNE)
@@ -255,7 +264,7 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
     list(APPEND extra_libs "${l}")
     list(APPEND extra_names "${n}")
   endforeach()
-  set(roots "${stage}/bootstrap" ${shipped_modules} ${sdk_elves} ${function_elves})
+  set(roots "${stage}/bootstrap" ${programs} ${shipped_modules} ${sdk_elves} ${function_elves})
   foreach(obj IN LISTS roots extra_libs)
     # The copies in the tree still carry the build host's run paths, so they resolve as on the host.
     _lp27_list_deps("${interp_host}" "${obj}" pairs)
@@ -311,12 +320,16 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
   endif()
 
   # ---- 3. strip, then point every run path into the bundle ---------------------------------------
-  set(own_binaries "${stage}/bootstrap" ${shipped_modules} ${patched_libs})
+  set(own_binaries "${stage}/bootstrap" ${programs} ${shipped_modules} ${patched_libs})
   if(P_STRIP)
     _lp27_run("${P_STRIP}" --strip-unneeded ${own_binaries})
   endif()
   _lp27_run("${P_PATCHELF}" --set-interpreter "${P_PREFIX}/lib/${loader_name}"
             --force-rpath --set-rpath "\$ORIGIN/lib" "${stage}/bootstrap")
+  foreach(prog IN LISTS programs)
+    _lp27_run("${P_PATCHELF}" --set-interpreter "${P_PREFIX}/lib/${loader_name}"
+              --force-rpath --set-rpath "\$ORIGIN/../lib" "${prog}")
+  endforeach()
   foreach(l IN LISTS patched_libs)
     _lp27_run("${P_PATCHELF}" --force-rpath --set-rpath "\$ORIGIN" "${l}")
   endforeach()
@@ -497,7 +510,7 @@ set(LAMBDA_PY27_PACKAGE_SCRIPT "${CMAKE_CURRENT_LIST_FILE}" CACHE INTERNAL "")
 function(lambda_py27_package)
   cmake_parse_arguments(PARSE_ARGV 0 arg "ALL;PYC_ONLY;NO_STRIP"
     "TARGET;NAME;TARGET_NAME;OUTPUT_DIR;FUNCTION_DIR;PREFIX;PYTHON_HOME;PYTHON_EXECUTABLE;MAX_ZIP_BYTES;MAX_UNPACKED_BYTES"
-    "EXTRA_PACKAGES;EXCLUDE_MODULES;PRUNE;EXTRA_LIBRARIES")
+    "EXTRA_PACKAGES;EXCLUDE_MODULES;PRUNE;EXTRA_LIBRARIES;EXTRA_PROGRAMS")
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "lambda_py27_package: unknown arguments: ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -621,9 +634,15 @@ function(lambda_py27_package)
     list(POP_FRONT pair key)
     string(APPEND content "set(P_${key} [==[${pair}]==])\n")
   endforeach()
-  foreach(key EXTRA_PACKAGES EXCLUDE_MODULES PRUNE EXTRA_LIBRARIES)
+  set(extra_programs "")
+  foreach(t IN LISTS arg_EXTRA_PROGRAMS)
+    list(APPEND extra_programs "$<TARGET_FILE:${t}>")
+  endforeach()
+  foreach(key EXTRA_PACKAGES EXCLUDE_MODULES PRUNE EXTRA_LIBRARIES EXTRA_PROGRAMS)
     if(key STREQUAL "EXTRA_PACKAGES")
       set(v "${extra_packages}")
+    elseif(key STREQUAL "EXTRA_PROGRAMS")
+      set(v "${extra_programs}")
     else()
       set(v "${arg_${key}}")
     endif()
@@ -642,7 +661,8 @@ function(lambda_py27_package)
   add_custom_command(
     OUTPUT "${zip}"
     COMMAND "${CMAKE_COMMAND}" "-DLAMBDA_PY27_PACKAGE_ARGS=${args_file}" -P "${LAMBDA_PY27_PACKAGE_SCRIPT}"
-    DEPENDS "${arg_TARGET}" "$<TARGET_FILE:${arg_TARGET}>" "${LAMBDA_PY27_PACKAGE_SCRIPT}" "${args_file}" ${inputs}
+    DEPENDS "${arg_TARGET}" "$<TARGET_FILE:${arg_TARGET}>" ${arg_EXTRA_PROGRAMS} ${extra_programs}
+            "${LAMBDA_PY27_PACKAGE_SCRIPT}" "${args_file}" ${inputs}
     COMMENT "Bundling ${arg_NAME}.zip (${arg_PREFIX})"
     VERBATIM)
   set(all "")
@@ -684,6 +704,13 @@ elseif(PROJECT_IS_TOP_LEVEL AND PROJECT_NAME STREQUAL "lambda_py27" AND TARGET l
       OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" ${_lp27_fn} EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
       ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
   endforeach()
+  # The layer plus the emulator (bin/lambda-py27-emulator, bundled alike): what lambda-py27-package --image
+  # puts at /opt. Without AWS_LAMBDA_RUNTIME_API the image's bootstrap serves itself through it (local mode).
+  if(TARGET lambda-py27-emulator)
+    lambda_py27_package(TARGET lambda-py27-bootstrap NAME lambda-py27-image-runtime TARGET_NAME lambda-py27-image-runtime
+      OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}
+      EXTRA_PROGRAMS lambda-py27-emulator ${_lp27_cxx_libs} MAX_ZIP_BYTES 15728640 MAX_UNPACKED_BYTES 62914560)
+  endif()
   # The runtime laid out for /var/task, without a function: lambda-py27-package --with-runtime adds one.
   lambda_py27_package(TARGET lambda-py27-bootstrap NAME lambda-py27-runtime TARGET_NAME lambda-py27-runtime
     OUTPUT_DIR "${PROJECT_BINARY_DIR}/dist" PREFIX /var/task EXTRA_PACKAGES ${LAMBDA_PY27_BUNDLE_EXTRA_PACKAGES}

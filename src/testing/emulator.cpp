@@ -349,7 +349,7 @@ struct emulator::impl {
                                            : std::filesystem::absolute(opts.task_root).string();
         listen(invoke_acceptor, opts.invoke_address, opts.invoke_port);
         try {
-            listen(api_acceptor, opts.runtime_api_address, 0);
+            listen(api_acceptor, opts.runtime_api_address, opts.runtime_api_port);
         } catch (...) {
             boost::system::error_code ignored;
             invoke_acceptor.close(ignored);
@@ -960,9 +960,8 @@ struct emulator::impl {
         if (max_concurrency() > 1) env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency());
         else env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
         env.erase("_X_AMZN_TRACE_ID");  // per invocation, set by the runtime itself
-        env.emplace("AWS_ACCESS_KEY_ID", "AKIAEMULATOREXAMPLE0");
-        env.emplace("AWS_SECRET_ACCESS_KEY", "emulator-secret-access-key-not-a-real-one");
-        env.emplace("AWS_SESSION_TOKEN", "emulator-session-token-not-a-real-one");
+        // The caller's credentials pass through as they are (RIE's behaviour); none are made up, which would
+        // hide a profile or an instance role from the SDK.
         for (const auto& [k, v] : opts.environment) env[k] = v;
         std::vector<std::string> out;
         out.reserve(env.size());

@@ -3,13 +3,21 @@
 function(_lp27_write_package_tool launcher config python python_home pkgdir dist arm64_dist cmake binary_dir)
   set(json "{\n  \"python\": \"${python}\",\n  \"python_home\": \"${python_home}\",\n")
   string(APPEND json "  \"cmake\": \"${cmake}\",\n  \"binary_dir\": \"${binary_dir}\",\n  \"dists\": {\n")
-  string(APPEND json "    \"x86_64\": {\"layer\": \"${dist}/lambda-py27-layer.zip\", "
-                     "\"runtime\": \"${dist}/lambda-py27-runtime.zip\", \"targets\": "
-                     "{\"layer\": \"lambda-py27-layer\", \"runtime\": \"lambda-py27-runtime\"}},\n")
-  string(APPEND json "    \"arm64\": {\"layer\": \"${arm64_dist}/lambda-py27-layer.zip\", "
-                     "\"runtime\": \"${arm64_dist}/lambda-py27-runtime.zip\", \"targets\": "
-                     "{\"layer\": \"lambda-py27-layer\", \"runtime\": \"lambda-py27-runtime\"}, "
-                     "\"hint\": \"cmake --preset aarch64 && cmake --build --preset aarch64\"}\n  }\n}\n")
+  foreach(arch x86_64 arm64)
+    set(d "${dist}")
+    set(hint "")
+    set(sep ",")
+    if(arch STREQUAL "arm64")
+      set(d "${arm64_dist}")
+      set(hint ", \"hint\": \"cmake --preset aarch64 && cmake --build --preset aarch64\"")
+      set(sep "")
+    endif()
+    string(APPEND json "    \"${arch}\": {\"layer\": \"${d}/lambda-py27-layer.zip\", "
+                       "\"runtime\": \"${d}/lambda-py27-runtime.zip\", \"image\": \"${d}/lambda-py27-image-runtime.zip\", "
+                       "\"targets\": {\"layer\": \"lambda-py27-layer\", \"runtime\": \"lambda-py27-runtime\", "
+                       "\"image\": \"lambda-py27-image-runtime\"}${hint}}${sep}\n")
+  endforeach()
+  string(APPEND json "  }\n}\n")
   file(WRITE "${config}" "${json}")
   file(WRITE "${launcher}"
     "#!/bin/sh\n"

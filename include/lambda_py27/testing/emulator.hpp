@@ -19,7 +19,8 @@ struct emulator_options {
     std::vector<std::string> runtime_command;
     std::string invoke_address = "127.0.0.1";  ///< where the invoke endpoint listens
     std::uint16_t invoke_port = 8080;          ///< 0 picks an ephemeral port
-    std::string runtime_api_address = "127.0.0.1";
+    std::string runtime_api_address = "127.0.0.1";  ///< where the Runtime API listens
+    std::uint16_t runtime_api_port = 0;              ///< its port; 0 picks an ephemeral one
     std::string task_root;  ///< LAMBDA_TASK_ROOT and the runtime's working directory (default: current dir)
     std::string handler;    ///< _HANDLER
     std::string function_name = "test_function";

@@ -43,7 +43,7 @@ def byte_compile(stage, prefix, skip_tops=()):
     return failed
 
 
-def _mode(path):
+def file_mode(path):
     st = os.lstat(path)
     if stat.S_ISLNK(st.st_mode):
         return stat.S_IFLNK | 0o777
@@ -79,7 +79,7 @@ def write_zip(stage, out_path):
                 info.external_attr = (stat.S_IFDIR | 0o755) << 16 | 0x10
                 z.writestr(info, b'')
                 continue
-            mode = _mode(path)
+            mode = file_mode(path)
             info.external_attr = mode << 16
             if stat.S_ISLNK(mode):
                 info.compress_type = zipfile.ZIP_STORED

@@ -7,7 +7,7 @@ import tempfile
 import time
 import zipfile
 
-from . import PackageError, archive, elfcheck, stage
+from . import PackageError, archive, elfcheck, image, stage
 from .config import ARCHES, Config
 from .pip import Pip
 
@@ -23,6 +23,7 @@ in a reproducible zip (the same inputs give the same bytes).
   lambda-py27-package --with-runtime FUNCTION_DIR -o function.zip  self-contained: bootstrap, runtime, code
   lambda-py27-package --layer -o layer.zip                         the runtime layer itself
   lambda-py27-package --packages-layer -r requirements.txt -o deps.zip   a layer of packages (boto3...)
+  lambda-py27-package --image TAG [--handler H] FUNCTION_DIR        an OCI image built with podman
   lambda-py27-package --upgrade-pip 'pip==20.3.4'                  the private pip (19.2.3 from ensurepip)
 """
 
@@ -45,6 +46,13 @@ def parse(argv):
                       help='the requirements alone, as a layer: python/lib/python2.7/site-packages/ at /opt')
     mode.add_argument('--upgrade-pip', nargs='+', metavar='SPEC',
                       help="replace the private pip by SPEC, e.g. 'pip==20.3.4' (needs an index or --find-links)")
+    p.add_argument('--image', metavar='TAG', help='build an OCI image with podman instead of a zip')
+    p.add_argument('--image-context', metavar='DIR',
+                   help='write the image build context (Containerfile + rootfs.tar) to DIR; alone: no build')
+    p.add_argument('--handler', metavar='MODULE.FUNCTION', help="the image's CMD (default: "
+                   "lambda_function.lambda_handler when FUNCTION_DIR has lambda_function.py)")
+    p.add_argument('--base', choices=sorted(image.BASES), default='scratch',
+                   help='the image to build on (default scratch: nothing but the runtime and the function)')
     p.add_argument('-r', '--requirements', action='append', default=[], metavar='FILE',
                    help='requirements installed into the zip (repeatable)')
     p.add_argument('--pip-option', action='append', default=[], metavar='OPT',
@@ -55,6 +63,12 @@ def parse(argv):
     p.add_argument('-q', '--quiet', action='store_true', help='no size report')
     args = p.parse_args(argv)
     if args.upgrade_pip:
+        return args
+    if args.image or args.image_context:
+        if args.layer or args.packages_layer or args.with_runtime or args.output:
+            p.error('--image takes FUNCTION_DIR alone (no -o, --layer, --packages-layer, --with-runtime)')
+        if not args.function_dir:
+            p.error('FUNCTION_DIR is required')
         return args
     if not args.output:
         p.error('-o OUT.zip is required')
@@ -87,8 +101,10 @@ def runtime_lib(layer_zip, work):
     return os.path.join(out, 'lib')
 
 
-def package_function(args, config, work):
-    started = time.time()
+def function_tree(args, config, work, runtime_lib_dir=None):
+    """The task root in work/root: the function less its excludes, its requirements, native modules checked
+    against the runtime's libraries (runtime_lib_dir, else the layer's; a self-contained zip: its own) and
+    everything byte-compiled for /var/task. Returns a summary for the report."""
     fn_dir = os.path.abspath(args.function_dir)
     if not os.path.isdir(fn_dir):
         raise PackageError('%s is not a folder' % args.function_dir)
@@ -106,16 +122,7 @@ def package_function(args, config, work):
     if args.with_runtime:
         stage.unzip(config.artifact(args.arch, 'runtime'), root)
         runtime_tops = tuple(sorted(os.listdir(root)))
-    layer_zip = None
-    if not args.with_runtime:
-        try:
-            layer_zip = config.artifact(args.arch, 'layer')
-        except PackageError as e:
-            if args.arch == 'x86_64':  # x86_64's is built on demand: a failure is real
-                raise
-            # The arm64 layer is the cross build's: the zip is complete without it, only its size is unchecked.
-            sys.stderr.write('lambda-py27-package: note: %s; the 250 MB check covers the function alone\n' % e)
-
+        runtime_lib_dir = os.path.join(root, 'lib')
     function = os.path.join(work, 'function')
     os.makedirs(function)
     copied = stage.copy_function(fn_dir, function, patterns)
@@ -123,20 +130,46 @@ def package_function(args, config, work):
     stage.merge(function, root, 'the runtime')
     if requirements:
         deps = os.path.join(work, 'deps')
-        pip = Pip(config)
         log = os.path.join(tempfile.gettempdir(), 'lambda-py27-package.pip.log')
-        pip.install(requirements, deps, args.arch, args.pip_option, log)
+        Pip(config).install(requirements, deps, args.arch, args.pip_option, log)
         if os.path.isdir(deps):
             stage.merge(deps, root, 'the requirements')
-
     copied_libs = []
     if args.arch == 'x86_64':
-        lib = os.path.join(root, 'lib') if args.with_runtime else runtime_lib(layer_zip, work)
-        copied_libs = elfcheck.check(root, lib, skip_tops=runtime_tops)
-    not_py27 = archive.byte_compile(root, '/var/task', skip_tops=runtime_tops)
-    for rel in not_py27:
+        if runtime_lib_dir is None:
+            runtime_lib_dir = runtime_lib(config.artifact(args.arch, 'layer'), work)
+        copied_libs = elfcheck.check(root, runtime_lib_dir, skip_tops=runtime_tops)
+    for rel in archive.byte_compile(root, '/var/task', skip_tops=runtime_tops):
         sys.stderr.write('lambda-py27-package: warning: %s is not Python 2.7; shipped as source\n' % rel)
+    return {'root': root, 'files': len(copied), 'requirements': requirements, 'copied_libs': copied_libs}
 
+
+def report_function(args, summary):
+    say(args, '   function: %d files%s%s' % (summary['files'], '; requirements: ' + ', '.join(
+        _shown(r) for r in summary['requirements']) if summary['requirements'] else '',
+        '; host libraries copied to lib/: ' + ', '.join(summary['copied_libs']) if summary['copied_libs'] else ''))
+
+
+def layer_for_size(args, config):
+    """The layer the function zip will run with (its size counts against Lambda's limit), or None."""
+    if args.with_runtime:
+        return None
+    try:
+        return config.artifact(args.arch, 'layer')
+    except PackageError as e:
+        if args.arch == 'x86_64':  # x86_64's is built on demand: a failure is real
+            raise
+        # The arm64 layer is the cross build's: the zip is complete without it, only its size is unchecked.
+        sys.stderr.write('lambda-py27-package: note: %s; the 250 MB check covers the function alone\n' % e)
+        return None
+
+
+def package_function(args, config, work):
+    started = time.time()
+    layer_zip = layer_for_size(args, config)
+    lib = runtime_lib(layer_zip, work) if layer_zip and args.arch == 'x86_64' else None
+    summary = function_tree(args, config, work, lib)
+    root = summary['root']
     total, files = archive.sizes(root)
     extra = layer_bytes(layer_zip) if layer_zip else 0
     archive.check_limit(total, files, extra)
@@ -149,9 +182,7 @@ def package_function(args, config, work):
     say(args, 'lambda-py27-package: %s' % out)
     say(args, '   zip: %s; unpacked: %s in %d files (at /var/task)' % (archive.human(zipped), archive.human(total),
                                                                        len(files)))
-    say(args, '   function: %d files%s%s' % (len(copied), '; requirements: ' + ', '.join(
-        _shown(r) for r in requirements) if requirements else '',
-        '; host libraries copied to lib/: ' + ', '.join(copied_libs) if copied_libs else ''))
+    report_function(args, summary)
     if layer_zip:
         say(args, '   with the layer (%s unpacked): %s of Lambda\'s 250 MB' % (archive.human(extra),
                                                                           archive.human(total + extra)))
@@ -159,6 +190,32 @@ def package_function(args, config, work):
                                                               time.time() - started))
     if zipped > archive.DIRECT_UPLOAD_LIMIT:
         say(args, '   note: over 50 MB zipped: upload it through S3 (--code S3Bucket=...,S3Key=...)')
+
+
+def default_handler(fn_dir):
+    if os.path.isfile(os.path.join(fn_dir, 'lambda_function.py')):
+        return 'lambda_function.lambda_handler'
+    raise PackageError('give --handler MODULE.FUNCTION (there is no lambda_function.py to default to)')
+
+
+def package_image(args, config, work):
+    started = time.time()
+    handler = args.handler or default_handler(os.path.abspath(args.function_dir))
+    runtime = os.path.join(work, 'opt')
+    stage.unzip(config.artifact(args.arch, 'image'), runtime)
+    summary = function_tree(args, config, work, os.path.join(runtime, 'lib'))
+    context = os.path.abspath(args.image_context) if args.image_context else os.path.join(work, 'context')
+    image.write_context(context, runtime, summary['root'], handler, args.base, args.arch)
+    if not args.image:
+        say(args, 'lambda-py27-package: %s (Containerfile + rootfs.tar; handler %s)' % (context, handler))
+        return
+    size = image.build(context, args.image, args.arch)
+    say(args, 'lambda-py27-package: image %s (%s, %s; handler %s)' % (args.image, image.BASES[args.base],
+                                                                     args.arch, handler))
+    if size:
+        say(args, '   size: %s' % archive.human(size))
+    report_function(args, summary)
+    say(args, '   %.1f s' % (time.time() - started))
 
 
 def _shown(path):
@@ -216,7 +273,9 @@ def main(argv=None):
             package_layer(args, config)
             return 0
         work = tempfile.mkdtemp(prefix='lambda-py27-package.')
-        if args.packages_layer:
+        if args.image or args.image_context:
+            package_image(args, config, work)
+        elif args.packages_layer:
             package_packages_layer(args, config, work)
         else:
             package_function(args, config, work)

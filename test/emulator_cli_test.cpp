@@ -1,0 +1,237 @@
+// lambda-py27-emulator as a drop-in for AWS's Runtime Interface Emulator (aws-lambda-rie): its options,
+// also after the command; the function's settings and the caller's credentials from the environment; the
+// handler from the command's last argument. Each case runs the real emulator executable, which runs the
+// real bootstrap, and invokes it over HTTP.
+#include <lambda_py27/testing/emulator.hpp>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+const std::string bin_dir = LAMBDA_PY27_BIN_DIR;
+const std::string handlers_dir = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/handlers";
+
+std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+// The emulator executable with `args`, this process's environment changed by `env` (an empty value
+// unsets), its output in a file; stopped with SIGTERM by the destructor.
+class emulator_process {
+public:
+    emulator_process(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
+        args.insert(args.begin(), bin_dir + "/lambda-py27-emulator");
+        std::map<std::string, std::string> vars;
+        for (char** e = environ; *e != nullptr; ++e) {
+            const std::string entry = *e;
+            const auto eq = entry.find('=');
+            if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
+        }
+        for (const char* v : {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+                              "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_HANDLER",
+                              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LOG_LEVEL", "_HANDLER"})
+            vars.erase(v);
+        for (const auto& [k, v] : env) {
+            if (v.empty()) vars.erase(k);
+            else vars[k] = v;
+        }
+        std::vector<std::string> entries;
+        for (const auto& [k, v] : vars) entries.push_back(k + "=" + v);
+        std::vector<char*> argv, envp;
+        for (auto& a : args) argv.push_back(a.data());
+        argv.push_back(nullptr);
+        for (auto& e : entries) envp.push_back(e.data());
+        envp.push_back(nullptr);
+        char tmpl[] = "/tmp/lambda-py27-emulator-cli.XXXXXX";
+        const int fd = ::mkstemp(tmpl);
+        log_ = tmpl;
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_adddup2(&actions, fd, 1);
+        posix_spawn_file_actions_adddup2(&actions, fd, 2);
+        posix_spawn_file_actions_addchdir_np(&actions, handlers_dir.c_str());
+        ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
+        posix_spawn_file_actions_destroy(&actions);
+        ::close(fd);
+    }
+    ~emulator_process() {
+        stop();
+        ::unlink(log_.c_str());
+    }
+    emulator_process(const emulator_process&) = delete;
+    emulator_process& operator=(const emulator_process&) = delete;
+
+    /// Waits for an emulator that ends by itself (a usage error); returns its exit status.
+    int exit_status() {
+        if (pid_ > 0) {
+            ::waitpid(pid_, &status_, 0);
+            pid_ = -1;
+        }
+        return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
+    }
+    int stop() {
+        if (pid_ > 0) {
+            ::kill(pid_, SIGTERM);
+            ::waitpid(pid_, &status_, 0);
+            pid_ = -1;
+        }
+        return status_;
+    }
+    std::string log() const {
+        std::ifstream in(log_);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+    std::string log_;
+};
+
+lambda_py27::testing::invoke_result invoke_when_listening(std::uint16_t port, const std::string& event = "{}") {
+    for (int attempt = 0;; ++attempt) {
+        try {
+            return lambda_py27::testing::invoke("127.0.0.1", port, event, {}, 60s);
+        } catch (const std::exception&) {
+            if (attempt == 200) throw;
+            std::this_thread::sleep_for(50ms);
+        }
+    }
+}
+
+json::object describe(const lambda_py27::testing::invoke_result& r) {
+    EXPECT_EQ(r.status, 200) << r.body;
+    return json::parse(r.body).as_object();
+}
+
+std::string bootstrap() { return bin_dir + "/lambda-py27-bootstrap"; }
+
+TEST(EmulatorCli, RieOptionsAreAcceptedAlsoAfterTheCommand) {
+    const auto port = free_port(), api = free_port();
+    emulator_process emu({bootstrap(), "rie.describe", "--runtime-interface-emulator-address",
+                          "127.0.0.1:" + std::to_string(port), "--runtime-api-address", "127.0.0.1:" + std::to_string(api),
+                          "--log-level", "debug", "--enable-init-caching"},
+                         {});
+    const auto o = describe(invoke_when_listening(port));
+    EXPECT_EQ(std::string(o.at("runtime_api").as_string()), "127.0.0.1:" + std::to_string(api));
+    EXPECT_EQ(std::string(o.at("handler").as_string()), "rie.describe") << "the command's last argument";
+    emu.stop();
+    EXPECT_NE(emu.log().find("--enable-init-caching is accepted and ignored"), std::string::npos) << emu.log();
+}
+
+TEST(EmulatorCli, LogLevelAboveInfoLeavesOutTheEmulatorsOwnLine) {
+    const auto port = free_port();
+    emulator_process emu({"--log-level", "error", "--port", std::to_string(port), "--", bootstrap(), "rie.describe"}, {});
+    describe(invoke_when_listening(port));
+    emu.stop();
+    const auto log = emu.log();
+    EXPECT_EQ(log.find("invoke endpoint"), std::string::npos) << log;
+    EXPECT_NE(log.find("REPORT RequestId:"), std::string::npos) << "the function's log stays: " << log;
+}
+
+TEST(EmulatorCli, LogLevelFromTheEnvironmentAndABadOneIsAUsageError) {
+    const auto port = free_port();
+    {
+        emulator_process emu({"--port", std::to_string(port), bootstrap(), "rie.describe"}, {{"LOG_LEVEL", "warn"}});
+        describe(invoke_when_listening(port));
+        emu.stop();
+        EXPECT_EQ(emu.log().find("invoke endpoint"), std::string::npos) << emu.log();
+    }
+    emulator_process bad({"--log-level", "loud", bootstrap()}, {});
+    EXPECT_EQ(bad.exit_status(), 2);
+    EXPECT_NE(bad.log().find("--log-level: expected panic, fatal, error, warn, info, debug or trace"), std::string::npos)
+        << bad.log();
+}
+
+TEST(EmulatorCli, FunctionSettingsComeFromTheEnvironmentAsRieTakesThem) {
+    const auto port = free_port();
+    emulator_process emu({"--port", std::to_string(port), bootstrap()},
+                         {{"AWS_LAMBDA_FUNCTION_NAME", "orders-api"},
+                          {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256"},
+                          {"AWS_LAMBDA_FUNCTION_VERSION", "7"},
+                          {"AWS_REGION", "eu-west-1"},
+                          {"AWS_LAMBDA_FUNCTION_TIMEOUT", "3"},
+                          {"AWS_LAMBDA_FUNCTION_HANDLER", "rie.describe"}});
+    const auto o = describe(invoke_when_listening(port));
+    EXPECT_EQ(std::string(o.at("function_name").as_string()), "orders-api");
+    EXPECT_EQ(std::string(o.at("memory").as_string()), "256");
+    EXPECT_EQ(std::string(o.at("version").as_string()), "7");
+    EXPECT_EQ(std::string(o.at("region").as_string()), "eu-west-1");
+    EXPECT_EQ(std::string(o.at("arn").as_string()), "arn:aws:lambda:eu-west-1:012345678912:function:orders-api");
+    EXPECT_EQ(std::string(o.at("handler").as_string()), "rie.describe") << "AWS_LAMBDA_FUNCTION_HANDLER";
+    // RIE's end-to-end expectation: the remaining time counts down from the function's timeout.
+    EXPECT_GT(o.at("remaining").as_int64(), 0);
+    EXPECT_LE(o.at("remaining").as_int64(), 3000);
+}
+
+TEST(EmulatorCli, CommandLineOptionsWinOverTheEnvironment) {
+    const auto port = free_port();
+    emulator_process emu({"--port", std::to_string(port), "--function-name", "from-flag", "--handler", "rie.describe",
+                          bootstrap()},
+                         {{"AWS_LAMBDA_FUNCTION_NAME", "from-env"}, {"AWS_DEFAULT_REGION", "ap-south-1"}});
+    const auto o = describe(invoke_when_listening(port));
+    EXPECT_EQ(std::string(o.at("function_name").as_string()), "from-flag");
+    EXPECT_EQ(std::string(o.at("region").as_string()), "ap-south-1") << "AWS_DEFAULT_REGION when AWS_REGION is unset";
+}
+
+TEST(EmulatorCli, CallersCredentialsPassThroughAndNoneAreMadeUp) {
+    const auto port = free_port();
+    {
+        emulator_process emu({"--port", std::to_string(port), bootstrap(), "rie.describe"},
+                             {{"AWS_ACCESS_KEY_ID", "AKIAUSERKEY"}, {"AWS_SECRET_ACCESS_KEY", "user-secret"},
+                              {"AWS_SESSION_TOKEN", "user-token"}});
+        EXPECT_EQ(json::serialize(describe(invoke_when_listening(port)).at("credentials")),
+                  R"(["AKIAUSERKEY","user-secret","user-token"])");
+    }
+    const auto port2 = free_port();
+    emulator_process emu({"--port", std::to_string(port2), bootstrap(), "rie.describe"}, {});
+    EXPECT_EQ(json::serialize(describe(invoke_when_listening(port2)).at("credentials")), "[null,null,null]");
+}
+
+TEST(EmulatorCli, TimeoutMessageIsRiesSentence) {
+    const auto port = free_port();
+    emulator_process emu({"--port", std::to_string(port), "--timeout", "1", bootstrap(), "rie.sleep"}, {});
+    const auto r = invoke_when_listening(port, R"({"seconds": 5})");
+    EXPECT_NE(r.body.find("Task timed out after 1.00 seconds"), std::string::npos) << r.body;
+}
+
+TEST(EmulatorCli, UnknownOptionBeforeTheCommandIsAUsageError) {
+    emulator_process emu({"--no-such-option", bootstrap()}, {});
+    EXPECT_EQ(emu.exit_status(), 2);
+    EXPECT_NE(emu.log().find("unknown option '--no-such-option'"), std::string::npos) << emu.log();
+}
+
+}  // namespace

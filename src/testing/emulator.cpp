@@ -183,6 +183,21 @@ bool continue_if_expected(tcp::socket& socket, const request_parser& p) {
     return !ec;
 }
 
+// Answers with the error document `{"errorType": type, "errorMessage": message}` and `status`, as every
+// refusal of the emulator does. False when the connection broke; `keep_alive` only goes into the answer.
+bool reply_error(tcp::socket& socket, unsigned status, std::string_view type, std::string_view message,
+                 bool keep_alive) {
+    auto res = make_response(status, detail::error_json(type, message), keep_alive);
+    return write_response(socket, res);
+}
+
+// Answers 202 `{"status":"OK"}`, as the Runtime API acknowledges what a runtime posted. False when the
+// connection broke.
+bool reply_accepted(tcp::socket& socket, bool keep_alive) {
+    auto res = make_response(202, R"({"status":"OK"})", keep_alive);
+    return write_response(socket, res);
+}
+
 // Trailers sent as the last data chunk of a stream ("Name: value" lines) instead of real trailers.
 bool parse_data_trailers(std::string_view text, std::string& error_type, std::string& error_body) {
     std::string type;
@@ -469,9 +484,8 @@ struct emulator::impl {
                        std::string_view type, std::string_view message) {
         std::string ignored;
         const auto r = read_body(c.socket, buffer, p, 0, ignored);
-        auto res = make_response(status, detail::error_json(type, message),
-                                 r != body_read::failed && p.get().keep_alive());
-        return write_response(c.socket, res) && r != body_read::failed;
+        return reply_error(c.socket, status, type, message, r != body_read::failed && p.get().keep_alive()) &&
+               r != body_read::failed;
     }
 
     // ---- Runtime API ----------------------------------------------------------------------------
@@ -578,10 +592,8 @@ struct emulator::impl {
         const auto r = read_body(c.socket, buffer, p, max_response_bytes, body);
         if (r == body_read::failed) return false;
         const bool keep_alive = p.get().keep_alive();
-        if (r == body_read::too_large) {
-            auto res = make_response(413, detail::error_json("RequestEntityTooLarge", too_large_message()), keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
+        if (r == body_read::too_large)
+            return reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive) && keep_alive;
         {
             std::lock_guard lk(m);
             if (!connection_is_stale_locked(c)) {  // a dead process's report concerns no one
@@ -591,8 +603,7 @@ struct emulator::impl {
                 cv.notify_all();
             }
         }
-        auto res = make_response(202, R"({"status":"OK"})", keep_alive);
-        return write_response(c.socket, res) && keep_alive;
+        return reply_accepted(c.socket, keep_alive) && keep_alive;
     }
 
     // ---- Extensions API (what an internal extension needs) -----------------------------------------
@@ -632,12 +643,10 @@ struct emulator::impl {
         if (!external && connection_is_stale_locked(c)) return false;
         if (!external && child.init_done) {  // registration belongs to the init phase
             lk.unlock();
-            auto res = make_response(403,
-                                     detail::error_json("InvalidStateTransition",
-                                                        "Extensions register during init, before the runtime's "
-                                                        "first invocation/next"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
+            return reply_error(c.socket, 403, "InvalidStateTransition",
+                               "Extensions register during init, before the runtime's first invocation/next",
+                               keep_alive) &&
+                   keep_alive;
         }
         const std::string id = new_request_id_locked();
         if (!external) child.extension_ids.insert(id);
@@ -660,10 +669,9 @@ struct emulator::impl {
         std::unique_lock lk(m);
         if (!external && child.extension_ids.count(id) == 0) {
             lk.unlock();
-            auto res = make_response(403, detail::error_json("Extension.UnknownExtensionIdentifier",
-                                                             "Unknown Lambda-Extension-Identifier: " + id),
-                                     p.get().keep_alive());
-            return write_response(c.socket, res) && p.get().keep_alive();
+            return reply_error(c.socket, 403, "Extension.UnknownExtensionIdentifier",
+                               "Unknown Lambda-Extension-Identifier: " + id, p.get().keep_alive()) &&
+                   p.get().keep_alive();
         }
         while (!stopping && !connection_is_stale_locked(c) && !peer_closed(c.fd)) cv.wait_for(lk, peer_check_interval);
         return false;
@@ -726,17 +734,15 @@ struct emulator::impl {
         std::string message;
         if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
             lk.unlock();
-            auto res = make_response(status, detail::error_json(type, message), keep_alive);
-            return write_response(c.socket, res) && keep_alive;
+            return reply_error(c.socket, status, type, message, keep_alive) && keep_alive;
         }
         inv->answered = true;
         inv->complete = true;
         remember_id_locked(id, id_status::answered);
-        string_response res;
-        if (r == body_read::too_large) {
+        const bool too_large = r == body_read::too_large;
+        if (too_large) {
             inv->body = detail::error_json("Function.ResponseSizeTooLarge", too_large_message());
             inv->function_error = "Unhandled";
-            res = make_response(413, detail::error_json("RequestEntityTooLarge", too_large_message()), keep_alive);
         } else {
             inv->body = std::move(body);
             const auto ct = sv(req[http::field::content_type]);
@@ -745,11 +751,13 @@ struct emulator::impl {
                 const auto t = sv(req[error_type_trailer]);
                 inv->function_error = t.empty() ? "Unhandled" : std::string(t);
             }
-            res = make_response(202, R"({"status":"OK"})", keep_alive);
         }
         cv.notify_all();
         lk.unlock();
-        return write_response(c.socket, res) && keep_alive;
+        const bool written = too_large
+                                 ? reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive)
+                                 : reply_accepted(c.socket, keep_alive);
+        return written && keep_alive;
     }
 
     // Hands streamed bytes to the caller's thread; pauses while the caller is behind.
@@ -878,13 +886,12 @@ struct emulator::impl {
             }
         }
         if (ec) return false;
-        auto res = too_large ? make_response(413,
-                                             detail::error_json("RequestEntityTooLarge",
-                                                                "Streamed response exceeded " +
-                                                                    std::to_string(max_streamed_bytes) + " bytes"),
-                                             keep_alive)
-                             : make_response(202, R"({"status":"OK"})", keep_alive);
-        return write_response(c.socket, res) && keep_alive;
+        const bool written =
+            too_large ? reply_error(c.socket, 413, "RequestEntityTooLarge",
+                                    "Streamed response exceeded " + std::to_string(max_streamed_bytes) + " bytes",
+                                    keep_alive)
+                      : reply_accepted(c.socket, keep_alive);
+        return written && keep_alive;
     }
 
     // ---- the invoke endpoint --------------------------------------------------------------------
@@ -1090,23 +1097,18 @@ struct emulator::impl {
         const auto r = read_body(c.socket, buffer, p, opts.max_event_bytes, event);
         if (r != body_read::ok) {
             const bool usable = r == body_read::too_large && keep_alive;
-            auto res = make_response(413,
-                                     detail::error_json("RequestEntityTooLargeException",
-                                                        "Request must be smaller than " +
-                                                            std::to_string(opts.max_event_bytes) +
-                                                            " bytes for the InvokeFunction operation"),
-                                     usable);
-            return write_response(c.socket, res) && usable;
+            return reply_error(c.socket, 413, "RequestEntityTooLargeException",
+                               "Request must be smaller than " + std::to_string(opts.max_event_bytes) +
+                                   " bytes for the InvokeFunction operation",
+                               usable) &&
+                   usable;
         }
         std::string client_context;
         if (const auto cc = sv(req["X-Amz-Client-Context"]); !cc.empty()) {
-            if (!detail::base64_decode(cc, client_context)) {
-                auto res = make_response(400,
-                                         detail::error_json("InvalidRequestContentException",
-                                                            "Client context must be a valid Base64-encoded JSON object."),
-                                         keep_alive);
-                return write_response(c.socket, res) && keep_alive;
-            }
+            if (!detail::base64_decode(cc, client_context))
+                return reply_error(c.socket, 400, "InvalidRequestContentException",
+                                   "Client context must be a valid Base64-encoded JSON object.", keep_alive) &&
+                       keep_alive;
             client_context = detail::header_safe(client_context);
         }
 
@@ -1114,22 +1116,19 @@ struct emulator::impl {
         if (stopping) return false;
         if (active.size() >= max_concurrency() && max_concurrency() > 1) {
             lk.unlock();
-            auto res = make_response(429,
-                                     detail::error_json("TooManyRequestsException",
-                                                        "Rate Exceeded: the function is serving its maximum of " +
-                                                            std::to_string(max_concurrency()) +
-                                                            " concurrent invocations"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
+            return reply_error(c.socket, 429, "TooManyRequestsException",
+                               "Rate Exceeded: the function is serving its maximum of " +
+                                   std::to_string(max_concurrency()) + " concurrent invocations",
+                               keep_alive) &&
+                   keep_alive;
         }
         if (active.size() >= max_concurrency()) {
             lk.unlock();
-            auto res = make_response(400,
-                                     detail::error_json("ResourceConflictException",
-                                                        "The function is busy with another invocation; the "
-                                                        "emulator serves one invoke at a time"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
+            return reply_error(c.socket, 400, "ResourceConflictException",
+                               "The function is busy with another invocation; the emulator serves one invoke at a "
+                               "time",
+                               keep_alive) &&
+                   keep_alive;
         }
         auto inv = std::make_shared<invocation_state>();
         inv->id = new_request_id_locked();

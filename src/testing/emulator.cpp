@@ -15,6 +15,8 @@
 #include <lambda_py27/testing/detail/process.hpp>
 #include <lambda_py27/testing/detail/text.hpp>
 
+#include "emulator_http.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -42,7 +44,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -60,11 +61,6 @@ using tcp = net::ip::tcp;
 using steady = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-// Request headers are small (a client context is at most ~3.5 KB); anything far bigger is hostile.
-constexpr std::uint32_t header_limit = 2 * 1024 * 1024;  // an X-Ray error cause header may be up to 1 MiB
-// Bodies above the limits are still read (and dropped) so the peer sees the 413 instead of a reset;
-// beyond this, the connection is simply closed.
-constexpr std::uint64_t drain_limit = 256ULL * 1024 * 1024;
 // A streamed response may be this long in all (Lambda: 200 MB).
 constexpr std::uint64_t max_streamed_bytes = 200ULL * 1024 * 1024;
 // Streamed bytes waiting for a slow caller; the runtime's upload is paused above this.
@@ -84,31 +80,19 @@ constexpr std::string_view error_type_trailer = "Lambda-Runtime-Function-Error-T
 constexpr std::string_view error_body_trailer = "Lambda-Runtime-Function-Error-Body";
 constexpr std::string_view data_trailer_prefix = "Lambda-Runtime-Function-Error-";
 
-using request_parser = http::request_parser<http::buffer_body>;
-using string_response = http::response<http::string_body>;
-
-std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
-
-std::string_view path_of(beast::string_view target) {
-    auto p = sv(target);
-    if (const auto q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
-    return p;
-}
-
-void set_cloexec(int fd) {
-    const int flags = ::fcntl(fd, F_GETFD);
-    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-
-// True when the peer of `fd` has closed its side (or the connection is broken). Only used on
-// connections whose peer is waiting for an answer and sends nothing meanwhile.
-bool peer_closed(int fd) {
-    char c = 0;
-    const auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) return false;
-    if (n == 0) return true;
-    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-}
+using detail::body_read;
+using detail::continue_if_expected;
+using detail::make_response;
+using detail::path_of;
+using detail::peer_closed;
+using detail::read_body;
+using detail::reply_accepted;
+using detail::reply_error;
+using detail::request_parser;
+using detail::set_cloexec;
+using detail::string_response;
+using detail::sv;
+using detail::write_response;
 
 std::int64_t epoch_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -123,79 +107,6 @@ std::string format_ms(double ms) {
     std::array<char, 32> buf{};
     std::snprintf(buf.data(), buf.size(), "%.2f", ms);
     return buf.data();
-}
-
-enum class body_read { ok, too_large, failed };
-
-// Reads the rest of the body of `p` into `out`. Past `limit`, bytes are read and dropped and the
-// result is `too_large`; `failed` means the connection cannot be used any more.
-body_read read_body(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, std::size_t limit,
-                    std::string& out) {
-    out.clear();
-    if (const auto len = p.content_length(); len && *len > drain_limit) return body_read::failed;
-    bool too_large = false;
-    std::uint64_t total = 0;
-    std::array<char, 16 * 1024> chunk;
-    while (!p.is_done()) {
-        p.get().body().data = chunk.data();
-        p.get().body().size = chunk.size();
-        beast::error_code ec;
-        http::read_some(socket, buffer, p, ec);
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) return body_read::failed;
-        const auto n = chunk.size() - p.get().body().size;
-        total += n;
-        if (total > drain_limit) return body_read::failed;
-        if (too_large) continue;
-        if (out.size() + n > limit) {
-            too_large = true;
-            std::string().swap(out);
-        } else {
-            out.append(chunk.data(), n);
-        }
-    }
-    return too_large ? body_read::too_large : body_read::ok;
-}
-
-string_response make_response(unsigned status, std::string body, bool keep_alive,
-                              std::string_view content_type = "application/json") {
-    string_response res{static_cast<http::status>(status), 11};
-    res.set(http::field::server, "lambda-py27-emulator");
-    res.set(http::field::content_type, content_type);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
-bool write_response(tcp::socket& socket, string_response& res) {
-    beast::error_code ec;
-    http::write(socket, res, ec);
-    return !ec;
-}
-
-// Answers `Expect: 100-continue` (curl sends it for larger bodies and would otherwise wait a second).
-bool continue_if_expected(tcp::socket& socket, const request_parser& p) {
-    if (!detail::iequals(sv(p.get()[http::field::expect]), "100-continue")) return true;
-    http::response<http::empty_body> res{http::status::continue_, 11};
-    beast::error_code ec;
-    http::write(socket, res, ec);
-    return !ec;
-}
-
-// Answers with the error document `{"errorType": type, "errorMessage": message}` and `status`, as every
-// refusal of the emulator does. False when the connection broke; `keep_alive` only goes into the answer.
-bool reply_error(tcp::socket& socket, unsigned status, std::string_view type, std::string_view message,
-                 bool keep_alive) {
-    auto res = make_response(status, detail::error_json(type, message), keep_alive);
-    return write_response(socket, res);
-}
-
-// Answers 202 `{"status":"OK"}`, as the Runtime API acknowledges what a runtime posted. False when the
-// connection broke.
-bool reply_accepted(tcp::socket& socket, bool keep_alive) {
-    auto res = make_response(202, R"({"status":"OK"})", keep_alive);
-    return write_response(socket, res);
 }
 
 // Trailers sent as the last data chunk of a stream ("Name: value" lines) instead of real trailers.
@@ -472,29 +383,13 @@ struct emulator::impl {
         c.done = true;
     }
 
-    static request_parser& fresh_parser(std::optional<request_parser>& p) {
-        p.emplace();
-        p->header_limit(header_limit);
-        p->body_limit(boost::none);  // limits are enforced by read_body, which drains what it refuses
-        return *p;
-    }
-
-    // Drains the body and answers with an error document; false if the connection is unusable.
-    static bool refuse(connection& c, beast::flat_buffer& buffer, request_parser& p, unsigned status,
-                       std::string_view type, std::string_view message) {
-        std::string ignored;
-        const auto r = read_body(c.socket, buffer, p, 0, ignored);
-        return reply_error(c.socket, status, type, message, r != body_read::failed && p.get().keep_alive()) &&
-               r != body_read::failed;
-    }
-
     // ---- Runtime API ----------------------------------------------------------------------------
 
     void serve_runtime_api(connection& c) {
         beast::flat_buffer buffer;
         std::optional<request_parser> parser;
         for (;;) {
-            auto& p = fresh_parser(parser);
+            auto& p = detail::fresh_parser(parser);
             beast::error_code ec;
             http::read_header(c.socket, buffer, p, ec);
             if (ec) return;
@@ -505,18 +400,18 @@ struct emulator::impl {
             if (path.substr(0, extension_prefix.size()) == extension_prefix) {
                 usable = handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
             } else if (path.substr(0, api_prefix.size()) != api_prefix) {
-                usable = refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
+                usable = detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
             } else {
                 const auto rest = path.substr(api_prefix.size());
                 constexpr std::string_view inv = "invocation/";
                 if (rest == "invocation/next") {
                     usable = req.method() == http::verb::get
                                  ? handle_next(c, buffer, p)
-                                 : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use GET for invocation/next");
+                                 : detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Use GET for invocation/next");
                 } else if (rest == "init/error") {
                     usable = req.method() == http::verb::post
                                  ? handle_init_error(c, buffer, p)
-                                 : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST for init/error");
+                                 : detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Use POST for init/error");
                 } else if (rest.substr(0, inv.size()) == inv && rest.size() > inv.size()) {
                     auto tail = rest.substr(inv.size());
                     const auto slash = tail.find('/');
@@ -525,13 +420,13 @@ struct emulator::impl {
                     if ((what == "/response" || what == "/error") && !id.empty()) {
                         usable = req.method() == http::verb::post
                                      ? handle_answer(c, buffer, p, std::string(id), what == "/error")
-                                     : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST to answer");
+                                     : detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Use POST to answer");
                     } else {
                         usable =
-                            refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
+                            detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
                     }
                 } else {
-                    usable = refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
+                    usable = detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
                 }
             }
             if (!usable || !keep_alive) return;
@@ -622,20 +517,20 @@ struct emulator::impl {
         const auto& req = p.get();
         if (rest == "register") {
             if (req.method() != http::verb::post)
-                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST for extension/register");
+                return detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Use POST for extension/register");
             return handle_register(c, buffer, p);
         }
         if (rest == "event/next") {
             if (req.method() != http::verb::get)
-                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use GET for extension/event/next");
+                return detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Use GET for extension/event/next");
             return handle_extension_next(c, buffer, p);
         }
-        return refuse(c, buffer, p, 404, "NotFound", "Unknown Extensions API path: /2020-01-01/extension/" + std::string(rest));
+        return detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Extensions API path: /2020-01-01/extension/" + std::string(rest));
     }
 
     bool handle_register(connection& c, beast::flat_buffer& buffer, request_parser& p) {
         const std::string name(sv(p.get()["Lambda-Extension-Name"]));
-        if (name.empty()) return refuse(c, buffer, p, 400, "InvalidRequest", "Lambda-Extension-Name is required");
+        if (name.empty()) return detail::refuse(c.socket, buffer, p, 400, "InvalidRequest", "Lambda-Extension-Name is required");
         std::string ignored;
         if (read_body(c.socket, buffer, p, 64 * 1024, ignored) != body_read::ok) return false;
         const bool keep_alive = p.get().keep_alive();
@@ -785,7 +680,7 @@ struct emulator::impl {
             std::string message;
             if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
                 lk.unlock();
-                return refuse(c, buffer, p, status, type, message);
+                return detail::refuse(c.socket, buffer, p, status, type, message);
             }
             inv->answered = true;
             inv->streaming = true;
@@ -908,7 +803,7 @@ struct emulator::impl {
         beast::flat_buffer buffer;
         std::optional<request_parser> parser;
         for (;;) {
-            auto& p = fresh_parser(parser);
+            auto& p = detail::fresh_parser(parser);
             beast::error_code ec;
             http::read_header(c.socket, buffer, p, ec);
             if (ec) return;
@@ -917,11 +812,11 @@ struct emulator::impl {
             const auto path = path_of(req.target());
             bool usable = true;
             if (!is_invoke_path(path))
-                usable = refuse(c, buffer, p, 404, "ResourceNotFoundException",
+                usable = detail::refuse(c.socket, buffer, p, 404, "ResourceNotFoundException",
                                 "Unknown path " + std::string(path) +
                                     "; invoke with POST /2015-03-31/functions/function/invocations");
             else if (req.method() != http::verb::post)
-                usable = refuse(c, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
+                usable = detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
             else
                 usable = handle_invoke(c, buffer, p);
             if (!usable || !keep_alive) return;

@@ -16,6 +16,7 @@
 #include <lambda_py27/testing/detail/text.hpp>
 
 #include "emulator_http.hpp"
+#include "runtime_process.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -26,10 +27,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -42,12 +41,8 @@
 #include <system_error>
 #include <thread>
 #include <unordered_map>
-#include <unordered_set>
 
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace lambda_py27::testing {
@@ -187,20 +182,6 @@ struct connection {
     unsigned generation = 0;  // runtime generation current when accepted (Runtime API, child mode)
 };
 
-struct child_state {
-    pid_t pid = -1;
-    unsigned generation = 0;  // incremented at each start
-    bool alive = false;       // running and usable; false as soon as it is killed
-    bool reaped = true;
-    bool init_failed = false;
-    int wait_status = 0;
-    long max_rss_kib = -1;
-    steady::time_point started;
-    std::optional<steady::time_point> init_done;  // its first /next
-    // Extensions it registered: a runtime with one gets SIGTERM, then the shutdown budget, at stop().
-    std::unordered_set<std::string> extension_ids;
-};
-
 // What the caller of one invoke gets (buffered form).
 struct outcome {
     unsigned status = 200;
@@ -233,8 +214,7 @@ struct emulator::impl {
     bool stopping = false;
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
-    child_state child;
-    std::thread reaper;
+    detail::runtime_process child{m, cv};
     // Invocations accepted and not yet answered to their caller, oldest first (at most max_concurrency).
     std::vector<std::shared_ptr<invocation_state>> active;
     std::unordered_map<std::string, id_status> ids;
@@ -294,9 +274,9 @@ struct emulator::impl {
         {
             std::unique_lock lk(m);
             if (stopped) return;
-            terminate_child_gracefully(lk);
+            if (!external) child.terminate_gracefully(lk, opts.shutdown_budget);
             stopping = true;
-            kill_child_locked();  // first, so it does not report the connections closing under it
+            child.kill_locked();  // first, so it does not report the connections closing under it
             // shutdown() wakes threads blocked in accept() and recv() on these sockets; nothing is closed
             // before the threads using the descriptors are joined.
             if (invoke_acceptor.is_open()) ::shutdown(invoke_acceptor.native_handle(), SHUT_RDWR);
@@ -309,7 +289,7 @@ struct emulator::impl {
         // The accept threads are gone: nobody else touches the list now.
         for (auto& c : connections)
             if (c->thread.joinable()) c->thread.join();
-        if (reaper.joinable()) reaper.join();
+        child.join_reaper();
         connections.clear();
         boost::system::error_code ignored;
         invoke_acceptor.close(ignored);
@@ -502,16 +482,6 @@ struct emulator::impl {
     }
 
     // ---- Extensions API (what an internal extension needs) -----------------------------------------
-
-    // Lambda sends SIGTERM to a runtime that registered an extension, gives it the shutdown budget, then
-    // SIGKILLs it. The runtime keeps its connections (and stays `alive`) meanwhile, so a loop waiting in
-    // /next is not told to exit before its shutdown hooks ran. Child mode only.
-    void terminate_child_gracefully(std::unique_lock<std::mutex>& lk) {
-        if (external || child.reaped || child.pid <= 0 || child.extension_ids.empty()) return;
-        const auto generation = child.generation;
-        ::kill(child.pid, SIGTERM);
-        cv.wait_for(lk, opts.shutdown_budget, [&] { return child.reaped || child.generation != generation; });
-    }
 
     bool handle_extension(connection& c, beast::flat_buffer& buffer, request_parser& p, std::string_view rest) {
         const auto& req = p.get();
@@ -838,105 +808,14 @@ struct emulator::impl {
         os << text << std::flush;
     }
 
-    std::vector<std::string> runtime_environment() const {
-        std::map<std::string, std::string> env;
-        for (const auto& entry : detail::current_environment()) {
-            const auto eq = entry.find('=');
-            if (eq == std::string::npos || eq == 0) continue;
-            env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-        }
-        env["AWS_LAMBDA_FUNCTION_NAME"] = opts.function_name;
-        env["AWS_LAMBDA_FUNCTION_VERSION"] = opts.function_version;
-        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(opts.memory_mb);
-        env["AWS_LAMBDA_LOG_GROUP_NAME"] = opts.log_group;
-        env["AWS_LAMBDA_LOG_STREAM_NAME"] = opts.log_stream;
-        env["AWS_REGION"] = opts.region;
-        env["AWS_DEFAULT_REGION"] = opts.region;
-        env["LAMBDA_TASK_ROOT"] = task_root;
-        env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";
-        if (!opts.handler.empty()) env["_HANDLER"] = opts.handler;
-        env["AWS_LAMBDA_RUNTIME_API"] = api_endpoint;
-        env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python2.7";
-        env["TZ"] = ":UTC";
-        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
-        if (max_concurrency() > 1) env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency());
-        else env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
-        env.erase("_X_AMZN_TRACE_ID");  // per invocation, set by the runtime itself
-        env.emplace("AWS_ACCESS_KEY_ID", "AKIAEMULATOREXAMPLE0");
-        env.emplace("AWS_SECRET_ACCESS_KEY", "emulator-secret-access-key-not-a-real-one");
-        env.emplace("AWS_SESSION_TOKEN", "emulator-session-token-not-a-real-one");
-        for (const auto& [k, v] : opts.environment) env[k] = v;
-        std::vector<std::string> out;
-        out.reserve(env.size());
-        for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-        return out;
-    }
-
     // Starts a runtime process; returns an error text (Go's wording, as the RIE) when it cannot.
     std::string spawn_child_locked() {
-        detail::spawn_request request;
-        request.argv = opts.runtime_command;
-        request.environment = runtime_environment();
-        request.working_directory = task_root;
-        ++child.generation;
         init_error.reset();  // belongs to a process that is gone
-        int error = 0;
-        child.started = steady::now();  // Init Duration includes the exec
-        const pid_t pid = detail::spawn_process(request, error);
-        child.init_failed = false;
-        child.init_done.reset();
-        child.extension_ids.clear();
-        child.wait_status = 0;
-        child.max_rss_kib = -1;
-        if (pid < 0) {
-            child.pid = -1;
-            child.alive = false;
-            child.reaped = true;
-            return "fork/exec " + opts.runtime_command.front() + ": " + std::strerror(error);
-        }
-        child.pid = pid;
-        child.alive = true;
-        child.reaped = false;
-        const auto generation = child.generation;
-        reaper = std::thread([this, pid, generation] { reap(pid, generation); });
-        return {};
-    }
-
-    void reap(pid_t pid, unsigned generation) {
-        // Wait without reaping, then reap under the mutex: kill() (also under the mutex, and only while
-        // not reaped) can then never hit a recycled pid.
-        siginfo_t info{};
-        while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
-        }
-        std::lock_guard lk(m);
-        int status = 0;
-        rusage usage{};
-        pid_t r;
-        do {
-            r = ::wait4(pid, &status, 0, &usage);
-        } while (r < 0 && errno == EINTR);
-        if (child.generation == generation) {
-            child.alive = false;
-            child.reaped = true;
-            child.wait_status = r == pid ? status : 0;
-            child.max_rss_kib = r == pid ? usage.ru_maxrss : -1;
-        }
-        cv.notify_all();
-    }
-
-    void kill_child_locked() {
-        if (!child.reaped && child.pid > 0) ::kill(child.pid, SIGKILL);
-        child.alive = false;
+        return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint));
     }
 
     long memory_used_mb_locked() const {
-        long kib = -1;
-        if (external)
-            kib = detail::peak_rss_kib(::getpid());
-        else if (!child.reaped && child.pid > 0)
-            kib = detail::peak_rss_kib(child.pid);
-        else
-            kib = child.max_rss_kib;
+        const long kib = external ? detail::peak_rss_kib(::getpid()) : child.peak_rss_kib_locked();
         return kib <= 0 ? 0 : (kib + 1023) / 1024;
     }
 
@@ -957,10 +836,7 @@ struct emulator::impl {
     }
 
     outcome exit_outcome_locked(const invocation_state& inv) const {
-        std::string reason = "Runtime exited without providing a reason";
-        if (!(WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0))
-            reason = "Runtime exited with error: " + detail::describe_wait_status(child.wait_status);
-        const auto message = "RequestId: " + inv.id + " Error: " + reason;
+        const auto message = "RequestId: " + inv.id + " Error: " + child.exit_reason_locked();
         outcome out;
         out.status = 502;
         out.body = detail::error_json("Runtime.ExitError", message);
@@ -1038,13 +914,12 @@ struct emulator::impl {
         bool started_runtime = false;
         std::string spawn_failure;
         if (!external) {
-            if (child.alive && child.init_failed) kill_child_locked();
+            if (child.alive && child.init_failed) child.kill_locked();
             if (!child.alive) {
                 // Concurrent invokes: whichever finds the old process reaped first starts the new one.
                 cv.wait(lk, [&] { return child.reaped || child.alive || stopping; });
                 if (stopping) return false;
                 if (!child.alive) {
-                    if (reaper.joinable()) reaper.join();  // it reaped under the mutex we hold: it is returning
                     spawn_failure = spawn_child_locked();
                     started_runtime = true;
                 }
@@ -1093,7 +968,7 @@ struct emulator::impl {
             cv.wait_until(lk, limit);
         }
         const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
-        if (out.timed_out && !external) kill_child_locked();
+        if (out.timed_out && !external) child.kill_locked();
         const auto lines = finish_locked(*inv, started_runtime, memory);
         lk.unlock();
 
@@ -1192,7 +1067,7 @@ struct emulator::impl {
             cv.wait_until(lk, inv->deadline);
         }
         const auto memory = memory_used_mb_locked();
-        if (timed_out && !external) kill_child_locked();
+        if (timed_out && !external) child.kill_locked();
         const auto lines = finish_locked(*inv, started_runtime, memory);
         lk.unlock();
         report(log_line + lines);

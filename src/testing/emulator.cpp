@@ -16,6 +16,8 @@
 #include <lambda_py27/testing/detail/text.hpp>
 
 #include "emulator_http.hpp"
+#include "invocation_log.hpp"
+#include "invocation_table.hpp"
 #include "runtime_process.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -25,22 +27,15 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
-#include <array>
 #include <condition_variable>
-#include <cstdio>
-#include <deque>
 #include <filesystem>
-#include <iostream>
 #include <list>
 #include <mutex>
 #include <optional>
-#include <random>
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
 #include <thread>
-#include <unordered_map>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -64,8 +59,6 @@ constexpr std::size_t stream_backlog_limit = 1024 * 1024;
 constexpr auto init_allowance = 10s;
 // A /next waiter checks this often whether its runtime hung up (killed runtimes never say goodbye).
 constexpr auto peer_check_interval = 100ms;
-// Answered and expired ids remembered, to tell 403 (answered) from 400 (unknown).
-constexpr std::size_t remembered_ids = 4096;
 
 constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
 constexpr std::string_view extension_prefix = "/2020-01-01/extension/";
@@ -86,22 +79,13 @@ using detail::reply_error;
 using detail::request_parser;
 using detail::set_cloexec;
 using detail::string_response;
+using detail::invocation_state;
 using detail::sv;
 using detail::write_response;
 
 std::int64_t epoch_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-double ms_between(steady::time_point from, steady::time_point to) {
-    return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-std::string format_ms(double ms) {
-    std::array<char, 32> buf{};
-    std::snprintf(buf.data(), buf.size(), "%.2f", ms);
-    return buf.data();
 }
 
 // Trailers sent as the last data chunk of a stream ("Name: value" lines) instead of real trailers.
@@ -140,38 +124,6 @@ std::size_t leading_blanks(std::string_view s) {
     while (i < s.size() && (s[i] == '\r' || s[i] == '\n' || s[i] == ' ')) ++i;
     return i;
 }
-
-enum class id_status { pending, answered, expired };
-
-// One invocation, from the invoke request to the caller's answer. Guarded by impl::m.
-struct invocation_state {
-    std::string id;
-    std::string event;
-    std::string trace_id;
-    std::string client_context;
-    unsigned generation = 0;  // of the runtime process that serves it (child mode)
-    steady::time_point received;
-    steady::time_point delivered_at;
-    steady::time_point deadline;  // valid once delivered
-    bool delivered = false;
-    bool answered = false;   // a response, an error or a stream was accepted from the runtime
-    bool finalized = false;  // the caller's answer is decided: the runtime's late bytes are dropped
-
-    // A buffered answer.
-    bool complete = false;
-    std::string body;
-    std::string content_type = "application/json";
-    std::string function_error;
-
-    // A streamed answer.
-    bool streaming = false;
-    std::string pending;  // bytes not yet written to the caller
-    std::uint64_t streamed = 0;
-    bool stream_done = false;
-    bool caller_gone = false;
-    std::string stream_error_type;
-    std::string stream_error_body;  // base64, as the runtime sent it
-};
 
 struct connection {
     explicit connection(net::io_context& ioc) : socket(ioc) {}
@@ -215,14 +167,9 @@ struct emulator::impl {
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
     detail::runtime_process child{m, cv};
-    // Invocations accepted and not yet answered to their caller, oldest first (at most max_concurrency).
-    std::vector<std::shared_ptr<invocation_state>> active;
-    std::unordered_map<std::string, id_status> ids;
-    std::deque<std::string> id_order;
+    detail::invocation_table invocations;   // at most max_concurrency() in flight
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
-    std::mt19937_64 rng{std::random_device{}()};
-
-    std::mutex report_mutex;
+    detail::log_sink log_lines{opts.report};
 
     explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
 
@@ -297,7 +244,7 @@ struct emulator::impl {
         {
             std::lock_guard lk(m);
             stopped = true;
-            active.clear();
+            invocations.clear();
         }
         cv.notify_all();
     }
@@ -429,12 +376,7 @@ struct emulator::impl {
             if (stopping) return false;
             // A killed runtime never hangs up politely; its waiting /next must not take the next event.
             if (connection_is_stale_locked(c)) return false;
-            if (const auto it = std::find_if(active.begin(), active.end(),
-                                             [](const auto& a) { return !a->delivered && !a->finalized; });
-                it != active.end()) {
-                inv = *it;
-                break;
-            }
+            if ((inv = invocations.next_undelivered())) break;
             if (peer_closed(c.fd)) return false;
             cv.wait_for(lk, peer_check_interval);
         }
@@ -513,7 +455,7 @@ struct emulator::impl {
                                keep_alive) &&
                    keep_alive;
         }
-        const std::string id = new_request_id_locked();
+        const std::string id = invocations.new_request_id();
         if (!external) child.extension_ids.insert(id);
         lk.unlock();
         boost::json::object info;
@@ -547,39 +489,6 @@ struct emulator::impl {
                " bytes).";
     }
 
-    // 0 when `id` may be answered now (and `inv` is set); otherwise the HTTP status of the refusal.
-    unsigned check_answerable_locked(const std::string& id, std::shared_ptr<invocation_state>& inv,
-                                     std::string& type, std::string& message) {
-        const auto it = ids.find(id);
-        if (it != ids.end() && it->second == id_status::answered) {
-            type = "InvalidStateTransition";
-            message = "Invocation " + id + " was already answered";
-            return 403;
-        }
-        if (it != ids.end() && it->second == id_status::pending) {
-            const auto a = std::find_if(active.begin(), active.end(), [&](const auto& x) { return x->id == id; });
-            if (a != active.end() && (*a)->delivered && !(*a)->finalized && !(*a)->answered) {
-                inv = *a;
-                return 0;
-            }
-        }
-        type = "InvalidRequestID";
-        message = it == ids.end() ? "Invalid request ID: " + id
-                                  : "Invocation " + id + " is not awaiting an answer (timed out or not delivered)";
-        return 400;
-    }
-
-    void remember_id_locked(const std::string& id, id_status s) {
-        auto [it, inserted] = ids.insert_or_assign(id, s);
-        (void)it;
-        if (!inserted) return;
-        id_order.push_back(id);
-        while (id_order.size() > remembered_ids) {
-            ids.erase(id_order.front());
-            id_order.pop_front();
-        }
-    }
-
     bool handle_answer(connection& c, beast::flat_buffer& buffer, request_parser& p, const std::string& id,
                        bool is_error) {
         const auto& req = p.get();
@@ -594,16 +503,15 @@ struct emulator::impl {
         const bool keep_alive = req.keep_alive();
 
         std::unique_lock lk(m);
-        std::shared_ptr<invocation_state> inv;
-        std::string type;
-        std::string message;
-        if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
+        detail::answer_refusal refusal;
+        const auto inv = invocations.answerable(id, refusal);
+        if (!inv) {
             lk.unlock();
-            return reply_error(c.socket, status, type, message, keep_alive) && keep_alive;
+            return reply_error(c.socket, refusal.status, refusal.type, refusal.message, keep_alive) && keep_alive;
         }
         inv->answered = true;
         inv->complete = true;
-        remember_id_locked(id, id_status::answered);
+        invocations.mark_answered(id);
         const bool too_large = r == body_read::too_large;
         if (too_large) {
             inv->body = detail::error_json("Function.ResponseSizeTooLarge", too_large_message());
@@ -646,17 +554,17 @@ struct emulator::impl {
         std::shared_ptr<invocation_state> inv;
         {
             std::unique_lock lk(m);
-            std::string type;
-            std::string message;
-            if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
+            detail::answer_refusal refusal;
+            inv = invocations.answerable(id, refusal);
+            if (!inv) {
                 lk.unlock();
-                return detail::refuse(c.socket, buffer, p, status, type, message);
+                return detail::refuse(c.socket, buffer, p, refusal.status, refusal.type, refusal.message);
             }
             inv->answered = true;
             inv->streaming = true;
             const auto ct = sv(p.get()[http::field::content_type]);
             inv->content_type = ct.empty() ? "application/octet-stream" : std::string(ct);
-            remember_id_locked(id, id_status::answered);
+            invocations.mark_answered(id);
             cv.notify_all();
         }
 
@@ -793,21 +701,6 @@ struct emulator::impl {
         }
     }
 
-    std::string new_request_id_locked() { return detail::format_uuid(rng(), rng()); }
-
-    std::string new_trace_id_locked() {
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-        return detail::format_trace_id(static_cast<std::uint64_t>(secs), rng(), rng(), rng());
-    }
-
-    void report(const std::string& text) {
-        std::lock_guard lk(report_mutex);
-        std::ostream& os = opts.report != nullptr ? *opts.report : std::cout;
-        os << text << std::flush;
-    }
-
     // Starts a runtime process; returns an error text (Go's wording, as the RIE) when it cannot.
     std::string spawn_child_locked() {
         init_error.reset();  // belongs to a process that is gone
@@ -817,22 +710,6 @@ struct emulator::impl {
     long memory_used_mb_locked() const {
         const long kib = external ? detail::peak_rss_kib(::getpid()) : child.peak_rss_kib_locked();
         return kib <= 0 ? 0 : (kib + 1023) / 1024;
-    }
-
-    std::string report_lines(const invocation_state& inv, steady::time_point end, std::optional<double> init_ms,
-                             long memory_mb) const {
-        const auto from = inv.delivered ? inv.delivered_at : inv.received;
-        const double duration = ms_between(from, end);
-        auto billed = static_cast<long long>(duration);
-        if (static_cast<double>(billed) < duration || billed == 0) ++billed;
-        std::string out = "END RequestId: " + inv.id + "\n";
-        out += "REPORT RequestId: " + inv.id;
-        if (init_ms) out += "\tInit Duration: " + format_ms(*init_ms) + " ms";
-        out += "\tDuration: " + format_ms(duration) + " ms";
-        out += "\tBilled Duration: " + std::to_string(billed) + " ms";
-        out += "\tMemory Size: " + std::to_string(opts.memory_mb) + " MB";
-        out += "\tMax Memory Used: " + std::to_string(memory_mb) + " MB\n";
-        return out;
     }
 
     outcome exit_outcome_locked(const invocation_state& inv) const {
@@ -885,7 +762,7 @@ struct emulator::impl {
 
         std::unique_lock lk(m);
         if (stopping) return false;
-        if (active.size() >= max_concurrency() && max_concurrency() > 1) {
+        if (invocations.size() >= max_concurrency() && max_concurrency() > 1) {
             lk.unlock();
             return reply_error(c.socket, 429, "TooManyRequestsException",
                                "Rate Exceeded: the function is serving its maximum of " +
@@ -893,7 +770,7 @@ struct emulator::impl {
                                keep_alive) &&
                    keep_alive;
         }
-        if (active.size() >= max_concurrency()) {
+        if (invocations.size() >= max_concurrency()) {
             lk.unlock();
             return reply_error(c.socket, 400, "ResourceConflictException",
                                "The function is busy with another invocation; the emulator serves one invoke at a "
@@ -901,15 +778,7 @@ struct emulator::impl {
                                keep_alive) &&
                    keep_alive;
         }
-        auto inv = std::make_shared<invocation_state>();
-        inv->id = new_request_id_locked();
-        inv->event = std::move(event);
-        const auto trace = sv(req["X-Amzn-Trace-Id"]);
-        inv->trace_id = trace.empty() ? new_trace_id_locked() : std::string(trace);
-        inv->client_context = std::move(client_context);
-        inv->received = steady::now();
-        active.push_back(inv);
-        remember_id_locked(inv->id, id_status::pending);
+        const auto inv = invocations.add(std::move(event), sv(req["X-Amzn-Trace-Id"]), std::move(client_context));
 
         bool started_runtime = false;
         std::string spawn_failure;
@@ -928,7 +797,7 @@ struct emulator::impl {
         }
         cv.notify_all();
         lk.unlock();
-        report("START RequestId: " + inv->id + " Version: " + opts.function_version + "\n");
+        log_lines.write(detail::start_line(inv->id, opts.function_version));
         lk.lock();
 
         outcome out;
@@ -972,7 +841,7 @@ struct emulator::impl {
         const auto lines = finish_locked(*inv, started_runtime, memory);
         lk.unlock();
 
-        report(out.log_line + lines);
+        log_lines.write(out.log_line + lines);
         auto res = make_response(out.status, std::move(out.body), keep_alive, out.content_type);
         add_invoke_headers(res.base(), *inv);
         if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
@@ -983,13 +852,11 @@ struct emulator::impl {
     std::string finish_locked(invocation_state& inv, bool started_runtime, long memory_mb) {
         const auto end = steady::now();
         std::optional<double> init_ms;
-        if (started_runtime && !external) init_ms = ms_between(child.started, child.init_done.value_or(end));
-        inv.finalized = true;
-        remember_id_locked(inv.id, inv.answered ? id_status::answered : id_status::expired);
-        active.erase(std::remove_if(active.begin(), active.end(), [&](const auto& a) { return a.get() == &inv; }),
-                     active.end());
+        if (started_runtime && !external)
+            init_ms = detail::ms_between(child.started, child.init_done.value_or(end));
+        invocations.finish(inv);
         cv.notify_all();
-        return report_lines(inv, end, init_ms, memory_mb);
+        return detail::end_report_lines(inv, end, init_ms, opts.memory_mb, memory_mb);
     }
 
     // The caller's side of a streamed response: a chunked answer fed from what the runtime uploads.
@@ -1070,7 +937,7 @@ struct emulator::impl {
         if (timed_out && !external) child.kill_locked();
         const auto lines = finish_locked(*inv, started_runtime, memory);
         lk.unlock();
-        report(log_line + lines);
+        log_lines.write(log_line + lines);
         if (!caller_ok) return false;
         http::fields trailers;
         if (!error_type.empty()) trailers.set("X-Amz-Function-Error", error_type);

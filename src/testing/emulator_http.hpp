@@ -50,6 +50,13 @@ bool write_response(tcp::socket& socket, string_response& res);
 /// Answers `Expect: 100-continue` (curl sends it for larger bodies and would otherwise wait a second).
 bool continue_if_expected(tcp::socket& socket, const request_parser& p);
 
+/// A refusal: its HTTP status and the type and message of its error document.
+struct error_answer {
+    unsigned status = 0;
+    std::string type;
+    std::string message;
+};
+
 /// Answers with the error document `{"errorType": type, "errorMessage": message}` and `status`, as every
 /// refusal of the emulator does. False when the connection broke; `keep_alive` only goes into the answer.
 bool reply_error(tcp::socket& socket, unsigned status, std::string_view type, std::string_view message,

@@ -144,7 +144,7 @@ struct emulator::impl {
     bool is_invoke_path(std::string_view path) const;
     void serve_invoke(connection& c);
     bool handle_invoke(connection& c, flat_buffer& buffer, request_parser& p);
-    std::optional<detail::answer_refusal> admission_refusal_locked() const;
+    std::optional<detail::error_answer> admission_refusal_locked() const;
     bool prepare_runtime_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool& started_runtime,
                                 std::string& spawn_failure);
     std::string spawn_runtime_locked();

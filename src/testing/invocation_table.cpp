@@ -33,7 +33,7 @@ std::shared_ptr<invocation_state> invocation_table::next_undelivered() const {
     return it == active_.end() ? nullptr : *it;
 }
 
-std::shared_ptr<invocation_state> invocation_table::answerable(const std::string& id, answer_refusal& refusal) const {
+std::shared_ptr<invocation_state> invocation_table::answerable(const std::string& id, error_answer& refusal) const {
     const auto it = ids_.find(id);
     if (it != ids_.end() && it->second == id_status::answered) {
         refusal = {403, "InvalidStateTransition", "Invocation " + id + " was already answered"};

@@ -1,6 +1,8 @@
 // The emulator's invocations in flight and the request ids it remembers. Internal.
 #pragma once
 
+#include "emulator_http.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -45,13 +47,6 @@ struct invocation_state {
     std::string stream_error_body;  ///< base64, as the runtime sent it
 };
 
-/// Why a runtime may not answer an id now: the HTTP status and error document it gets.
-struct answer_refusal {
-    unsigned status = 0;
-    std::string type;
-    std::string message;
-};
-
 /// Invocations accepted and not yet answered to their caller, oldest first, and the ids answered or expired
 /// (the last few thousand), to tell 403 (answered) from 400 (unknown). Every member expects the emulator's
 /// mutex held.
@@ -64,7 +59,7 @@ public:
     /// The oldest invocation not yet delivered to a runtime, or null.
     std::shared_ptr<invocation_state> next_undelivered() const;
     /// The invocation a runtime may answer as `id`, or null and `refusal` set.
-    std::shared_ptr<invocation_state> answerable(const std::string& id, answer_refusal& refusal) const;
+    std::shared_ptr<invocation_state> answerable(const std::string& id, error_answer& refusal) const;
     /// Records that `id` was answered by the runtime.
     void mark_answered(const std::string& id);
     /// The caller's answer is decided: `inv` leaves the table, its id is remembered as answered or expired.

@@ -107,13 +107,13 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
 }
 
 // Why an invoke cannot be taken now (the function is busy), if it cannot.
-std::optional<detail::answer_refusal> emulator::impl::admission_refusal_locked() const {
+std::optional<detail::error_answer> emulator::impl::admission_refusal_locked() const {
     if (invocations.size() >= max_concurrency() && max_concurrency() > 1)
-        return detail::answer_refusal{429, "TooManyRequestsException",
+        return detail::error_answer{429, "TooManyRequestsException",
                                       "Rate Exceeded: the function is serving its maximum of " +
                                           std::to_string(max_concurrency()) + " concurrent invocations"};
     if (invocations.size() >= max_concurrency())
-        return detail::answer_refusal{400, "ResourceConflictException",
+        return detail::error_answer{400, "ResourceConflictException",
                                       "The function is busy with another invocation; the emulator serves one "
                                       "invoke at a time"};
     return std::nullopt;

@@ -146,7 +146,7 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
     const bool keep_alive = req.keep_alive();
 
     std::unique_lock lk(m);
-    detail::answer_refusal refusal;
+    detail::error_answer refusal;
     const auto inv = invocations.answerable(id, refusal);
     if (!inv) {
         lk.unlock();

@@ -135,7 +135,7 @@ bool emulator::impl::handle_stream(connection& c, flat_buffer& buffer, request_p
     std::shared_ptr<invocation_state> inv;
     {
         std::unique_lock lk(m);
-        detail::answer_refusal refusal;
+        detail::error_answer refusal;
         inv = invocations.answerable(id, refusal);
         if (!inv) {
             lk.unlock();

@@ -96,12 +96,9 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
 
     detail::outcome out;
     switch (await_outcome_locked(lk, *inv, started_runtime, spawn_failure, out)) {
-    case wait_end::stopping:
-        return false;
-    case wait_end::streaming:
-        return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
-    case wait_end::outcome:
-        break;
+        case wait_end::stopping: return false;
+        case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
+        case wait_end::outcome: break;
     }
     return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive);
 }

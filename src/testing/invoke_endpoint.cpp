@@ -137,7 +137,7 @@ bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, in
 // Starts a runtime process; returns an error text when it cannot.
 std::string emulator::impl::spawn_runtime_locked() {
     init_error.reset();  // belongs to a process that is gone
-    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint));
+    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency()));
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.

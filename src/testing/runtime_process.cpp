@@ -14,8 +14,7 @@
 namespace lambda_py27::testing::detail {
 
 spawn_request runtime_spawn_request(const emulator_options& options, const std::string& task_root,
-                                    const std::string& runtime_api_endpoint) {
-    const unsigned max_concurrency = options.max_concurrency == 0 ? 1 : options.max_concurrency;
+                                    const std::string& runtime_api_endpoint, unsigned max_concurrency) {
     std::map<std::string, std::string> env;
     for (const auto& entry : current_environment()) {
         const auto eq = entry.find('=');

@@ -21,9 +21,9 @@ namespace lambda_py27::testing::detail {
 
 /// What the emulator starts: the runtime command, the platform's environment for it (the emulator's own,
 /// then the AWS_LAMBDA_* and credentials variables, then `options.environment`), and the task root as its
-/// working directory.
+/// working directory. `max_concurrency`: the effective one (at least 1).
 spawn_request runtime_spawn_request(const emulator_options& options, const std::string& task_root,
-                                    const std::string& runtime_api_endpoint);
+                                    const std::string& runtime_api_endpoint, unsigned max_concurrency);
 
 /// The runtime process and what the emulator knows of it. Its state is guarded by the emulator's mutex
 /// (`m`), which every `_locked` member expects held; the reaper thread takes it to record the end and

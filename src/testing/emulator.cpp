@@ -1,1314 +1,158 @@
-// The emulator: two synchronous Beast servers (thread per connection), one mutex and one condition
-// variable for all shared state, and one thread per runtime process that reaps it.
-//
-// Who may do what, so that stop() can always finish:
-//  - accept threads add connections; they and stop() are the only ones to touch the connection list;
-//  - a connection thread never closes its socket (it only shuts it down): the descriptor stays valid
-//    until the thread is joined, so stop() can shut down every registered socket without racing a
-//    reused descriptor number;
-//  - every wait on the condition variable also wakes for `stopping`;
-//  - only the invoke in progress (or stop()) kills the runtime, and only while it is not reaped, under
-//    the mutex, and the reaper reaps under the mutex: a kill never reaches a recycled pid.
+// The emulator's life: binding, the accept loops, a thread per connection, and the orderly stop.
 #include <lambda_py27/testing/emulator.hpp>
 
-#include <lambda_py27/runtime/runtime_client.hpp>
-#include <lambda_py27/testing/detail/process.hpp>
-#include <lambda_py27/testing/detail/text.hpp>
+#include "emulator_impl.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
-
-#include <algorithm>
-#include <array>
-#include <cerrno>
-#include <condition_variable>
-#include <cstdio>
-#include <cstring>
-#include <deque>
 #include <filesystem>
-#include <iostream>
-#include <list>
-#include <mutex>
-#include <optional>
-#include <random>
 #include <stdexcept>
-#include <string_view>
 #include <system_error>
-#include <thread>
-#include <unordered_map>
-#include <unordered_set>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace lambda_py27::testing {
 
-namespace {
-
-namespace net = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = net::ip::tcp;
-using steady = std::chrono::steady_clock;
-using namespace std::chrono_literals;
-
-// Request headers are small (a client context is at most ~3.5 KB); anything far bigger is hostile.
-constexpr std::uint32_t header_limit = 2 * 1024 * 1024;  // an X-Ray error cause header may be up to 1 MiB
-// Bodies above the limits are still read (and dropped) so the peer sees the 413 instead of a reset;
-// beyond this, the connection is simply closed.
-constexpr std::uint64_t drain_limit = 256ULL * 1024 * 1024;
-// A streamed response may be this long in all (Lambda: 200 MB).
-constexpr std::uint64_t max_streamed_bytes = 200ULL * 1024 * 1024;
-// Streamed bytes waiting for a slow caller; the runtime's upload is paused above this.
-constexpr std::size_t stream_backlog_limit = 1024 * 1024;
-// Time a freshly started runtime gets for its init, on top of the function timeout (Lambda: 10 s).
-constexpr auto init_allowance = 10s;
-// A /next waiter checks this often whether its runtime hung up (killed runtimes never say goodbye).
-constexpr auto peer_check_interval = 100ms;
-// Answered and expired ids remembered, to tell 403 (answered) from 400 (unknown).
-constexpr std::size_t remembered_ids = 4096;
-
-constexpr std::string_view api_prefix = "/2018-06-01/runtime/";
-constexpr std::string_view extension_prefix = "/2020-01-01/extension/";
-constexpr std::string_view invoke_prefix = "/2015-03-31/functions/";
-constexpr std::string_view invoke_suffix = "/invocations";
-constexpr std::string_view error_type_trailer = "Lambda-Runtime-Function-Error-Type";
-constexpr std::string_view error_body_trailer = "Lambda-Runtime-Function-Error-Body";
-constexpr std::string_view data_trailer_prefix = "Lambda-Runtime-Function-Error-";
-
-using request_parser = http::request_parser<http::buffer_body>;
-using string_response = http::response<http::string_body>;
-
-std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
-
-std::string_view path_of(beast::string_view target) {
-    auto p = sv(target);
-    if (const auto q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
-    return p;
-}
-
-void set_cloexec(int fd) {
-    const int flags = ::fcntl(fd, F_GETFD);
-    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
-}
-
-// True when the peer of `fd` has closed its side (or the connection is broken). Only used on
-// connections whose peer is waiting for an answer and sends nothing meanwhile.
-bool peer_closed(int fd) {
-    char c = 0;
-    const auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n > 0) return false;
-    if (n == 0) return true;
-    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
-}
-
-std::int64_t epoch_ms_now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-double ms_between(steady::time_point from, steady::time_point to) {
-    return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-std::string format_ms(double ms) {
-    std::array<char, 32> buf{};
-    std::snprintf(buf.data(), buf.size(), "%.2f", ms);
-    return buf.data();
-}
-
-enum class body_read { ok, too_large, failed };
-
-// Reads the rest of the body of `p` into `out`. Past `limit`, bytes are read and dropped and the
-// result is `too_large`; `failed` means the connection cannot be used any more.
-body_read read_body(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, std::size_t limit,
-                    std::string& out) {
-    out.clear();
-    if (const auto len = p.content_length(); len && *len > drain_limit) return body_read::failed;
-    bool too_large = false;
-    std::uint64_t total = 0;
-    std::array<char, 16 * 1024> chunk;
-    while (!p.is_done()) {
-        p.get().body().data = chunk.data();
-        p.get().body().size = chunk.size();
-        beast::error_code ec;
-        http::read_some(socket, buffer, p, ec);
-        if (ec == http::error::need_buffer) ec = {};
-        if (ec) return body_read::failed;
-        const auto n = chunk.size() - p.get().body().size;
-        total += n;
-        if (total > drain_limit) return body_read::failed;
-        if (too_large) continue;
-        if (out.size() + n > limit) {
-            too_large = true;
-            std::string().swap(out);
-        } else {
-            out.append(chunk.data(), n);
-        }
+void emulator::impl::listen(tcp::acceptor& acceptor, const std::string& address, std::uint16_t port) {
+    namespace net = detail::net;
+    boost::system::error_code ec;
+    const auto addr = net::ip::make_address(address, ec);
+    if (ec) throw std::system_error(ec, "invalid listen address '" + address + "'");
+    const tcp::endpoint ep{addr, port};
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        boost::system::error_code ignored;
+        acceptor.close(ignored);
+        throw std::system_error(ec, "cannot listen on " + address + ":" + std::to_string(port));
     }
-    return too_large ? body_read::too_large : body_read::ok;
+    detail::set_cloexec(acceptor.native_handle());
 }
 
-string_response make_response(unsigned status, std::string body, bool keep_alive,
-                              std::string_view content_type = "application/json") {
-    string_response res{static_cast<http::status>(status), 11};
-    res.set(http::field::server, "lambda-py27-emulator");
-    res.set(http::field::content_type, content_type);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(body);
-    res.prepare_payload();
-    return res;
-}
-
-bool write_response(tcp::socket& socket, string_response& res) {
-    beast::error_code ec;
-    http::write(socket, res, ec);
-    return !ec;
-}
-
-// Answers `Expect: 100-continue` (curl sends it for larger bodies and would otherwise wait a second).
-bool continue_if_expected(tcp::socket& socket, const request_parser& p) {
-    if (!detail::iequals(sv(p.get()[http::field::expect]), "100-continue")) return true;
-    http::response<http::empty_body> res{http::status::continue_, 11};
-    beast::error_code ec;
-    http::write(socket, res, ec);
-    return !ec;
-}
-
-// Trailers sent as the last data chunk of a stream ("Name: value" lines) instead of real trailers.
-bool parse_data_trailers(std::string_view text, std::string& error_type, std::string& error_body) {
-    std::string type;
-    std::string body;
-    bool any = false;
-    while (!text.empty()) {
-        auto eol = text.find('\n');
-        auto line = text.substr(0, eol);
-        text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
-        while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-        while (!line.empty() && (line.front() == '\r' || line.front() == ' ')) line.remove_prefix(1);
-        if (line.empty()) continue;
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos) return false;
-        const auto name = line.substr(0, colon);
-        auto value = line.substr(colon + 1);
-        while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
-        if (detail::iequals(name, error_type_trailer))
-            type.assign(value);
-        else if (detail::iequals(name, error_body_trailer))
-            body.assign(value);
-        else
-            return false;
-        any = true;
+void emulator::impl::start() {
+    {
+        std::lock_guard lk(m);
+        if (started) throw std::logic_error("lambda_py27::testing::emulator: start() called twice");
+        started = true;
     }
-    if (!any) return false;
-    error_type = std::move(type);
-    error_body = std::move(body);
-    return true;
-}
-
-std::size_t leading_blanks(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size() && (s[i] == '\r' || s[i] == '\n' || s[i] == ' ')) ++i;
-    return i;
-}
-
-enum class id_status { pending, answered, expired };
-
-// One invocation, from the invoke request to the caller's answer. Guarded by impl::m.
-struct invocation_state {
-    std::string id;
-    std::string event;
-    std::string trace_id;
-    std::string client_context;
-    unsigned generation = 0;  // of the runtime process that serves it (child mode)
-    steady::time_point received;
-    steady::time_point delivered_at;
-    steady::time_point deadline;  // valid once delivered
-    bool delivered = false;
-    bool answered = false;   // a response, an error or a stream was accepted from the runtime
-    bool finalized = false;  // the caller's answer is decided: the runtime's late bytes are dropped
-
-    // A buffered answer.
-    bool complete = false;
-    std::string body;
-    std::string content_type = "application/json";
-    std::string function_error;
-
-    // A streamed answer.
-    bool streaming = false;
-    std::string pending;  // bytes not yet written to the caller
-    std::uint64_t streamed = 0;
-    bool stream_done = false;
-    bool caller_gone = false;
-    std::string stream_error_type;
-    std::string stream_error_body;  // base64, as the runtime sent it
-};
-
-struct connection {
-    explicit connection(net::io_context& ioc) : socket(ioc) {}
-    tcp::socket socket;
-    int fd = -1;
-    std::thread thread;
-    bool done = false;        // guarded by impl::m; set as the thread's last act
-    unsigned generation = 0;  // runtime generation current when accepted (Runtime API, child mode)
-};
-
-struct child_state {
-    pid_t pid = -1;
-    unsigned generation = 0;  // incremented at each start
-    bool alive = false;       // running and usable; false as soon as it is killed
-    bool reaped = true;
-    bool init_failed = false;
-    int wait_status = 0;
-    long max_rss_kib = -1;
-    steady::time_point started;
-    std::optional<steady::time_point> init_done;  // its first /next
-    // Extensions it registered: a runtime with one gets SIGTERM, then the shutdown budget, at stop().
-    std::unordered_set<std::string> extension_ids;
-};
-
-// What the caller of one invoke gets (buffered form).
-struct outcome {
-    unsigned status = 200;
-    std::string body;
-    std::string content_type = "application/json";
-    std::string function_error;
-    std::string log_line;  // printed before END (timeouts and exits, as Lambda logs them)
-    bool timed_out = false;
-};
-
-}  // namespace
-
-struct emulator::impl {
-    emulator_options opts;
-    bool external;
-    std::string task_root;
-
-    net::io_context ioc{1};
-    tcp::acceptor invoke_acceptor{ioc};
-    tcp::acceptor api_acceptor{ioc};
-    std::uint16_t bound_invoke_port = 0;
-    std::string api_endpoint;
-    std::thread invoke_accept_thread;
-    std::thread api_accept_thread;
-
-    std::mutex stop_mutex;  // serialises stop() (a signal thread and the destructor may both call it)
-    std::mutex m;
-    std::condition_variable cv;
-    bool started = false;
-    bool stopping = false;
-    bool stopped = false;
-    std::list<std::unique_ptr<connection>> connections;
-    child_state child;
-    std::thread reaper;
-    // Invocations accepted and not yet answered to their caller, oldest first (at most max_concurrency).
-    std::vector<std::shared_ptr<invocation_state>> active;
-    std::unordered_map<std::string, id_status> ids;
-    std::deque<std::string> id_order;
-    std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
-    std::mt19937_64 rng{std::random_device{}()};
-
-    std::mutex report_mutex;
-
-    explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
-
-    // ---- lifecycle ------------------------------------------------------------------------------
-
-    static void listen(tcp::acceptor& acceptor, const std::string& address, std::uint16_t port) {
-        boost::system::error_code ec;
-        const auto addr = net::ip::make_address(address, ec);
-        if (ec) throw std::system_error(ec, "invalid listen address '" + address + "'");
-        const tcp::endpoint ep{addr, port};
-        acceptor.open(ep.protocol(), ec);
-        if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
-        if (!ec) acceptor.bind(ep, ec);
-        if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
-        if (ec) {
-            boost::system::error_code ignored;
-            acceptor.close(ignored);
-            throw std::system_error(ec, "cannot listen on " + address + ":" + std::to_string(port));
-        }
-        set_cloexec(acceptor.native_handle());
-    }
-
-    void start() {
-        {
-            std::lock_guard lk(m);
-            if (started) throw std::logic_error("lambda_py27::testing::emulator: start() called twice");
-            started = true;
-        }
-        task_root = opts.task_root.empty() ? std::filesystem::current_path().string()
-                                           : std::filesystem::absolute(opts.task_root).string();
-        listen(invoke_acceptor, opts.invoke_address, opts.invoke_port);
-        try {
-            listen(api_acceptor, opts.runtime_api_address, opts.runtime_api_port);
-        } catch (...) {
-            boost::system::error_code ignored;
-            invoke_acceptor.close(ignored);
-            throw;
-        }
-        bound_invoke_port = invoke_acceptor.local_endpoint().port();
-        const auto api = api_acceptor.local_endpoint();
-        const auto host = api.address().to_string();
-        api_endpoint = (api.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(api.port());
-        invoke_accept_thread = std::thread([this] { accept_loop(invoke_acceptor, false); });
-        api_accept_thread = std::thread([this] { accept_loop(api_acceptor, true); });
-    }
-
-    void stop() {
-        std::lock_guard stop_guard(stop_mutex);
-        {
-            std::unique_lock lk(m);
-            if (stopped) return;
-            terminate_child_gracefully(lk);
-            stopping = true;
-            kill_child_locked();  // first, so it does not report the connections closing under it
-            // shutdown() wakes threads blocked in accept() and recv() on these sockets; nothing is closed
-            // before the threads using the descriptors are joined.
-            if (invoke_acceptor.is_open()) ::shutdown(invoke_acceptor.native_handle(), SHUT_RDWR);
-            if (api_acceptor.is_open()) ::shutdown(api_acceptor.native_handle(), SHUT_RDWR);
-            for (auto& c : connections) ::shutdown(c->fd, SHUT_RDWR);
-            cv.notify_all();
-        }
-        if (invoke_accept_thread.joinable()) invoke_accept_thread.join();
-        if (api_accept_thread.joinable()) api_accept_thread.join();
-        // The accept threads are gone: nobody else touches the list now.
-        for (auto& c : connections)
-            if (c->thread.joinable()) c->thread.join();
-        if (reaper.joinable()) reaper.join();
-        connections.clear();
+    task_root = opts.task_root.empty() ? std::filesystem::current_path().string()
+                                       : std::filesystem::absolute(opts.task_root).string();
+    listen(invoke_acceptor, opts.invoke_address, opts.invoke_port);
+    try {
+        listen(api_acceptor, opts.runtime_api_address, opts.runtime_api_port);
+    } catch (...) {
         boost::system::error_code ignored;
         invoke_acceptor.close(ignored);
-        api_acceptor.close(ignored);
-        {
-            std::lock_guard lk(m);
-            stopped = true;
-            active.clear();
-        }
+        throw;
+    }
+    bound_invoke_port = invoke_acceptor.local_endpoint().port();
+    const auto api = api_acceptor.local_endpoint();
+    const auto host = api.address().to_string();
+    api_endpoint = (api.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(api.port());
+    invoke_accept_thread = std::thread([this] { accept_loop(invoke_acceptor, false); });
+    api_accept_thread = std::thread([this] { accept_loop(api_acceptor, true); });
+}
+
+void emulator::impl::stop() {
+    std::lock_guard stop_guard(stop_mutex);
+    {
+        std::unique_lock lk(m);
+        if (stopped) return;
+        if (!external) child.terminate_gracefully(lk, opts.shutdown_budget);
+        stopping = true;
+        child.kill_locked();  // first, so it does not report the connections closing under it
+        // shutdown() wakes threads blocked in accept() and recv() on these sockets; nothing is closed
+        // before the threads using the descriptors are joined.
+        if (invoke_acceptor.is_open()) ::shutdown(invoke_acceptor.native_handle(), SHUT_RDWR);
+        if (api_acceptor.is_open()) ::shutdown(api_acceptor.native_handle(), SHUT_RDWR);
+        for (auto& c : connections) ::shutdown(c->fd, SHUT_RDWR);
         cv.notify_all();
     }
+    if (invoke_accept_thread.joinable()) invoke_accept_thread.join();
+    if (api_accept_thread.joinable()) api_accept_thread.join();
+    // The accept threads are gone: nobody else touches the list now.
+    for (auto& c : connections)
+        if (c->thread.joinable()) c->thread.join();
+    child.join_reaper();
+    connections.clear();
+    boost::system::error_code ignored;
+    invoke_acceptor.close(ignored);
+    api_acceptor.close(ignored);
+    {
+        std::lock_guard lk(m);
+        stopped = true;
+        invocations.clear();
+    }
+    cv.notify_all();
+}
 
-    void wait() {
+void emulator::impl::wait() {
+    std::unique_lock lk(m);
+    cv.wait(lk, [&] { return stopped; });
+}
+
+void emulator::impl::accept_loop(tcp::acceptor& acceptor, bool runtime_api) {
+    using namespace std::chrono_literals;
+    for (;;) {
+        auto conn = std::make_unique<connection>(ioc);
+        boost::system::error_code ec;
+        acceptor.accept(conn->socket, ec);
         std::unique_lock lk(m);
-        cv.wait(lk, [&] { return stopped; });
-    }
-
-    // ---- connections ----------------------------------------------------------------------------
-
-    void accept_loop(tcp::acceptor& acceptor, bool runtime_api) {
-        for (;;) {
-            auto conn = std::make_unique<connection>(ioc);
-            boost::system::error_code ec;
-            acceptor.accept(conn->socket, ec);
-            std::unique_lock lk(m);
-            if (stopping) return;
-            join_finished_connections_locked();
-            if (ec) {
-                // EMFILE and friends: let connections finish, then try again.
-                lk.unlock();
-                std::this_thread::sleep_for(20ms);
-                continue;
-            }
-            conn->fd = conn->socket.native_handle();
-            set_cloexec(conn->fd);
-            conn->socket.set_option(tcp::no_delay(true), ec);
-            conn->generation = child.generation;
-            auto* c = conn.get();
-            connections.push_back(std::move(conn));
-            try {
-                c->thread = std::thread([this, c, runtime_api] { serve(*c, runtime_api); });
-            } catch (const std::system_error&) {
-                connections.pop_back();  // no thread to serve it: the peer sees the connection closed
-            }
+        if (stopping) return;
+        join_finished_connections_locked();
+        if (ec) {
+            // EMFILE and friends: let connections finish, then try again.
+            lk.unlock();
+            std::this_thread::sleep_for(20ms);
+            continue;
         }
-    }
-
-    void join_finished_connections_locked() {
-        for (auto it = connections.begin(); it != connections.end();) {
-            if ((*it)->done) {
-                // The thread set `done` under the mutex we hold, so it has nothing left to do but return.
-                (*it)->thread.join();
-                it = connections.erase(it);
-            } else {
-                ++it;
-            }
-        }
-    }
-
-    void serve(connection& c, bool runtime_api) {
+        conn->fd = conn->socket.native_handle();
+        detail::set_cloexec(conn->fd);
+        conn->socket.set_option(tcp::no_delay(true), ec);
+        conn->generation = child.generation;
+        auto* c = conn.get();
+        connections.push_back(std::move(conn));
         try {
-            if (runtime_api)
-                serve_runtime_api(c);
-            else
-                serve_invoke(c);
-        } catch (const std::exception&) {
-            // e.g. bad_alloc: drop this connection, keep serving the others
-        }
-        ::shutdown(c.fd, SHUT_RDWR);
-        std::lock_guard lk(m);
-        c.done = true;
-    }
-
-    static request_parser& fresh_parser(std::optional<request_parser>& p) {
-        p.emplace();
-        p->header_limit(header_limit);
-        p->body_limit(boost::none);  // limits are enforced by read_body, which drains what it refuses
-        return *p;
-    }
-
-    // Drains the body and answers with an error document; false if the connection is unusable.
-    static bool refuse(connection& c, beast::flat_buffer& buffer, request_parser& p, unsigned status,
-                       std::string_view type, std::string_view message) {
-        std::string ignored;
-        const auto r = read_body(c.socket, buffer, p, 0, ignored);
-        auto res = make_response(status, detail::error_json(type, message),
-                                 r != body_read::failed && p.get().keep_alive());
-        return write_response(c.socket, res) && r != body_read::failed;
-    }
-
-    // ---- Runtime API ----------------------------------------------------------------------------
-
-    void serve_runtime_api(connection& c) {
-        beast::flat_buffer buffer;
-        std::optional<request_parser> parser;
-        for (;;) {
-            auto& p = fresh_parser(parser);
-            beast::error_code ec;
-            http::read_header(c.socket, buffer, p, ec);
-            if (ec) return;
-            const auto& req = p.get();
-            const bool keep_alive = req.keep_alive();
-            const auto path = path_of(req.target());
-            bool usable = true;
-            if (path.substr(0, extension_prefix.size()) == extension_prefix) {
-                usable = handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
-            } else if (path.substr(0, api_prefix.size()) != api_prefix) {
-                usable = refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
-            } else {
-                const auto rest = path.substr(api_prefix.size());
-                constexpr std::string_view inv = "invocation/";
-                if (rest == "invocation/next") {
-                    usable = req.method() == http::verb::get
-                                 ? handle_next(c, buffer, p)
-                                 : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use GET for invocation/next");
-                } else if (rest == "init/error") {
-                    usable = req.method() == http::verb::post
-                                 ? handle_init_error(c, buffer, p)
-                                 : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST for init/error");
-                } else if (rest.substr(0, inv.size()) == inv && rest.size() > inv.size()) {
-                    auto tail = rest.substr(inv.size());
-                    const auto slash = tail.find('/');
-                    const auto id = slash == std::string_view::npos ? tail : tail.substr(0, slash);
-                    const auto what = slash == std::string_view::npos ? std::string_view{} : tail.substr(slash);
-                    if ((what == "/response" || what == "/error") && !id.empty()) {
-                        usable = req.method() == http::verb::post
-                                     ? handle_answer(c, buffer, p, std::string(id), what == "/error")
-                                     : refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST to answer");
-                    } else {
-                        usable =
-                            refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
-                    }
-                } else {
-                    usable = refuse(c, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
-                }
-            }
-            if (!usable || !keep_alive) return;
+            c->thread = std::thread([this, c, runtime_api] { serve(*c, runtime_api); });
+        } catch (const std::system_error&) {
+            connections.pop_back();  // no thread to serve it: the peer sees the connection closed
         }
     }
+}
 
-    bool connection_is_stale_locked(const connection& c) const {
-        return !external && (c.generation != child.generation || !child.alive);
-    }
-
-    bool handle_next(connection& c, beast::flat_buffer& buffer, request_parser& p) {
-        std::string ignored;
-        if (read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return false;
-        const bool keep_alive = p.get().keep_alive();
-
-        std::unique_lock lk(m);
-        if (!external && !connection_is_stale_locked(c) && !child.init_done) child.init_done = steady::now();
-        std::shared_ptr<invocation_state> inv;
-        for (;;) {
-            if (stopping) return false;
-            // A killed runtime never hangs up politely; its waiting /next must not take the next event.
-            if (connection_is_stale_locked(c)) return false;
-            if (const auto it = std::find_if(active.begin(), active.end(),
-                                             [](const auto& a) { return !a->delivered && !a->finalized; });
-                it != active.end()) {
-                inv = *it;
-                break;
-            }
-            if (peer_closed(c.fd)) return false;
-            cv.wait_for(lk, peer_check_interval);
-        }
-        const auto now = steady::now();
-        inv->delivered = true;
-        inv->delivered_at = now;
-        inv->deadline = now + opts.timeout;
-        const auto deadline_ms = epoch_ms_now() + opts.timeout.count();
-
-        auto res = make_response(200, inv->event, keep_alive);
-        res.set("Lambda-Runtime-Aws-Request-Id", inv->id);
-        res.set("Lambda-Runtime-Deadline-Ms", std::to_string(deadline_ms));
-        res.set("Lambda-Runtime-Invoked-Function-Arn", function_arn());
-        if (!inv->trace_id.empty()) res.set("Lambda-Runtime-Trace-Id", inv->trace_id);
-        if (!inv->client_context.empty()) res.set("Lambda-Runtime-Client-Context", inv->client_context);
-        cv.notify_all();  // the caller's wait limit moved to the deadline
-        lk.unlock();
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    unsigned max_concurrency() const { return opts.max_concurrency == 0 ? 1 : opts.max_concurrency; }
-
-    std::string function_arn() const {
-        return "arn:aws:lambda:" + opts.region + ":012345678912:function:" + opts.function_name;
-    }
-
-    bool handle_init_error(connection& c, beast::flat_buffer& buffer, request_parser& p) {
-        if (!continue_if_expected(c.socket, p)) return false;
-        std::string body;
-        const auto r = read_body(c.socket, buffer, p, max_response_bytes, body);
-        if (r == body_read::failed) return false;
-        const bool keep_alive = p.get().keep_alive();
-        if (r == body_read::too_large) {
-            auto res = make_response(413, detail::error_json("RequestEntityTooLarge", too_large_message()), keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
-        {
-            std::lock_guard lk(m);
-            if (!connection_is_stale_locked(c)) {  // a dead process's report concerns no one
-                if (body.empty()) body = detail::error_json("Runtime.Unknown", "Unknown init error");
-                init_error = std::move(body);
-                if (!external) child.init_failed = true;
-                cv.notify_all();
-            }
-        }
-        auto res = make_response(202, R"({"status":"OK"})", keep_alive);
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    // ---- Extensions API (what an internal extension needs) -----------------------------------------
-
-    // Lambda sends SIGTERM to a runtime that registered an extension, gives it the shutdown budget, then
-    // SIGKILLs it. The runtime keeps its connections (and stays `alive`) meanwhile, so a loop waiting in
-    // /next is not told to exit before its shutdown hooks ran. Child mode only.
-    void terminate_child_gracefully(std::unique_lock<std::mutex>& lk) {
-        if (external || child.reaped || child.pid <= 0 || child.extension_ids.empty()) return;
-        const auto generation = child.generation;
-        ::kill(child.pid, SIGTERM);
-        cv.wait_for(lk, opts.shutdown_budget, [&] { return child.reaped || child.generation != generation; });
-    }
-
-    bool handle_extension(connection& c, beast::flat_buffer& buffer, request_parser& p, std::string_view rest) {
-        const auto& req = p.get();
-        if (rest == "register") {
-            if (req.method() != http::verb::post)
-                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use POST for extension/register");
-            return handle_register(c, buffer, p);
-        }
-        if (rest == "event/next") {
-            if (req.method() != http::verb::get)
-                return refuse(c, buffer, p, 405, "MethodNotAllowed", "Use GET for extension/event/next");
-            return handle_extension_next(c, buffer, p);
-        }
-        return refuse(c, buffer, p, 404, "NotFound", "Unknown Extensions API path: /2020-01-01/extension/" + std::string(rest));
-    }
-
-    bool handle_register(connection& c, beast::flat_buffer& buffer, request_parser& p) {
-        const std::string name(sv(p.get()["Lambda-Extension-Name"]));
-        if (name.empty()) return refuse(c, buffer, p, 400, "InvalidRequest", "Lambda-Extension-Name is required");
-        std::string ignored;
-        if (read_body(c.socket, buffer, p, 64 * 1024, ignored) != body_read::ok) return false;
-        const bool keep_alive = p.get().keep_alive();
-        std::unique_lock lk(m);
-        if (!external && connection_is_stale_locked(c)) return false;
-        if (!external && child.init_done) {  // registration belongs to the init phase
-            lk.unlock();
-            auto res = make_response(403,
-                                     detail::error_json("InvalidStateTransition",
-                                                        "Extensions register during init, before the runtime's "
-                                                        "first invocation/next"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
-        const std::string id = new_request_id_locked();
-        if (!external) child.extension_ids.insert(id);
-        lk.unlock();
-        boost::json::object info;
-        info["functionName"] = opts.function_name;
-        info["functionVersion"] = opts.function_version;
-        info["handler"] = opts.handler;
-        auto res = make_response(200, boost::json::serialize(info), keep_alive);
-        res.set("Lambda-Extension-Identifier", id);
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    // An internal extension subscribed to no events: its /event/next is never answered; it ends with the
-    // runtime (or the emulator).
-    bool handle_extension_next(connection& c, beast::flat_buffer& buffer, request_parser& p) {
-        const std::string id(sv(p.get()["Lambda-Extension-Identifier"]));
-        std::string ignored;
-        if (read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return false;
-        std::unique_lock lk(m);
-        if (!external && child.extension_ids.count(id) == 0) {
-            lk.unlock();
-            auto res = make_response(403, detail::error_json("Extension.UnknownExtensionIdentifier",
-                                                             "Unknown Lambda-Extension-Identifier: " + id),
-                                     p.get().keep_alive());
-            return write_response(c.socket, res) && p.get().keep_alive();
-        }
-        while (!stopping && !connection_is_stale_locked(c) && !peer_closed(c.fd)) cv.wait_for(lk, peer_check_interval);
-        return false;
-    }
-
-    static std::string too_large_message() {
-        return "Response payload size exceeded maximum allowed payload size (" + std::to_string(max_response_bytes) +
-               " bytes).";
-    }
-
-    // 0 when `id` may be answered now (and `inv` is set); otherwise the HTTP status of the refusal.
-    unsigned check_answerable_locked(const std::string& id, std::shared_ptr<invocation_state>& inv,
-                                     std::string& type, std::string& message) {
-        const auto it = ids.find(id);
-        if (it != ids.end() && it->second == id_status::answered) {
-            type = "InvalidStateTransition";
-            message = "Invocation " + id + " was already answered";
-            return 403;
-        }
-        if (it != ids.end() && it->second == id_status::pending) {
-            const auto a = std::find_if(active.begin(), active.end(), [&](const auto& x) { return x->id == id; });
-            if (a != active.end() && (*a)->delivered && !(*a)->finalized && !(*a)->answered) {
-                inv = *a;
-                return 0;
-            }
-        }
-        type = "InvalidRequestID";
-        message = it == ids.end() ? "Invalid request ID: " + id
-                                  : "Invocation " + id + " is not awaiting an answer (timed out or not delivered)";
-        return 400;
-    }
-
-    void remember_id_locked(const std::string& id, id_status s) {
-        auto [it, inserted] = ids.insert_or_assign(id, s);
-        (void)it;
-        if (!inserted) return;
-        id_order.push_back(id);
-        while (id_order.size() > remembered_ids) {
-            ids.erase(id_order.front());
-            id_order.pop_front();
-        }
-    }
-
-    bool handle_answer(connection& c, beast::flat_buffer& buffer, request_parser& p, const std::string& id,
-                       bool is_error) {
-        const auto& req = p.get();
-        if (!continue_if_expected(c.socket, p)) return false;
-        if (!is_error && p.chunked() &&
-            detail::iequals(sv(req["Lambda-Runtime-Function-Response-Mode"]), "streaming"))
-            return handle_stream(c, buffer, p, id);
-
-        std::string body;
-        const auto r = read_body(c.socket, buffer, p, max_response_bytes, body);
-        if (r == body_read::failed) return false;
-        const bool keep_alive = req.keep_alive();
-
-        std::unique_lock lk(m);
-        std::shared_ptr<invocation_state> inv;
-        std::string type;
-        std::string message;
-        if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
-            lk.unlock();
-            auto res = make_response(status, detail::error_json(type, message), keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
-        inv->answered = true;
-        inv->complete = true;
-        remember_id_locked(id, id_status::answered);
-        string_response res;
-        if (r == body_read::too_large) {
-            inv->body = detail::error_json("Function.ResponseSizeTooLarge", too_large_message());
-            inv->function_error = "Unhandled";
-            res = make_response(413, detail::error_json("RequestEntityTooLarge", too_large_message()), keep_alive);
+void emulator::impl::join_finished_connections_locked() {
+    for (auto it = connections.begin(); it != connections.end();) {
+        if ((*it)->done) {
+            // The thread set `done` under the mutex we hold, so it has nothing left to do but return.
+            (*it)->thread.join();
+            it = connections.erase(it);
         } else {
-            inv->body = std::move(body);
-            const auto ct = sv(req[http::field::content_type]);
-            inv->content_type = ct.empty() ? "application/json" : std::string(ct);
-            if (is_error) {
-                const auto t = sv(req[error_type_trailer]);
-                inv->function_error = t.empty() ? "Unhandled" : std::string(t);
-            }
-            res = make_response(202, R"({"status":"OK"})", keep_alive);
-        }
-        cv.notify_all();
-        lk.unlock();
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    // Hands streamed bytes to the caller's thread; pauses while the caller is behind.
-    void push_stream_data(invocation_state& inv, std::string_view data, bool& too_large) {
-        if (data.empty()) return;
-        std::unique_lock lk(m);
-        cv.wait(lk, [&] {
-            return stopping || inv.finalized || inv.caller_gone || inv.pending.size() < stream_backlog_limit;
-        });
-        if (stopping || inv.finalized || inv.caller_gone || too_large) return;
-        inv.streamed += data.size();
-        if (inv.streamed > max_streamed_bytes) {
-            too_large = true;
-            return;
-        }
-        inv.pending.append(data.data(), data.size());
-        cv.notify_all();
-    }
-
-    bool handle_stream(connection& c, beast::flat_buffer& buffer, request_parser& p, const std::string& id) {
-        std::shared_ptr<invocation_state> inv;
-        {
-            std::unique_lock lk(m);
-            std::string type;
-            std::string message;
-            if (const auto status = check_answerable_locked(id, inv, type, message); status != 0) {
-                lk.unlock();
-                return refuse(c, buffer, p, status, type, message);
-            }
-            inv->answered = true;
-            inv->streaming = true;
-            const auto ct = sv(p.get()[http::field::content_type]);
-            inv->content_type = ct.empty() ? "application/octet-stream" : std::string(ct);
-            remember_id_locked(id, id_status::answered);
-            cv.notify_all();
-        }
-
-        // Chunks are forwarded as they arrive, except a chunk that starts like trailer text: it is held
-        // to its end and, if it is trailer text, taken as the trailers.
-        enum class chunk_mode { undecided, forward, hold };
-        chunk_mode mode = chunk_mode::undecided;
-        std::string held;
-        std::string data_error_type;
-        std::string data_error_body;
-        bool data_trailers = false;
-        bool too_large = false;
-        auto on_chunk = [&](std::uint64_t remain, beast::string_view piece, beast::error_code& ec) -> std::size_t {
-            const bool chunk_ends = piece.size() == remain;
-            if (mode == chunk_mode::forward) {
-                push_stream_data(*inv, sv(piece), too_large);
-            } else {
-                held.append(piece.data(), piece.size());
-                if (mode == chunk_mode::undecided) {
-                    const auto lead = leading_blanks(held);
-                    if (held.size() - lead >= data_trailer_prefix.size() || chunk_ends) {
-                        if (detail::istarts_with(std::string_view(held).substr(lead), data_trailer_prefix)) {
-                            mode = chunk_mode::hold;
-                        } else {
-                            mode = chunk_mode::forward;
-                            push_stream_data(*inv, held, too_large);
-                            held.clear();
-                        }
-                    }
-                }
-                if (mode == chunk_mode::hold && held.size() > 64 * 1024) {  // no trailer text is that long
-                    mode = chunk_mode::forward;
-                    push_stream_data(*inv, held, too_large);
-                    held.clear();
-                }
-            }
-            if (chunk_ends) {
-                if (mode == chunk_mode::hold && parse_data_trailers(held, data_error_type, data_error_body))
-                    data_trailers = true;
-                else
-                    push_stream_data(*inv, held, too_large);
-                held.clear();
-                mode = chunk_mode::undecided;
-            }
-            {
-                std::lock_guard lk(m);
-                if (stopping) ec = net::error::operation_aborted;
-            }
-            return piece.size();
-        };
-        p.on_chunk_body(on_chunk);
-        beast::error_code ec;
-        http::read(c.socket, buffer, p, ec);
-        const bool keep_alive = !ec && p.get().keep_alive();
-
-        {
-            std::unique_lock lk(m);
-            // A stream cut short because the runtime died (sys.exit, a crash) is reported as that exit:
-            // the connection's end and the reaper's news arrive in either order, and a process may take a
-            // while from closing its sockets to its end (exit handlers, a sanitizer's leak check).
-            const auto runtime_gone = [&] { return !child.alive || child.generation != inv->generation; };
-            if (ec && !external && !too_large)
-                cv.wait_for(lk, 3s, [&] { return stopping || inv->finalized || runtime_gone(); });
-            const bool died = ec && !external && !too_large && runtime_gone();
-            if (!inv->finalized) {
-                const auto& fields = p.get();
-                std::string type(sv(fields[error_type_trailer]));
-                std::string body(sv(fields[error_body_trailer]));
-                if (type.empty() && body.empty() && data_trailers) {
-                    type = data_error_type;
-                    body = data_error_body;
-                }
-                if (too_large) {
-                    type = "Function.ResponseSizeTooLarge";
-                    body = detail::base64_encode(detail::error_json(
-                        "Function.ResponseSizeTooLarge",
-                        "Response payload size exceeded maximum allowed payload size (" +
-                            std::to_string(max_streamed_bytes) + " bytes)."));
-                } else if (died) {
-                    type = "Unhandled";
-                    body = detail::base64_encode(exit_outcome_locked(*inv).body);
-                } else if (ec) {
-                    type = "Runtime.TruncatedResponse";
-                    body = detail::base64_encode(detail::error_json(
-                        "Runtime.TruncatedResponse", "The runtime's response stream ended before it was complete"));
-                }
-                if (type.empty() && !body.empty()) type = "Unhandled";
-                inv->stream_error_type = std::move(type);
-                inv->stream_error_body = std::move(body);
-                inv->stream_done = true;
-                cv.notify_all();
-            }
-        }
-        if (ec) return false;
-        auto res = too_large ? make_response(413,
-                                             detail::error_json("RequestEntityTooLarge",
-                                                                "Streamed response exceeded " +
-                                                                    std::to_string(max_streamed_bytes) + " bytes"),
-                                             keep_alive)
-                             : make_response(202, R"({"status":"OK"})", keep_alive);
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    // ---- the invoke endpoint --------------------------------------------------------------------
-
-    bool is_invoke_path(std::string_view path) const {
-        if (path.size() <= invoke_prefix.size() + invoke_suffix.size()) return false;
-        if (path.substr(0, invoke_prefix.size()) != invoke_prefix) return false;
-        if (path.substr(path.size() - invoke_suffix.size()) != invoke_suffix) return false;
-        const auto name = path.substr(invoke_prefix.size(), path.size() - invoke_prefix.size() - invoke_suffix.size());
-        return name == "function" || name == opts.function_name;
-    }
-
-    void serve_invoke(connection& c) {
-        beast::flat_buffer buffer;
-        std::optional<request_parser> parser;
-        for (;;) {
-            auto& p = fresh_parser(parser);
-            beast::error_code ec;
-            http::read_header(c.socket, buffer, p, ec);
-            if (ec) return;
-            const auto& req = p.get();
-            const bool keep_alive = req.keep_alive();
-            const auto path = path_of(req.target());
-            bool usable = true;
-            if (!is_invoke_path(path))
-                usable = refuse(c, buffer, p, 404, "ResourceNotFoundException",
-                                "Unknown path " + std::string(path) +
-                                    "; invoke with POST /2015-03-31/functions/function/invocations");
-            else if (req.method() != http::verb::post)
-                usable = refuse(c, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
-            else
-                usable = handle_invoke(c, buffer, p);
-            if (!usable || !keep_alive) return;
+            ++it;
         }
     }
+}
 
-    std::string new_request_id_locked() { return detail::format_uuid(rng(), rng()); }
-
-    std::string new_trace_id_locked() {
-        const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-        return detail::format_trace_id(static_cast<std::uint64_t>(secs), rng(), rng(), rng());
-    }
-
-    void report(const std::string& text) {
-        std::lock_guard lk(report_mutex);
-        std::ostream& os = opts.report != nullptr ? *opts.report : std::cout;
-        os << text << std::flush;
-    }
-
-    std::vector<std::string> runtime_environment() const {
-        std::map<std::string, std::string> env;
-        for (const auto& entry : detail::current_environment()) {
-            const auto eq = entry.find('=');
-            if (eq == std::string::npos || eq == 0) continue;
-            env.emplace(entry.substr(0, eq), entry.substr(eq + 1));
-        }
-        env["AWS_LAMBDA_FUNCTION_NAME"] = opts.function_name;
-        env["AWS_LAMBDA_FUNCTION_VERSION"] = opts.function_version;
-        env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = std::to_string(opts.memory_mb);
-        env["AWS_LAMBDA_LOG_GROUP_NAME"] = opts.log_group;
-        env["AWS_LAMBDA_LOG_STREAM_NAME"] = opts.log_stream;
-        env["AWS_REGION"] = opts.region;
-        env["AWS_DEFAULT_REGION"] = opts.region;
-        env["LAMBDA_TASK_ROOT"] = task_root;
-        env["LAMBDA_RUNTIME_DIR"] = "/var/runtime";
-        if (!opts.handler.empty()) env["_HANDLER"] = opts.handler;
-        env["AWS_LAMBDA_RUNTIME_API"] = api_endpoint;
-        env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python2.7";
-        env["TZ"] = ":UTC";
-        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
-        if (max_concurrency() > 1) env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency());
-        else env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
-        env.erase("_X_AMZN_TRACE_ID");  // per invocation, set by the runtime itself
-        // The caller's credentials pass through as they are (RIE's behaviour); none are made up, which would
-        // hide a profile or an instance role from the SDK.
-        for (const auto& [k, v] : opts.environment) env[k] = v;
-        std::vector<std::string> out;
-        out.reserve(env.size());
-        for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-        return out;
-    }
-
-    // Starts a runtime process; returns an error text (Go's wording, as the RIE) when it cannot.
-    std::string spawn_child_locked() {
-        detail::spawn_request request;
-        request.argv = opts.runtime_command;
-        request.environment = runtime_environment();
-        request.working_directory = task_root;
-        ++child.generation;
-        init_error.reset();  // belongs to a process that is gone
-        int error = 0;
-        child.started = steady::now();  // Init Duration includes the exec
-        const pid_t pid = detail::spawn_process(request, error);
-        child.init_failed = false;
-        child.init_done.reset();
-        child.extension_ids.clear();
-        child.wait_status = 0;
-        child.max_rss_kib = -1;
-        if (pid < 0) {
-            child.pid = -1;
-            child.alive = false;
-            child.reaped = true;
-            return "fork/exec " + opts.runtime_command.front() + ": " + std::strerror(error);
-        }
-        child.pid = pid;
-        child.alive = true;
-        child.reaped = false;
-        const auto generation = child.generation;
-        reaper = std::thread([this, pid, generation] { reap(pid, generation); });
-        return {};
-    }
-
-    void reap(pid_t pid, unsigned generation) {
-        // Wait without reaping, then reap under the mutex: kill() (also under the mutex, and only while
-        // not reaped) can then never hit a recycled pid.
-        siginfo_t info{};
-        while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) != 0 && errno == EINTR) {
-        }
-        std::lock_guard lk(m);
-        int status = 0;
-        rusage usage{};
-        pid_t r;
-        do {
-            r = ::wait4(pid, &status, 0, &usage);
-        } while (r < 0 && errno == EINTR);
-        if (child.generation == generation) {
-            child.alive = false;
-            child.reaped = true;
-            child.wait_status = r == pid ? status : 0;
-            child.max_rss_kib = r == pid ? usage.ru_maxrss : -1;
-        }
-        cv.notify_all();
-    }
-
-    void kill_child_locked() {
-        if (!child.reaped && child.pid > 0) ::kill(child.pid, SIGKILL);
-        child.alive = false;
-    }
-
-    long memory_used_mb_locked() const {
-        long kib = -1;
-        if (external)
-            kib = detail::peak_rss_kib(::getpid());
-        else if (!child.reaped && child.pid > 0)
-            kib = detail::peak_rss_kib(child.pid);
+void emulator::impl::serve(connection& c, bool runtime_api) {
+    try {
+        if (runtime_api)
+            serve_runtime_api(c);
         else
-            kib = child.max_rss_kib;
-        return kib <= 0 ? 0 : (kib + 1023) / 1024;
+            serve_invoke(c);
+    } catch (const std::exception&) {
+        // e.g. bad_alloc: drop this connection, keep serving the others
     }
+    ::shutdown(c.fd, SHUT_RDWR);
+    std::lock_guard lk(m);
+    c.done = true;
+}
 
-    std::string report_lines(const invocation_state& inv, steady::time_point end, std::optional<double> init_ms,
-                             long memory_mb) const {
-        const auto from = inv.delivered ? inv.delivered_at : inv.received;
-        const double duration = ms_between(from, end);
-        auto billed = static_cast<long long>(duration);
-        if (static_cast<double>(billed) < duration || billed == 0) ++billed;
-        std::string out = "END RequestId: " + inv.id + "\n";
-        out += "REPORT RequestId: " + inv.id;
-        if (init_ms) out += "\tInit Duration: " + format_ms(*init_ms) + " ms";
-        out += "\tDuration: " + format_ms(duration) + " ms";
-        out += "\tBilled Duration: " + std::to_string(billed) + " ms";
-        out += "\tMemory Size: " + std::to_string(opts.memory_mb) + " MB";
-        out += "\tMax Memory Used: " + std::to_string(memory_mb) + " MB\n";
-        return out;
-    }
+bool emulator::impl::connection_is_stale_locked(const connection& c) const {
+    return !external && (c.generation != child.generation || !child.alive);
+}
 
-    outcome exit_outcome_locked(const invocation_state& inv) const {
-        std::string reason = "Runtime exited without providing a reason";
-        if (!(WIFEXITED(child.wait_status) && WEXITSTATUS(child.wait_status) == 0))
-            reason = "Runtime exited with error: " + detail::describe_wait_status(child.wait_status);
-        const auto message = "RequestId: " + inv.id + " Error: " + reason;
-        outcome out;
-        out.status = 502;
-        out.body = detail::error_json("Runtime.ExitError", message);
-        out.log_line = message + "\nRuntime.ExitError\n";
-        return out;
-    }
-
-    outcome timeout_outcome(const invocation_state& inv) const {
-        const auto message = inv.id + " Task timed out after " + detail::seconds_with_two_decimals(opts.timeout) +
-                             " seconds";
-        outcome out;
-        out.body = detail::error_json("Sandbox.Timedout", message);
-        out.function_error = "Unhandled";
-        out.log_line = message + "\n";
-        out.timed_out = true;
-        return out;
-    }
-
-    void add_invoke_headers(http::fields& f, const invocation_state& inv) const {
-        f.set("X-Amzn-RequestId", inv.id);
-        f.set("X-Amz-Executed-Version", opts.function_version);
-    }
-
-    bool handle_invoke(connection& c, beast::flat_buffer& buffer, request_parser& p) {
-        const auto& req = p.get();
-        const bool keep_alive = req.keep_alive();
-        if (!continue_if_expected(c.socket, p)) return false;
-        std::string event;
-        const auto r = read_body(c.socket, buffer, p, opts.max_event_bytes, event);
-        if (r != body_read::ok) {
-            const bool usable = r == body_read::too_large && keep_alive;
-            auto res = make_response(413,
-                                     detail::error_json("RequestEntityTooLargeException",
-                                                        "Request must be smaller than " +
-                                                            std::to_string(opts.max_event_bytes) +
-                                                            " bytes for the InvokeFunction operation"),
-                                     usable);
-            return write_response(c.socket, res) && usable;
-        }
-        std::string client_context;
-        if (const auto cc = sv(req["X-Amz-Client-Context"]); !cc.empty()) {
-            if (!detail::base64_decode(cc, client_context)) {
-                auto res = make_response(400,
-                                         detail::error_json("InvalidRequestContentException",
-                                                            "Client context must be a valid Base64-encoded JSON object."),
-                                         keep_alive);
-                return write_response(c.socket, res) && keep_alive;
-            }
-            client_context = detail::header_safe(client_context);
-        }
-
-        std::unique_lock lk(m);
-        if (stopping) return false;
-        if (active.size() >= max_concurrency() && max_concurrency() > 1) {
-            lk.unlock();
-            auto res = make_response(429,
-                                     detail::error_json("TooManyRequestsException",
-                                                        "Rate Exceeded: the function is serving its maximum of " +
-                                                            std::to_string(max_concurrency()) +
-                                                            " concurrent invocations"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
-        if (active.size() >= max_concurrency()) {
-            lk.unlock();
-            auto res = make_response(400,
-                                     detail::error_json("ResourceConflictException",
-                                                        "The function is busy with another invocation; the "
-                                                        "emulator serves one invoke at a time"),
-                                     keep_alive);
-            return write_response(c.socket, res) && keep_alive;
-        }
-        auto inv = std::make_shared<invocation_state>();
-        inv->id = new_request_id_locked();
-        inv->event = std::move(event);
-        const auto trace = sv(req["X-Amzn-Trace-Id"]);
-        inv->trace_id = trace.empty() ? new_trace_id_locked() : std::string(trace);
-        inv->client_context = std::move(client_context);
-        inv->received = steady::now();
-        active.push_back(inv);
-        remember_id_locked(inv->id, id_status::pending);
-
-        bool started_runtime = false;
-        std::string spawn_failure;
-        if (!external) {
-            if (child.alive && child.init_failed) kill_child_locked();
-            if (!child.alive) {
-                // Concurrent invokes: whichever finds the old process reaped first starts the new one.
-                cv.wait(lk, [&] { return child.reaped || child.alive || stopping; });
-                if (stopping) return false;
-                if (!child.alive) {
-                    if (reaper.joinable()) reaper.join();  // it reaped under the mutex we hold: it is returning
-                    spawn_failure = spawn_child_locked();
-                    started_runtime = true;
-                }
-            }
-            inv->generation = child.generation;
-        }
-        cv.notify_all();
-        lk.unlock();
-        report("START RequestId: " + inv->id + " Version: " + opts.function_version + "\n");
-        lk.lock();
-
-        outcome out;
-        for (;;) {
-            if (stopping) return false;
-            if (!spawn_failure.empty()) {
-                out.status = 502;
-                out.body = detail::error_json("Runtime.InvalidEntrypoint",
-                                              "RequestId: " + inv->id + " Error: " + spawn_failure);
-                out.log_line = "RequestId: " + inv->id + " Error: " + spawn_failure + "\nRuntime.InvalidEntrypoint\n";
-                break;
-            }
-            if (inv->complete) {
-                out.body = std::move(inv->body);
-                out.content_type = inv->content_type;
-                out.function_error = inv->function_error;
-                break;
-            }
-            if (inv->streaming) return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
-            if (init_error) {
-                out.body = std::move(*init_error);
-                out.function_error = "Unhandled";
-                init_error.reset();
-                if (!external) child.init_failed = true;
-                break;
-            }
-            if (!external && (!child.alive || child.generation != inv->generation)) {
-                out = exit_outcome_locked(*inv);
-                break;
-            }
-            auto limit = inv->delivered ? inv->deadline : inv->received + opts.timeout;
-            if (!inv->delivered && (started_runtime || (!external && !child.init_done))) limit += init_allowance;
-            if (steady::now() >= limit) {
-                out = timeout_outcome(*inv);
-                break;
-            }
-            cv.wait_until(lk, limit);
-        }
-        const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
-        if (out.timed_out && !external) kill_child_locked();
-        const auto lines = finish_locked(*inv, started_runtime, memory);
-        lk.unlock();
-
-        report(out.log_line + lines);
-        auto res = make_response(out.status, std::move(out.body), keep_alive, out.content_type);
-        add_invoke_headers(res.base(), *inv);
-        if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
-        return write_response(c.socket, res) && keep_alive;
-    }
-
-    // Ends the invocation: frees the function for the next invoke and returns the END/REPORT lines.
-    std::string finish_locked(invocation_state& inv, bool started_runtime, long memory_mb) {
-        const auto end = steady::now();
-        std::optional<double> init_ms;
-        if (started_runtime && !external) init_ms = ms_between(child.started, child.init_done.value_or(end));
-        inv.finalized = true;
-        remember_id_locked(inv.id, inv.answered ? id_status::answered : id_status::expired);
-        active.erase(std::remove_if(active.begin(), active.end(), [&](const auto& a) { return a.get() == &inv; }),
-                     active.end());
-        cv.notify_all();
-        return report_lines(inv, end, init_ms, memory_mb);
-    }
-
-    // The caller's side of a streamed response: a chunked answer fed from what the runtime uploads.
-    bool stream_to_caller(std::unique_lock<std::mutex>& lk, connection& c, const std::shared_ptr<invocation_state>& inv,
-                          bool started_runtime, bool keep_alive) {
-        http::response<http::empty_body> head{http::status::ok, 11};
-        head.set(http::field::server, "lambda-py27-emulator");
-        head.set(http::field::content_type, inv->content_type);
-        head.set(http::field::trailer, "X-Amz-Function-Error, X-Amz-Function-Error-Body");
-        add_invoke_headers(head.base(), *inv);
-        head.keep_alive(keep_alive);
-        head.chunked(true);
-        lk.unlock();
-        beast::error_code ec;
-        http::response_serializer<http::empty_body> serializer{head};
-        http::write_header(c.socket, serializer, ec);
-        bool caller_ok = !ec;
-        lk.lock();
-        if (!caller_ok) {
-            inv->caller_gone = true;
-            cv.notify_all();
-        }
-
-        std::string error_type;
-        std::string error_body;
-        std::string log_line;
-        bool timed_out = false;
-        std::optional<steady::time_point> runtime_gone_at;
-        for (;;) {
-            if (stopping) return false;
-            if (!inv->pending.empty()) {
-                std::string data = std::move(inv->pending);
-                inv->pending.clear();
-                cv.notify_all();  // the runtime's upload may go on
-                if (caller_ok) {
-                    lk.unlock();
-                    net::write(c.socket, http::make_chunk(net::buffer(data)), ec);
-                    lk.lock();
-                    if (ec) {
-                        caller_ok = false;
-                        inv->caller_gone = true;
-                        cv.notify_all();
-                    }
-                }
-                continue;
-            }
-            if (inv->stream_done) {
-                error_type = inv->stream_error_type;
-                error_body = inv->stream_error_body;
-                break;
-            }
-            if (!external && (!child.alive || child.generation != inv->generation)) {
-                // The runtime is gone, but what it wrote before it went may still be on its way through
-                // the upload's connection: the upload's reader reports the end (with the exit) once it read
-                // it all. Only a reader that never comes back is not waited for.
-                if (!runtime_gone_at) runtime_gone_at = steady::now();
-                if (steady::now() - *runtime_gone_at < 3s) {
-                    cv.wait_for(lk, 50ms);
-                    continue;
-                }
-                auto out = exit_outcome_locked(*inv);
-                error_type = "Unhandled";
-                error_body = detail::base64_encode(out.body);
-                log_line = out.log_line;
-                break;
-            }
-            if (steady::now() >= inv->deadline) {
-                auto out = timeout_outcome(*inv);
-                error_type = "Unhandled";
-                error_body = detail::base64_encode(out.body);
-                log_line = out.log_line;
-                timed_out = true;
-                break;
-            }
-            cv.wait_until(lk, inv->deadline);
-        }
-        const auto memory = memory_used_mb_locked();
-        if (timed_out && !external) kill_child_locked();
-        const auto lines = finish_locked(*inv, started_runtime, memory);
-        lk.unlock();
-        report(log_line + lines);
-        if (!caller_ok) return false;
-        http::fields trailers;
-        if (!error_type.empty()) trailers.set("X-Amz-Function-Error", error_type);
-        if (!error_body.empty()) trailers.set("X-Amz-Function-Error-Body", error_body);
-        net::write(c.socket, http::make_chunk_last(trailers), ec);
-        return !ec && keep_alive;
-    }
-};
+std::string emulator::impl::function_arn() const {
+    return "arn:aws:lambda:" + opts.region + ":012345678912:function:" + opts.function_name;
+}
 
 // ---- the public face ------------------------------------------------------------------------------
 

@@ -1,0 +1,122 @@
+#include "emulator_http.hpp"
+
+#include <lambda_py27/testing/detail/text.hpp>
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <utility>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+
+namespace lambda_py27::testing::detail {
+
+namespace {
+
+// Request headers are small (a client context is at most ~3.5 KB); anything far bigger is hostile.
+constexpr std::uint32_t header_limit = 2 * 1024 * 1024;  // an X-Ray error cause header may be up to 1 MiB
+// Bodies above the limits are still read (and dropped) so the peer sees the 413 instead of a reset;
+// beyond this, the connection is simply closed.
+constexpr std::uint64_t drain_limit = 256ULL * 1024 * 1024;
+
+}  // namespace
+
+std::string_view path_of(beast::string_view target) {
+    auto p = sv(target);
+    if (const auto q = p.find('?'); q != std::string_view::npos) p = p.substr(0, q);
+    return p;
+}
+
+void set_cloexec(int fd) {
+    const int flags = ::fcntl(fd, F_GETFD);
+    if (flags >= 0) ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+}
+
+bool peer_closed(int fd) {
+    char c = 0;
+    const auto n = ::recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) return false;
+    if (n == 0) return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+request_parser& fresh_parser(std::optional<request_parser>& p) {
+    p.emplace();
+    p->header_limit(header_limit);
+    p->body_limit(boost::none);  // limits are enforced by read_body, which drains what it refuses
+    return *p;
+}
+
+body_read read_body(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, std::size_t limit,
+                    std::string& out) {
+    out.clear();
+    if (const auto len = p.content_length(); len && *len > drain_limit) return body_read::failed;
+    bool too_large = false;
+    std::uint64_t total = 0;
+    std::array<char, 16 * 1024> chunk;
+    while (!p.is_done()) {
+        p.get().body().data = chunk.data();
+        p.get().body().size = chunk.size();
+        beast::error_code ec;
+        http::read_some(socket, buffer, p, ec);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) return body_read::failed;
+        const auto n = chunk.size() - p.get().body().size;
+        total += n;
+        if (total > drain_limit) return body_read::failed;
+        if (too_large) continue;
+        if (out.size() + n > limit) {
+            too_large = true;
+            std::string().swap(out);
+        } else {
+            out.append(chunk.data(), n);
+        }
+    }
+    return too_large ? body_read::too_large : body_read::ok;
+}
+
+string_response make_response(unsigned status, std::string body, bool keep_alive, std::string_view content_type) {
+    string_response res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, "lambda-py27-emulator");
+    res.set(http::field::content_type, content_type);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+bool write_response(tcp::socket& socket, string_response& res) {
+    beast::error_code ec;
+    http::write(socket, res, ec);
+    return !ec;
+}
+
+bool continue_if_expected(tcp::socket& socket, const request_parser& p) {
+    if (!iequals(sv(p.get()[http::field::expect]), "100-continue")) return true;
+    http::response<http::empty_body> res{http::status::continue_, 11};
+    beast::error_code ec;
+    http::write(socket, res, ec);
+    return !ec;
+}
+
+bool reply_error(tcp::socket& socket, unsigned status, std::string_view type, std::string_view message,
+                 bool keep_alive) {
+    auto res = make_response(status, error_json(type, message), keep_alive);
+    return write_response(socket, res);
+}
+
+bool reply_accepted(tcp::socket& socket, bool keep_alive) {
+    auto res = make_response(202, R"({"status":"OK"})", keep_alive);
+    return write_response(socket, res);
+}
+
+bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status,
+            std::string_view type, std::string_view message) {
+    std::string ignored;
+    const auto r = read_body(socket, buffer, p, 0, ignored);
+    return reply_error(socket, status, type, message, r != body_read::failed && p.get().keep_alive()) &&
+           r != body_read::failed;
+}
+
+}  // namespace lambda_py27::testing::detail

@@ -1,0 +1,240 @@
+// The invoke endpoint: an invoke is admitted, the runtime started if needed, and the caller answered with
+// the invocation's outcome (or, for a streamed response, by stream_relay.cpp).
+#include "emulator_impl.hpp"
+
+#include <lambda_py27/testing/detail/text.hpp>
+
+#include <unistd.h>
+
+namespace lambda_py27::testing {
+
+namespace {
+
+namespace http = detail::http;
+using detail::body_read;
+using namespace std::chrono_literals;
+
+// Time a freshly started runtime gets for its init, on top of the function timeout (Lambda: 10 s).
+constexpr auto init_allowance = 10s;
+
+constexpr std::string_view invoke_prefix = "/2015-03-31/functions/";
+constexpr std::string_view invoke_suffix = "/invocations";
+
+}  // namespace
+
+bool emulator::impl::is_invoke_path(std::string_view path) const {
+    if (path.size() <= invoke_prefix.size() + invoke_suffix.size()) return false;
+    if (path.substr(0, invoke_prefix.size()) != invoke_prefix) return false;
+    if (path.substr(path.size() - invoke_suffix.size()) != invoke_suffix) return false;
+    const auto name = path.substr(invoke_prefix.size(), path.size() - invoke_prefix.size() - invoke_suffix.size());
+    return name == "function" || name == opts.function_name;
+}
+
+void emulator::impl::serve_invoke(connection& c) {
+    flat_buffer buffer;
+    std::optional<request_parser> parser;
+    for (;;) {
+        auto& p = detail::fresh_parser(parser);
+        detail::beast::error_code ec;
+        http::read_header(c.socket, buffer, p, ec);
+        if (ec) return;
+        const auto& req = p.get();
+        const bool keep_alive = req.keep_alive();
+        const auto path = detail::path_of(req.target());
+        bool usable = true;
+        if (!is_invoke_path(path))
+            usable = detail::refuse(c.socket, buffer, p, 404, "ResourceNotFoundException",
+                                    "Unknown path " + std::string(path) +
+                                        "; invoke with POST /2015-03-31/functions/function/invocations");
+        else if (req.method() != http::verb::post)
+            usable = detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
+        else
+            usable = handle_invoke(c, buffer, p);
+        if (!usable || !keep_alive) return;
+    }
+}
+
+bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_parser& p) {
+    const auto& req = p.get();
+    const bool keep_alive = req.keep_alive();
+    if (!detail::continue_if_expected(c.socket, p)) return false;
+    std::string event;
+    const auto r = detail::read_body(c.socket, buffer, p, opts.max_event_bytes, event);
+    if (r != body_read::ok) {
+        const bool usable = r == body_read::too_large && keep_alive;
+        return detail::reply_error(c.socket, 413, "RequestEntityTooLargeException",
+                                   "Request must be smaller than " + std::to_string(opts.max_event_bytes) +
+                                       " bytes for the InvokeFunction operation",
+                                   usable) &&
+               usable;
+    }
+    std::string client_context;
+    if (const auto cc = detail::sv(req["X-Amz-Client-Context"]); !cc.empty()) {
+        if (!detail::base64_decode(cc, client_context))
+            return detail::reply_error(c.socket, 400, "InvalidRequestContentException",
+                                       "Client context must be a valid Base64-encoded JSON object.", keep_alive) &&
+                   keep_alive;
+        client_context = detail::header_safe(client_context);
+    }
+
+    std::unique_lock lk(m);
+    if (stopping) return false;
+    if (const auto refusal = admission_refusal_locked()) {
+        lk.unlock();
+        return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
+               keep_alive;
+    }
+    const auto inv =
+        invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context));
+    bool started_runtime = false;
+    std::string spawn_failure;
+    if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;
+    cv.notify_all();
+    lk.unlock();
+    log_lines.write(detail::start_line(inv->id, opts.function_version));
+    lk.lock();
+
+    detail::outcome out;
+    switch (await_outcome_locked(lk, *inv, started_runtime, spawn_failure, out)) {
+        case wait_end::stopping: return false;
+        case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
+        case wait_end::outcome: break;
+    }
+    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive);
+}
+
+// Why an invoke cannot be taken now (the function is busy), if it cannot.
+std::optional<detail::error_answer> emulator::impl::admission_refusal_locked() const {
+    if (invocations.size() >= max_concurrency() && max_concurrency() > 1)
+        return detail::error_answer{429, "TooManyRequestsException",
+                                      "Rate Exceeded: the function is serving its maximum of " +
+                                          std::to_string(max_concurrency()) + " concurrent invocations"};
+    if (invocations.size() >= max_concurrency())
+        return detail::error_answer{400, "ResourceConflictException",
+                                      "The function is busy with another invocation; the emulator serves one "
+                                      "invoke at a time"};
+    return std::nullopt;
+}
+
+// Child mode: a runtime for `inv`, started now if there is none (or it failed its init). False when stopping.
+bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
+                                            bool& started_runtime, std::string& spawn_failure) {
+    if (external) return true;
+    if (child.alive && child.init_failed) child.kill_locked();
+    if (!child.alive) {
+        // Concurrent invokes: whichever finds the old process reaped first starts the new one.
+        cv.wait(lk, [&] { return child.reaped || child.alive || stopping; });
+        if (stopping) return false;
+        if (!child.alive) {
+            spawn_failure = spawn_runtime_locked();
+            started_runtime = true;
+        }
+    }
+    inv.generation = child.generation;
+    return true;
+}
+
+// Starts a runtime process; returns an error text when it cannot.
+std::string emulator::impl::spawn_runtime_locked() {
+    init_error.reset();  // belongs to a process that is gone
+    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency()));
+}
+
+// Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.
+emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<std::mutex>& lk,
+                                                              invocation_state& inv, bool started_runtime,
+                                                              const std::string& spawn_failure,
+                                                              detail::outcome& out) {
+    for (;;) {
+        if (stopping) return wait_end::stopping;
+        if (!spawn_failure.empty()) {
+            out.status = 502;
+            out.body =
+                detail::error_json("Runtime.InvalidEntrypoint", "RequestId: " + inv.id + " Error: " + spawn_failure);
+            out.log_line = "RequestId: " + inv.id + " Error: " + spawn_failure + "\nRuntime.InvalidEntrypoint\n";
+            return wait_end::outcome;
+        }
+        if (inv.complete) {
+            out.body = std::move(inv.body);
+            out.content_type = inv.content_type;
+            out.function_error = inv.function_error;
+            return wait_end::outcome;
+        }
+        if (inv.streaming) return wait_end::streaming;
+        if (init_error) {
+            out.body = std::move(*init_error);
+            out.function_error = "Unhandled";
+            init_error.reset();
+            if (!external) child.init_failed = true;
+            return wait_end::outcome;
+        }
+        if (!external && (!child.alive || child.generation != inv.generation)) {
+            out = exit_outcome_locked(inv);
+            return wait_end::outcome;
+        }
+        auto limit = inv.delivered ? inv.deadline : inv.received + opts.timeout;
+        if (!inv.delivered && (started_runtime || (!external && !child.init_done))) limit += init_allowance;
+        if (steady::now() >= limit) {
+            out = timeout_outcome(inv);
+            return wait_end::outcome;
+        }
+        cv.wait_until(lk, limit);
+    }
+}
+
+// Ends the invocation with `out`, logs END/REPORT and answers the caller (lock held on entry, released).
+bool emulator::impl::answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
+                                   detail::outcome out, bool started_runtime, bool keep_alive) {
+    const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
+    if (out.timed_out && !external) child.kill_locked();
+    const auto lines = finish_locked(inv, started_runtime, memory);
+    lk.unlock();
+
+    log_lines.write(out.log_line + lines);
+    auto res = detail::make_response(out.status, std::move(out.body), keep_alive, out.content_type);
+    add_invoke_headers(res.base(), inv);
+    if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
+    return detail::write_response(c.socket, res) && keep_alive;
+}
+
+long emulator::impl::memory_used_mb_locked() const {
+    const long kib = external ? detail::peak_rss_kib(::getpid()) : child.peak_rss_kib_locked();
+    return kib <= 0 ? 0 : (kib + 1023) / 1024;
+}
+
+detail::outcome emulator::impl::exit_outcome_locked(const invocation_state& inv) const {
+    const auto message = "RequestId: " + inv.id + " Error: " + child.exit_reason_locked();
+    detail::outcome out;
+    out.status = 502;
+    out.body = detail::error_json("Runtime.ExitError", message);
+    out.log_line = message + "\nRuntime.ExitError\n";
+    return out;
+}
+
+detail::outcome emulator::impl::timeout_outcome(const invocation_state& inv) const {
+    const auto message =
+        inv.id + " Task timed out after " + detail::seconds_with_two_decimals(opts.timeout) + " seconds";
+    detail::outcome out;
+    out.body = detail::error_json("Sandbox.Timedout", message);
+    out.function_error = "Unhandled";
+    out.log_line = message + "\n";
+    out.timed_out = true;
+    return out;
+}
+
+void emulator::impl::add_invoke_headers(http::fields& f, const invocation_state& inv) const {
+    f.set("X-Amzn-RequestId", inv.id);
+    f.set("X-Amz-Executed-Version", opts.function_version);
+}
+
+// Ends the invocation: frees the function for the next invoke and returns the END/REPORT lines.
+std::string emulator::impl::finish_locked(invocation_state& inv, bool started_runtime, long memory_mb) {
+    const auto end = steady::now();
+    std::optional<double> init_ms;
+    if (started_runtime && !external) init_ms = detail::ms_between(child.started, child.init_done.value_or(end));
+    invocations.finish(inv);
+    cv.notify_all();
+    return detail::end_report_lines(inv, end, init_ms, opts.memory_mb, memory_mb);
+}
+
+}  // namespace lambda_py27::testing

@@ -36,6 +36,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   patchelf zip unzip xz-utils dpkg-dev curl ca-certificates valgrind
+  podman runc
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -78,7 +79,30 @@ SRC
   rm -rf "$tmp"; trap - EXIT
 fi
 
-# ---- 3. Python 2.7 -----------------------------------------------------------------------------
+# ---- 3. podman: container images (lambda-py27-package --image) ---------------------------------
+# Two things keep podman's defaults from running a container on some machines (this project's CI VMs among
+# them): a hard limit on open files below the 1048576 podman asks for (runc: "error setting rlimit type 7";
+# the process limit then fails alike), and cgroups v1 / hybrid, which crun refuses. Where so, a drop-in
+# gives containers Lambda's own limits (1,024 file descriptors, 1,024 processes and threads) and runc.
+containers_conf=/etc/containers/containers.conf.d/lambda-py27.conf
+if command -v podman >/dev/null && [ ! -f "$containers_conf" ]; then
+  hard_files=$(ulimit -Hn)
+  conf=""
+  if [ "$hard_files" != unlimited ] && [ "$hard_files" -lt 1048576 ]; then
+    conf+=$'[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
+  fi
+  if [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] && command -v runc >/dev/null; then
+    conf+=$'[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n'
+  fi
+  if [ -n "$conf" ]; then
+    log "podman: Lambda's limits and runc for this machine in $containers_conf"
+    as_root mkdir -p "$(dirname "$containers_conf")"
+    printf '# Written by lambda-py27 scripts/setup.sh: what podman needs to run containers here.\n%s' "$conf" |
+      as_root tee "$containers_conf" >/dev/null
+  fi
+fi
+
+# ---- 4. Python 2.7 -----------------------------------------------------------------------------
 has_py27() {  # a prefix with the shared libpython2.7 and its headers
   [ -f "$1/include/python2.7/Python.h" ] || return 1
   compgen -G "$1/lib/libpython2.7.so*" >/dev/null || compgen -G "$1/lib/*/libpython2.7.so*" >/dev/null

@@ -94,11 +94,13 @@ TEST(PythonSite, EndsTheProcessWithTheStatusGivenToExitOrQuit) {
 }
 
 TEST(PythonSite, RaisesSystemExitFromExitAsSiteDoes) {
-    EXPECT_EQ(answer(site_function("site_probe.exit_caught", "legacy")), (json::array{"SystemExit", 4, json::array{4}}));
+    EXPECT_EQ(answer(site_function("site_probe.exit_caught", "legacy")),
+              (json::array{"SystemExit", 4, json::array{4}}));
 }
 
 TEST(PythonSite, HelpCallsPydocHelp) {
-    EXPECT_EQ(answer(site_function("site_probe.help_text", "legacy")), (json::array{json::array{"<built-in function len>"}}));
+    EXPECT_EQ(answer(site_function("site_probe.help_text", "legacy")),
+              (json::array{json::array{"<built-in function len>"}}));
 }
 
 TEST(PythonSite, ImportsSitecustomizeThenUsercustomizeFromPythonpathBeforeTheHandlersModule) {

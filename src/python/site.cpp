@@ -413,7 +413,8 @@ void make_types() {
 
     start_type(printer_type, "site._Printer", sizeof(printer));
     printer_type.tp_doc =
-        "interactive prompt objects for printing the license text, a list of\n    contributors and the copyright notice.";
+        "interactive prompt objects for printing the license text, a list of\n"
+        "    contributors and the copyright notice.";
     printer_type.tp_new = printer_new;
     printer_type.tp_dealloc = printer_dealloc;
     printer_type.tp_repr = printer_repr;
@@ -497,28 +498,29 @@ void import_customization(const char* name) {
 
 void install_site_state(const char* stdlib_dir) {
     g_stdlib_dir = stdlib_dir;
+    const auto make = [](PyTypeObject& type) { return reinterpret_cast<PyObject*>(&type); };
     make_types();
     PyObject* builtins = PyModule_GetDict(PyImport_AddModule("__builtin__"));
-    set_builtin(builtins, "quit", PyObject_CallFunction(reinterpret_cast<PyObject*>(&quitter_type), const_cast<char*>("s"), "quit"));
-    set_builtin(builtins, "exit", PyObject_CallFunction(reinterpret_cast<PyObject*>(&quitter_type), const_cast<char*>("s"), "exit"));
+    set_builtin(builtins, "quit", PyObject_CallFunction(make(quitter_type), const_cast<char*>("s"), "quit"));
+    set_builtin(builtins, "exit", PyObject_CallFunction(make(quitter_type), const_cast<char*>("s"), "exit"));
     set_builtin(builtins, "copyright",
-                PyObject_CallFunction(reinterpret_cast<PyObject*>(&printer_type), const_cast<char*>("sO"), "copyright",
+                PyObject_CallFunction(make(printer_type), const_cast<char*>("sO"), "copyright",
                                       PySys_GetObject(const_cast<char*>("copyright"))));
     set_builtin(builtins, "credits",
-                PyObject_CallFunction(reinterpret_cast<PyObject*>(&printer_type), const_cast<char*>("ss"), "credits",
+                PyObject_CallFunction(make(printer_type), const_cast<char*>("ss"), "credits",
                                       "    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n"
                                       "    for supporting Python development.  See www.python.org for more "
                                       "information."));
     set_builtin(builtins, "license",
-                PyObject_CallFunction(reinterpret_cast<PyObject*>(&printer_type), const_cast<char*>("ss[ss][sss]"), "license",
+                PyObject_CallFunction(make(printer_type), const_cast<char*>("ss[ss][sss]"), "license",
                                       "See https://www.python.org/psf/license/", "LICENSE.txt", "LICENSE",
                                       (g_stdlib_dir + "/..").c_str(), g_stdlib_dir.c_str(), "."));
-    set_builtin(builtins, "help", PyObject_CallObject(reinterpret_cast<PyObject*>(&helper_type), nullptr));
+    set_builtin(builtins, "help", PyObject_CallObject(make(helper_type), nullptr));
     clear_no_site_flag();
 
     PyObject* modules = PyImport_GetModuleDict();
     if (PyDict_GetItemString(modules, "site") != nullptr) return;
-    PyObject* site = PyObject_CallFunction(reinterpret_cast<PyObject*>(&lazy_site_type), const_cast<char*>("s"), "site");
+    PyObject* site = PyObject_CallFunction(make(lazy_site_type), const_cast<char*>("s"), "site");
     if (site == nullptr) fail("cannot make module site");
     // Where site.py would have been imported from, as site.main() leaves it (compiled when it can be).
     std::string file = g_stdlib_dir + "/site.pyc";

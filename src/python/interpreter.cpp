@@ -2,6 +2,7 @@
 
 #include <lambda_py27/python/detail/collector.hpp>
 #include <lambda_py27/python/detail/parser_accelerators.hpp>
+#include <lambda_py27/python/detail/site.hpp>
 
 #include <Python.h>
 
@@ -275,7 +276,7 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     g_program = executable_path();
     if (!g_home.empty()) Py_SetPythonHome(g_home.data());
     if (!g_program.empty()) Py_SetProgramName(g_program.data());
-    Py_NoSiteFlag = 1;  // site's work is done below, only as far as the legacy runtime needed it
+    Py_NoSiteFlag = 1;  // what `site` leaves for user code is made below (detail/site.hpp), cheaper
     g_builtin_names.emplace_back("_lambda_py27");
     PyImport_AppendInittab(const_cast<char*>(g_builtin_names.back().c_str()), init_lambda_py27);
 
@@ -290,15 +291,14 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     codecs.started();
     detail::install_parser_accelerators();  // before anything is compiled from source
     PyEval_InitThreads();
-    char arg0[] = "";
+    // The legacy runtime was `python2.7 /var/runtime/awslambda/bootstrap.py`, whose `reload(sys)` brought
+    // back the sys.setdefaultencoding that `site` removes: it stays (code that calls it at import exists).
+    char arg0[] = "/var/runtime/awslambda/bootstrap.py";
     char* argv[] = {arg0};
     PySys_SetArgvEx(1, argv, 0);
     codecs.set_default_encoding_utf8();
-    // As after `site`: sys.setdefaultencoding is gone once start-up is over.
-    if (PyObject* sys_dict = PyImport_GetModuleDict(); sys_dict != nullptr) {
-        if (PyObject* sys = PyDict_GetItemString(sys_dict, "sys"))
-            if (PyObject_HasAttrString(sys, "setdefaultencoding")) PyObject_DelAttrString(sys, "setdefaultencoding");
-    }
+    // What `site` left for user code (builtins, sys.flags, a module `site`), without importing it.
+    detail::install_site_state((std::string(Py_GetPrefix()) + "/lib/python2.7").c_str());
 
     std::vector<std::string> layer_dirs;
     if (const char* pp = std::getenv("PYTHONPATH"); pp == nullptr || *pp == '\0')
@@ -311,6 +311,24 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     if (o.change_directory && ::chdir(o.task_root.c_str()) != 0) {
         // The platform guarantees the task root; a missing one surfaces as an import fault later.
     }
+    // The legacy script gave child Python processes its runtime folder; posix.environ, if made already,
+    // is the environment's snapshot and gets it too.
+    if (const char* pp = std::getenv("PYTHONPATH"); pp == nullptr || *pp == '\0') {
+        ::setenv("PYTHONPATH", o.runtime_dir.c_str(), 1);
+        if (PyObject* posix = PyDict_GetItemString(PyImport_GetModuleDict(), "posix"))
+            if (PyObject* env = PyObject_GetAttrString(posix, "environ")) {
+                PyObject* value = PyString_FromString(o.runtime_dir.c_str());
+                if (value == nullptr || PyDict_Check(env) == 0 || PyDict_SetItemString(env, "PYTHONPATH", value) != 0)
+                    PyErr_Clear();
+                Py_XDECREF(value);
+                Py_DECREF(env);
+            }
+        PyErr_Clear();
+    }
+    // Last, as site.main() ends: sitecustomize and usercustomize, found on the start-up sys.path. The
+    // legacy script set the default encoding after `site`, so it is utf-8 whatever they chose.
+    detail::import_site_customizations();
+    codecs.set_default_encoding_utf8();
 }
 
 interpreter::interpreter(interpreter&& other) noexcept : options_(std::move(other.options_)), owner_(other.owner_) {

@@ -1,0 +1,44 @@
+#include "api_connection.hpp"
+
+#include "tcp_endpoint.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <utility>
+
+namespace lambda_py27::detail {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+api_connection::api_connection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {
+    buffer_.reserve(16 * 1024);
+}
+
+void api_connection::connect(boost::system::error_code& ec) {
+    connect_tcp(socket_, host_, port_, ec);
+    if (ec) return;
+    // Each request is written whole and answered before the next is sent: Nagle's algorithm would
+    // only add a delayed-ACK round trip.
+    socket_.set_option(tcp::no_delay(true), ec);
+    connected_ = !ec;
+}
+
+void api_connection::close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    connected_ = false;
+    buffer_.clear();
+}
+
+bool api_connection::idle_connection_unusable() {
+    if (buffer_.size() != 0) return true;
+    char c;
+    const auto n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n >= 0) return true;  // 0: orderly close; > 0: bytes nobody asked for
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+}
+
+}  // namespace lambda_py27::detail

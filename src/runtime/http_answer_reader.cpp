@@ -98,7 +98,7 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
     p += 9;
     if (p[0] < '2' || p[0] > '5' || p[1] < '0' || p[1] > '9' || p[2] < '0' || p[2] > '9' || p[3] != ' ') return false;
     out.status = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
-    if (out.status == 204) return false;
+    if (out.status == 204 || out.status == 304) return false;  // Beast: no body, whatever Content-Length says
     const char* cr = scan_line(p + 4, end).stop;
     if (!ends_with_crlf(cr, end)) return false;
     p = cr + 2;

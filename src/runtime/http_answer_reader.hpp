@@ -46,40 +46,40 @@ enum class read_outcome { done, not_plain, failed };
 /// `buffer`, then the body straight into `body`. `done`: `status` and `keep_alive` are set.
 /// `not_plain`: the bytes read so far are left in `buffer` for Beast's parser. `failed`: `ec` is set,
 /// `got_some` tells whether any byte of the answer came.
+///
+/// The head must come whole with the first read (the API writes it at once; up to `plain_head_limit`
+/// bytes are asked for). A head that comes in pieces goes to Beast as it is: bytes that already cannot
+/// start an answer (a bad status line, a bad header line) are Beast's to refuse at once, and the verdict
+/// on a connection lost mid-head, "lost" or "not understood", is Beast's to give too.
 template <class SyncReadStream>
 read_outcome read_plain_answer(SyncReadStream& stream, boost::beast::flat_buffer& buffer, invocation* inv,
                                std::string& body, std::uint64_t body_limit_bytes, int& status, bool& keep_alive,
                                bool& got_some, boost::system::error_code& ec) {
-    std::size_t searched = 0;
-    std::size_t head_size = 0;
-    for (;;) {
-        const auto* data = static_cast<const char*>(buffer.data().data());
-        const std::size_t size = buffer.size();
-        // Each line feed must follow a carriage return (else Beast's parser refuses it, as soon as it sees
-        // it: it gets the bytes now rather than this loop waiting for a blank line that may never come);
-        // the first one that ends an empty line ends the head.
-        const char* lf = data + searched;
-        while ((lf = static_cast<const char*>(std::memchr(lf, '\n', size - static_cast<std::size_t>(lf - data))))) {
-            if (lf == data || lf[-1] != '\r') return read_outcome::not_plain;
-            if (lf - data >= 3 && lf[-2] == '\n') {
-                head_size = static_cast<std::size_t>(lf - data) + 1;
-                break;
-            }
-            ++lf;
-        }
-        if (head_size != 0) break;
-        searched = size;
-        if (size >= plain_head_limit) return read_outcome::not_plain;
-        const std::size_t n = stream.read_some(buffer.prepare(4096), ec);
+    if (buffer.size() == 0) {
+        const std::size_t n = stream.read_some(buffer.prepare(plain_head_limit), ec);
         if (ec) {
-            got_some = buffer.size() != 0;
+            got_some = false;
             return read_outcome::failed;
         }
         buffer.commit(n);
-        got_some = true;
     }
-    plain_head head;
+    got_some = buffer.size() != 0;
     const auto* data = static_cast<const char*>(buffer.data().data());
+    const std::size_t size = buffer.size();
+    // Each line feed must follow a carriage return (else Beast's parser refuses the answer); the first one
+    // that ends an empty line ends the head.
+    std::size_t head_size = 0;
+    for (const char* lf = data; size != 0 && (lf = static_cast<const char*>(
+                                                  std::memchr(lf, '\n', size - static_cast<std::size_t>(lf - data))));
+         ++lf) {
+        if (lf == data || lf[-1] != '\r') return read_outcome::not_plain;
+        if (lf - data >= 3 && lf[-2] == '\n') {
+            head_size = static_cast<std::size_t>(lf - data) + 1;
+            break;
+        }
+    }
+    if (head_size == 0) return read_outcome::not_plain;
+    plain_head head;
     if (!parse_plain_head(std::string_view(data, head_size), inv, head) || head.content_length > body_limit_bytes)
         return read_outcome::not_plain;
     status = head.status;

@@ -2,9 +2,6 @@
 
 #include "tcp_endpoint.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
 #include <utility>
 
 namespace lambda_py27::detail {
@@ -31,14 +28,6 @@ void api_connection::close() {
     socket_.close(ignored);
     connected_ = false;
     buffer_.clear();
-}
-
-bool api_connection::idle_connection_unusable() {
-    if (buffer_.size() != 0) return true;
-    char c;
-    const auto n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n >= 0) return true;  // 0: orderly close; > 0: bytes nobody asked for
-    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
 }
 
 }  // namespace lambda_py27::detail

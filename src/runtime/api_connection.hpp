@@ -13,7 +13,10 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -101,7 +104,13 @@ private:
 
     // True when an idle keep-alive connection can no longer carry a request: the peer closed or reset
     // it, or sent something unasked. One non-blocking peek; the connection is left as it was.
-    bool idle_connection_unusable();
+    bool idle_connection_unusable() {
+        if (buffer_.size() != 0) return true;
+        char c;
+        const auto n = ::recv(socket_.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n >= 0) return true;  // 0: orderly close; > 0: bytes nobody asked for
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    }
 
     static std::size_t write(signal_safe_stream& stream, std::string_view head, std::string_view body,
                              boost::system::error_code& ec) {

@@ -13,6 +13,10 @@
 #include <system_error>
 
 namespace lambda_py27::detail {
+// Internal linkage, as when these were file-local: the compiler then inlines them where it did then (a
+// function with external linkage is not given the "called once" inlining, and a no-op invocation pays
+// for it; see runtime_bench under callgrind).
+namespace {
 
 /// `Lambda-Runtime-Deadline-Ms` as a number; 0 when it is not a positive decimal number.
 inline std::int64_t parse_deadline(std::string_view v) noexcept {
@@ -53,4 +57,5 @@ inline bool store_runtime_field(invocation* inv, std::string_view name, std::str
     return true;
 }
 
+}  // namespace
 }  // namespace lambda_py27::detail

@@ -33,20 +33,6 @@ inline bool has_control_chars(std::string_view s) noexcept {
     return false;
 }
 
-/// A value that can go into a header line as is: no CR/LF (which would let a caller inject headers or
-/// end the header early) and no other control character but HTAB.
-inline bool is_header_value(std::string_view s) noexcept {
-    for (unsigned char c : s)
-        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-    return true;
-}
-
-/// Appends the header line `<name_colon><value>\r\n` (`name_colon` is e.g. `"Content-Type: "`) when `value`
-/// is non-empty and can go into a header line as is (see is_header_value); drops it otherwise.
-inline void append_optional_header(std::string& out, std::string_view name_colon, std::string_view value) {
-    if (!value.empty() && is_header_value(value)) out.append(name_colon).append(value).append("\r\n");
-}
-
 /// Compares a header name (HTTP token characters only) with `expected` (letters and '-') ignoring case.
 /// Folding bit 0x20 is exact here: among token characters only the letters' case differs by it.
 inline bool name_is(std::string_view name, std::string_view expected) noexcept {
@@ -72,4 +58,20 @@ inline bool name_is(std::string_view name, std::string_view expected) noexcept {
 }
 
 }  // namespace
+
+// These two are used by request_heads' inline members, which have external linkage: so have they.
+/// A value that can go into a header line as is: no CR/LF (which would let a caller inject headers or
+/// end the header early) and no other control character but HTAB.
+inline bool is_header_value(std::string_view s) noexcept {
+    for (unsigned char c : s)
+        if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+    return true;
+}
+
+/// Appends the header line `<name_colon><value>\r\n` (`name_colon` is e.g. `"Content-Type: "`) when `value`
+/// is non-empty and can go into a header line as is (see is_header_value); drops it otherwise.
+inline void append_optional_header(std::string& out, std::string_view name_colon, std::string_view value) {
+    if (!value.empty() && is_header_value(value)) out.append(name_colon).append(value).append("\r\n");
+}
+
 }  // namespace lambda_py27::detail

@@ -1012,7 +1012,9 @@ TEST(RuntimeClient, PlainReaderAgreesWithBeastOnRandomHeads) {
 // (a protocol error) comes without the peer closing the connection.
 TEST(RuntimeClient, AnswersThatAreNotPlainGetBeastsVerdictWithoutWaiting) {
     for (const char* bytes : {"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n",
-                              "\nHTTP/1.1 200 OK\r\n\r\n"}) {
+                              "\nHTTP/1.1 200 OK\r\n\r\n",
+                              // no blank line yet, and none is needed to see that these are not HTTP
+                              "HTTP/1.1 200 OK\r\nX: a\x01" "b\r\n", "garbage, not a status line\r\n"}) {
         EXPECT_EQ(next_error_for(bytes), errc::protocol_error) << bytes;
     }
 }
@@ -1027,4 +1029,34 @@ TEST(RuntimeClient, PlainAnswerBodyArrivingInPiecesIsReadWhole) {
     EXPECT_EQ(inv.body.size(), body.size() + 2);
     EXPECT_EQ(inv.body.substr(1, body.size()), body);
     EXPECT_EQ(inv.request_id, request_id);
+}
+
+// Found by fuzz/fuzz_answer_reader_vs_beast.cpp: the plain reader waited for the end of a head whose
+// first lines Beast already refuses, so an answer cut there was a lost connection (exit status 4) where
+// Beast says it cannot be understood (5). A head cut while still sound is a lost connection for both.
+TEST(RuntimeClient, AnswerCutMidHeadGetsBeastsVerdict) {
+    const auto next_error_for_cut = [](const char* bytes) {
+        fake_runtime_api api;
+        api.then(answer::raw(bytes).then_close());
+        runtime_client client(api.endpoint());
+        invocation inv;
+        std::error_code ec;
+        client.next(inv, ec);
+        return ec;
+    };
+    EXPECT_EQ(next_error_for_cut("HTTP/1.1 200 OK\r\nContent-Type: a\x05" "b\r\n"), errc::protocol_error);
+    EXPECT_EQ(next_error_for_cut("garbage, not a status line\r\n"), errc::protocol_error);
+    EXPECT_EQ(next_error_for_cut("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\n"), errc::api_unavailable);
+}
+
+// Beast gives a 304 no body, whatever its Content-Length says (RFC 9110); the plain reader read one, so an
+// errorType in it was remembered. Found reading the code; the differential fuzzer reports it.
+TEST(RuntimeClient, A304AnswerHasNoBodyWhateverItsContentLengthSays) {
+    fake_runtime_api api;
+    api.then(answer::raw("HTTP/1.1 304 Not Modified\r\nContent-Length: 24\r\n\r\n{\"errorType\": \"Ignored\"}"));
+    runtime_client client(api.endpoint());
+    std::error_code ec;
+    client.post_response(request_id, "{}", "application/json", ec);
+    EXPECT_EQ(ec, errc::protocol_error);
+    EXPECT_EQ(client.last_api_error_type(), "");
 }

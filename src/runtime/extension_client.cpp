@@ -2,7 +2,8 @@
 
 #include <lambda_py27/runtime/error.hpp>
 
-#include <boost/asio/connect.hpp>
+#include "tcp_endpoint.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -19,26 +20,14 @@ using tcp = net::ip::tcp;
 
 constexpr std::string_view extension_prefix = "/2020-01-01/extension/";
 
-// Splits `host:port` (host possibly a bracketed IPv6 address).
-bool split_endpoint(std::string_view endpoint, std::string& host, std::string& port) {
-    const auto colon = endpoint.rfind(':');
-    if (colon == std::string_view::npos || colon == 0 || colon + 1 == endpoint.size()) return false;
-    host.assign(endpoint.substr(0, colon));
-    port.assign(endpoint.substr(colon + 1));
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    return true;
-}
-
-bool connect(net::io_context& ioc, tcp::socket& socket, std::string_view endpoint, std::string& what) {
+bool connect(tcp::socket& socket, std::string_view endpoint, std::string& what) {
     std::string host, port;
-    if (!split_endpoint(endpoint, host, port)) {
+    if (!detail::split_endpoint(endpoint, host, port)) {
         what = "the API endpoint must be host:port, got '" + std::string(endpoint) + "'";
         return false;
     }
     boost::system::error_code ec;
-    tcp::resolver resolver(ioc);
-    const auto results = resolver.resolve(host, port, ec);
-    if (!ec) net::connect(socket, results, ec);
+    detail::connect_tcp(socket, host, port, ec);
     if (ec) what = "cannot reach the Extensions API at " + std::string(endpoint) + ": " + ec.message();
     return !ec;
 }
@@ -51,7 +40,7 @@ extension_registration register_extension(std::string_view endpoint, std::string
     extension_registration out;
     net::io_context ioc{1};
     tcp::socket socket{ioc};
-    if (!connect(ioc, socket, endpoint, what)) {
+    if (!connect(socket, endpoint, what)) {
         ec = errc::api_unavailable;
         return out;
     }
@@ -93,7 +82,7 @@ void wait_for_extension_events(std::string endpoint, std::string id) {
             net::io_context ioc{1};
             tcp::socket socket{ioc};
             std::string what;
-            if (!connect(ioc, socket, endpoint, what)) return;
+            if (!connect(socket, endpoint, what)) return;
             http::request<http::empty_body> req{http::verb::get, std::string(extension_prefix) + "event/next", 11};
             req.set(http::field::host, endpoint);
             req.set("Lambda-Extension-Identifier", id);

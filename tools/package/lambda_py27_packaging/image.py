@@ -1,6 +1,6 @@
 """OCI images: the runtime at /opt, the function at /var/task, nothing else (FROM scratch), built by podman.
 
-The build context is a Containerfile and one tarball of the image's file system (deterministic: sorted,
+The build context is a Containerfile and one tarball of the image's files (deterministic: sorted,
 root-owned, fixed times), which `ADD` unpacks with its modes: /tmp world-writable (the only place the
 function writes), everything else read-only to the user the image runs as (any id, as on Lambda).
 """

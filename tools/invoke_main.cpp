@@ -12,7 +12,9 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +61,44 @@ bool read_all(const std::string& path, std::string& out) {
 
 std::string string_field(const boost::json::object& o, const char* key) {
     if (const auto* v = o.if_contains(key); v != nullptr && v->is_string()) return std::string(v->as_string());
+    return {};
+}
+
+// The context file into `options`; returns what is wrong with it (an unknown or misspelt key, a value of
+// the wrong type), or nothing. A key that is silently ignored is a test that silently tests less.
+std::string read_context(const boost::json::object& o, lambda_py27::testing::invoke_options& options) {
+    static const char* const keys[] = {"request_id", "function_arn", "trace_id", "timeout_ms", "client_context",
+                                       "identity"};
+    for (const auto& kv : o) {
+        const auto known = std::find_if(std::begin(keys), std::end(keys), [&](const char* k) { return kv.key() == k; });
+        if (known == std::end(keys))
+            return "unknown key '" + std::string(kv.key()) +
+                   "' (known: request_id, function_arn, trace_id, timeout_ms, client_context, identity)";
+    }
+    for (const char* k : {"request_id", "function_arn", "trace_id"}) {
+        if (const auto* v = o.if_contains(k); v != nullptr && !v->is_string())
+            return std::string("'") + k + "' must be a string";
+    }
+    options.request_id = string_field(o, "request_id");
+    options.function_arn = string_field(o, "function_arn");
+    options.trace_id = string_field(o, "trace_id");
+    if (const auto* t = o.if_contains("timeout_ms")) {
+        if (!t->is_int64() || t->as_int64() <= 0) return "'timeout_ms' must be a positive whole number";
+        options.timeout = std::chrono::milliseconds{t->as_int64()};
+    }
+    if (const auto* c = o.if_contains("client_context")) {
+        if (!c->is_object()) return "'client_context' must be an object";
+        options.client_context = boost::json::serialize(*c);
+    }
+    if (const auto* c = o.if_contains("identity")) {
+        if (!c->is_object()) return "'identity' must be an object";
+        for (const auto& kv : c->as_object()) {
+            if (kv.key() != "cognitoIdentityId" && kv.key() != "cognitoIdentityPoolId")
+                return "unknown identity key '" + std::string(kv.key()) +
+                       "' (known: cognitoIdentityId, cognitoIdentityPoolId, as Lambda sends them)";
+        }
+        options.cognito_identity = boost::json::serialize(*c);
+    }
     return {};
 }
 
@@ -155,16 +195,10 @@ int main(int argc, char** argv) {
             std::fprintf(stderr, "lambda-py27-invoke: the context file must hold a JSON object\n");
             return 2;
         }
-        const auto& o = doc.as_object();
-        options.request_id = string_field(o, "request_id");
-        options.function_arn = string_field(o, "function_arn");
-        options.trace_id = string_field(o, "trace_id");
-        if (const auto* t = o.if_contains("timeout_ms"); t != nullptr && t->is_int64())
-            options.timeout = std::chrono::milliseconds{t->as_int64()};
-        if (const auto* c = o.if_contains("client_context"); c != nullptr && c->is_object())
-            options.client_context = boost::json::serialize(*c);
-        if (const auto* c = o.if_contains("identity"); c != nullptr && c->is_object())
-            options.cognito_identity = boost::json::serialize(*c);
+        if (const auto why = read_context(doc.as_object(), options); !why.empty()) {
+            std::fprintf(stderr, "lambda-py27-invoke: %s: %s\n", context_path.c_str(), why.c_str());
+            return 2;
+        }
     }
 
     lambda_py27::testing::python_function fn(handler, task_root);

@@ -210,3 +210,22 @@ result = (len(sources), here == there)
     EXPECT_EQ(PyTuple_GetItem(result, 1), Py_True) << "compiled differently from a plain python2.7";
     Py_DECREF(globals);
 }
+
+// A function's environment is its own: in force while it loads and while it is invoked, taken back
+// after each, so one test's variables never reach the next (the order of tests changes nothing).
+TEST(PythonFunction, EnvironmentIsTheFunctionsOwnAndTakenBackAfterEachUse) {
+    ASSERT_EQ(std::getenv("STAGE"), nullptr);
+    python_function staged("env_probe.handler", handlers, {{"STAGE", "test"}});
+    EXPECT_EQ(std::getenv("STAGE"), nullptr) << "the load's variables are taken back";
+    EXPECT_EQ(staged.invoke("{}").body, R"(["test", "test"])");
+    EXPECT_EQ(std::getenv("STAGE"), nullptr) << "the invocation's variables are taken back";
+    python_function plain("basic.environment", handlers);
+    const auto r = plain.invoke("{}");
+    EXPECT_TRUE(r.success) << r.body;
+    python_function probe("env_probe.handler", handlers);
+    EXPECT_EQ(probe.invoke("{}").body, R"([null, null])") << "another function sees none of them";
+    ::setenv("STAGE", "outer", 1);
+    EXPECT_EQ(staged.invoke("{}").body, R"(["test", "test"])");
+    EXPECT_STREQ(std::getenv("STAGE"), "outer") << "a variable set outside is put back as it was";
+    ::unsetenv("STAGE");
+}

@@ -223,7 +223,9 @@ BOOST_PYTHON_MODULE(lambda_py27_testing) {
     bp::class_<function, std::shared_ptr<function>, boost::noncopyable>(
         "Function",
         "Function(handler, task_root=None, environment=None): a handler loaded into this interpreter.\n"
-        "environment: a dict of variables set (in os.environ too) before the handler is loaded.",
+        "environment: a dict of variables in force (os.environ and the process's) while the handler loads and\n"
+        "while it is invoked, taken back after each: one test's variables never reach another. Each Function\n"
+        "loads its module afresh and keeps it.",
         bp::init<std::string, bp::object, bp::object>(
             (bp::arg("handler"), bp::arg("task_root") = bp::object(), bp::arg("environment") = bp::object())))
         .def("invoke", &function::invoke,

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -46,6 +47,43 @@ void set_default_env(const char* name, const std::string& value) {
     if (std::getenv(name) == nullptr) ::setenv(name, value.c_str(), 1);
 }
 
+using variables = std::map<std::string, std::optional<std::string>>;  // nullopt: unset
+
+// Sets (or unsets) each variable in os.environ, which also sets the process's (putenv/unsetenv); returns
+// what they were. Takes the GIL.
+variables put_environment(const variables& vars) {
+    variables previous;
+    if (vars.empty()) return previous;
+    python::gil_acquire gil;
+    try {
+        bp::object environ = bp::import("os").attr("environ");
+        for (const auto& [k, v] : vars) {
+            // The process's value is the truth: a test may have set one with setenv() since start-up.
+            const char* before = std::getenv(k.c_str());
+            previous[k] = before != nullptr ? std::optional<std::string>(before) : std::nullopt;
+            if (v) environ[k] = *v;
+            else if (bp::extract<bool>(environ.attr("__contains__")(k))) environ.attr("__delitem__")(k);
+            else ::unsetenv(k.c_str());
+        }
+    } catch (const bp::error_already_set&) {
+        PyErr_Print();
+    }
+    return previous;
+}
+
+// A function's own variables (`environment`), in force while it loads and while it is invoked, and taken
+// back after each (the previous value, or none): one test's environment never leaks into the next.
+class environment_scope {
+public:
+    explicit environment_scope(const variables& vars) : previous_(put_environment(vars)) {}
+    ~environment_scope() { put_environment(previous_); }
+    environment_scope(const environment_scope&) = delete;
+    environment_scope& operator=(const environment_scope&) = delete;
+
+private:
+    variables previous_;
+};
+
 // Sends log records and sys.stdout/sys.stderr to `out` for its lifetime.
 class capture {
 public:
@@ -82,7 +120,17 @@ private:
 
 struct python_function::impl {
     std::optional<python::python_handler> handler;
+    variables environment;  // the function's own variables
+    // Its module, kept alive: another function of the same module replaces the sys.modules entry, and
+    // Python 2 empties a module's globals when the module object dies.
+    PyObject* module = nullptr;
     std::string function_name;
+    ~impl() {
+        if (module != nullptr) {
+            python::gil_acquire gil;
+            Py_DECREF(module);
+        }
+    }
     std::string load_log;
 };
 
@@ -104,24 +152,44 @@ python_function::python_function(std::string handler, std::string task_root,
     set_default_env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/Functions");
     set_default_env("AWS_LAMBDA_LOG_STREAM_NAME", "$LATEST");
     set_default_env("AWS_REGION", "us-east-1");
-    for (const auto& [k, v] : environment) ::setenv(k.c_str(), v.c_str(), 1);
+    for (const auto& [k, v] : environment) impl_->environment[k] = v;
+    variables before_start;  // the first function's variables are read at start-up too (log format...)
+    const bool first = !python::interpreter::is_started();
+    if (first) {
+        for (const auto& [k, v] : environment) {
+            const char* old = std::getenv(k.c_str());
+            before_start[k] = old != nullptr ? std::optional<std::string>(old) : std::nullopt;
+            ::setenv(k.c_str(), v.c_str(), 1);
+        }
+    }
     ensure_interpreter(task_root);
 
-    capture cap(impl_->load_log);
+    const auto dot = handler.rfind('.');
+    const std::string module_name = dot != std::string::npos && dot > 0 ? handler.substr(0, dot) : std::string();
     {
+        capture cap(impl_->load_log);
+        environment_scope scope(impl_->environment);
         python::gil_acquire gil;
         try {
-            // Variables set after start-up reach os.environ too; the task root goes first on sys.path.
-            bp::object environ = bp::import("os").attr("environ");
-            for (const auto& [k, v] : environment) environ[k] = v;
-            bp::list path = bp::extract<bp::list>(bp::import("sys").attr("path"));
+            bp::object sys = bp::import("sys");
+            bp::list path = bp::extract<bp::list>(sys.attr("path"));
             if (!path.count(task_root)) path.insert(0, task_root);
+            // A module of its own: another function of the same module (with other variables, say) keeps
+            // the one it loaded, as two Lambda functions do.
+            if (!module_name.empty()) sys.attr("modules").attr("pop")(module_name, bp::object());
         } catch (const bp::error_already_set&) {
             PyErr_Print();
         }
         impl_->handler.emplace(std::move(handler));
+        if (!module_name.empty()) {
+            impl_->module = PyDict_GetItemString(PyImport_GetModuleDict(), module_name.c_str());  // borrowed
+            Py_XINCREF(impl_->module);
+        }
     }
-    impl_->function_name = std::getenv("AWS_LAMBDA_FUNCTION_NAME");
+    if (first) put_environment(before_start);  // then taken back like any function's
+    const auto name = impl_->environment.find("AWS_LAMBDA_FUNCTION_NAME");
+    impl_->function_name = name != impl_->environment.end() && name->second ? *name->second
+                                                                             : std::getenv("AWS_LAMBDA_FUNCTION_NAME");
 }
 
 python_function::~python_function() = default;
@@ -155,6 +223,7 @@ local_result python_function::invoke(std::string_view event, const invoke_option
     invocation_response res;
     {
         capture cap(result.log);
+        environment_scope scope(impl_->environment);
         res = (*impl_->handler)(inv);
     }
     result.success = res.outcome == invocation_response::kind::success;

@@ -33,6 +33,9 @@ struct local_result {
 ///
 /// The platform variables (`AWS_LAMBDA_FUNCTION_NAME`, ..., memory, log group) get the emulator's defaults
 /// unless already set or given in `environment`. The task root is put first on `sys.path`.
+/// `environment` is the function's own: in force (in `os.environ` and the process's) while it loads and
+/// while it is invoked, and taken back after each, so no variable of one function reaches another. Each
+/// `python_function` loads its module afresh (another one of the same module does not touch it).
 class python_function {
 public:
     explicit python_function(std::string handler, std::string task_root = {},

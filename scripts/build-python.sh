@@ -7,7 +7,11 @@
 #
 #   --arch      x86_64 (default: native) or aarch64 (cross-built with Debian's crossbuild-essential-arm64 and
 #               the :arm64 -dev packages; its build Python is one of our x86_64 builds, a quick one is built
-#               first when none is cached)
+#               first when none is cached). aarch64 also installs, first and even when the prefix is cached,
+#               everything the arm64 cross build (preset aarch64) and its qemu test need: the arm64 dpkg
+#               architecture, crossbuild-essential-arm64, qemu-user-static, libboost1.81-dev:arm64,
+#               libstdc++6:arm64, libgcc-s1:arm64 and the :arm64 libraries the Python links (a few
+#               dpkg-query calls when they are there)
 #   --flavour   opt   (default): profile-guided (--enable-optimizations, trained by python-pgo/train.py on
 #                     handler-shaped work) + link-time optimised (--with-lto).
 #                     aarch64: LTO only (the profile run would have to execute target code; see README).
@@ -110,8 +114,10 @@ jobs=${LAMBDA_PY27_BUILD_JOBS:-2}
 log() { printf '[build-python] %s\n' "$*" >&2; }
 
 if [ "$mode" = print ]; then echo "$prefix"; exit 0; fi
-if [ -f "$prefix/.complete" ]; then echo "$prefix"; exit 0; fi
-if [ "$mode" = if-cached ]; then exit 3; fi
+if [ "$mode" = if-cached ]; then
+  if [ -f "$prefix/.complete" ]; then echo "$prefix"; exit 0; fi
+  exit 3
+fi
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -126,20 +132,30 @@ need_packages() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
+  local t=$(date +%s)
   apt_update
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  log "installed in $(($(date +%s) - t)) s"
 }
 
-# ---- build dependencies ----------------------------------------------------------------------------
 dev_libs=(libssl-dev libsqlite3-dev zlib1g-dev libbz2-dev libffi-dev libexpat1-dev libreadline-dev
   libncurses-dev libgdbm-dev)
-need_packages build-essential autoconf dpkg-dev patchelf "${dev_libs[@]}"
+# ---- arm64: everything the cross builds and the qemu test need, also when the prefix is cached ------
 if [ "$arch" = aarch64 ]; then
   if ! dpkg --print-foreign-architectures | grep -qx arm64; then
     log "adding the arm64 architecture to dpkg"; as_root dpkg --add-architecture arm64; apt_updated=0
   fi
-  need_packages crossbuild-essential-arm64 qemu-user-static "${dev_libs[@]/%/:arm64}" libc6:arm64
+  # The Python's -dev libraries (their runtime libraries are shipped in the arm64 layer too), Boost's
+  # headers and CMake files for the target (the toolchain file ignores the x86-64 ones), and the C++
+  # runtime that the bundles ship as EXTRA_LIBRARIES (the cross toolchain's own copy is not in the
+  # multiarch folders).
+  need_packages crossbuild-essential-arm64 qemu-user-static "${dev_libs[@]/%/:arm64}" libc6:arm64 \
+    libboost1.81-dev:arm64 libstdc++6:arm64 libgcc-s1:arm64
 fi
+if [ -f "$prefix/.complete" ]; then echo "$prefix"; exit 0; fi
+
+# ---- build dependencies ----------------------------------------------------------------------------
+need_packages build-essential autoconf dpkg-dev patchelf "${dev_libs[@]}"
 
 # ---- Debian's source package ---------------------------------------------------------------------
 srcdir_cache="$cache/src"

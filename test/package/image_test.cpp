@@ -160,4 +160,23 @@ TEST_F(Image, ServesItselfInLocalModeOnPort8080) {
     EXPECT_NE(logs.find("REPORT RequestId:"), std::string::npos) << logs;
 }
 
+// arm64 (Graviton): the same function on the aarch64 preset's image runtime (scripts/test.sh cross-builds
+// it before the presets); built and inspected here, not run (that needs the host to run arm64 binaries).
+TEST_F(Image, Arm64ImageIsBuiltFromTheCrossBuiltRuntime) {
+    const fs::path arm64_runtime = LAMBDA_PY27_ARM64_IMAGE_RUNTIME;
+    if (!fs::exists(arm64_runtime)) GTEST_SKIP() << "arm64 image skipped: " << arm64_runtime << " is not built";
+    const std::string tag = "localhost/" + unique("arm64") + ":test";
+    std::string out;
+    ASSERT_EQ(run_command({(bin_dir / "lambda-py27-package").string(), "--image", tag, "--arch", "arm64", "--handler",
+                           "app.handler", function_dir.string()},
+                          {}, &out),
+              0)
+        << out;
+    std::string arch;
+    run_command({"podman", "image", "inspect", "--format", "{{.Architecture}} {{.Os}}", tag}, {}, &arch);
+    run_command({"podman", "rmi", "-f", tag});
+    EXPECT_EQ(arch, "arm64 linux\n");
+    EXPECT_NE(out.find("(scratch, arm64; handler app.handler)"), std::string::npos) << out;
+}
+
 }  // namespace

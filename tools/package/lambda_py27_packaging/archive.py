@@ -65,13 +65,21 @@ def entries(stage):
     return sorted(out)
 
 
+def _zip_name(rel):
+    """A UTF-8 file name as unicode, so that zipfile marks it UTF-8 (flag 0x800) for unzip and Lambda."""
+    try:
+        return rel.decode('utf-8') if isinstance(rel, bytes) else rel
+    except UnicodeDecodeError:
+        return rel
+
+
 def write_zip(stage, out_path):
     """Same tree, same bytes: sorted entries, fixed times, Unix modes, no host owner or time zone."""
     tmp = out_path + '.tmp'
     z = zipfile.ZipFile(tmp, 'w', zipfile.ZIP_DEFLATED, allowZip64=True)
     try:
         for rel, is_dir in entries(stage):
-            info = zipfile.ZipInfo(rel, DOS_TIME)
+            info = zipfile.ZipInfo(_zip_name(rel), DOS_TIME)
             info.create_system = 3
             info.extra = UT_EXTRA
             path = os.path.join(stage, rel)

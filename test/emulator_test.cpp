@@ -235,7 +235,7 @@ TEST_F(Emulator, TheRunLoopServesSeveralInvokesOverOneKeepAliveConnection) {
     EXPECT_EQ(get(served), 0);
 }
 
-TEST_F(Emulator, AFunctionErrorReachesTheCallerWithTheRuntimesErrorType) {
+TEST_F(Emulator, AFunctionErrorReachesTheCallerAsUnhandledWithItsTypeInTheBody) {
     start_external();
     auto caller = call_in_background("{}");
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
@@ -244,7 +244,7 @@ TEST_F(Emulator, AFunctionErrorReachesTheCallerWithTheRuntimesErrorType) {
     const auto res = get(caller);
     EXPECT_EQ(res.status, 200);
     EXPECT_EQ(res.body, R"({"errorMessage": "boom", "errorType": "MyError"})");
-    EXPECT_EQ(res.function_error, "MyError");
+    EXPECT_EQ(res.function_error, "Unhandled");  // as Lambda: the runtime's error type is in the body
 }
 
 TEST_F(Emulator, AFunctionErrorWithoutErrorTypeIsReportedAsUnhandled) {
@@ -513,7 +513,7 @@ TEST_F(Emulator, AStreamedResponseReachesTheCallerChunkByChunk) {
     EXPECT_EQ(function_error, "");
 }
 
-TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailers) {
+TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailersAsUnhandled) {
     start_external();
     auto caller = call_in_background("{}");
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
@@ -528,12 +528,29 @@ TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailers) {
     const auto res = get(caller);
     EXPECT_EQ(res.status, 200);
     EXPECT_EQ(res.body, "partial");
-    EXPECT_EQ(res.function_error, "StreamError");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(res.headers.at("X-Amz-Function-Error-Body"), error_body);
     // The stream was the answer.
     std::error_code ec;
     rc.post_response(inv.request_id, "{}", "application/json", ec);
     EXPECT_EQ(ec, lambda_py27::errc::invalid_state_transition);
+}
+
+TEST_F(Emulator, AStreamErrorWithOnlyATypeGetsAnErrorBodyNamingIt) {
+    start_external();
+    auto caller = call_in_background("{}");
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    stream_upload up(emu->runtime_api_endpoint(), inv.request_id);
+    up.chunk("partial");
+    http::fields trailers;
+    trailers.set("Lambda-Runtime-Function-Error-Type", "StreamError");
+    EXPECT_EQ(up.finish(trailers).status, 202u);
+    const auto res = get(caller);
+    EXPECT_EQ(res.function_error, "Unhandled");
+    std::string decoded;
+    ASSERT_TRUE(lt::detail::base64_decode(res.headers.at("X-Amz-Function-Error-Body"), decoded));
+    EXPECT_EQ(json_string(parse(decoded), "errorType"), "StreamError");
 }
 
 TEST_F(Emulator, TrailersSentAsTheLastDataChunkAreTakenAsTrailers) {
@@ -549,7 +566,7 @@ TEST_F(Emulator, TrailersSentAsTheLastDataChunkAreTakenAsTrailers) {
     EXPECT_EQ(up.finish().status, 202u);
     const auto res = get(caller);
     EXPECT_EQ(res.body, "data");
-    EXPECT_EQ(res.function_error, "Oops");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(res.headers.at("X-Amz-Function-Error-Body"), error_body);
 }
 
@@ -592,11 +609,11 @@ TEST_F(Emulator, AChildRuntimeChosenByHandlerEchoes) {
     EXPECT_EQ(res.function_error, "");
 }
 
-TEST_F(Emulator, AChildRuntimesErrorCarriesItsErrorType) {
+TEST_F(Emulator, AChildRuntimesErrorIsUnhandledWithItsErrorTypeInTheBody) {
     start_child("error");
     const auto res = call("{}");
     EXPECT_EQ(res.status, 200);
-    EXPECT_EQ(res.function_error, "MyError");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "MyError");
 }
 
@@ -701,7 +718,7 @@ TEST_F(Emulator, AResponseOverTheLimitFromAChildIsAnErrorForTheCaller) {
     start_child("big:" + std::to_string(lambda_py27::max_response_bytes + 1));
     const auto res = call("{}");
     EXPECT_EQ(res.status, 200);
-    EXPECT_EQ(res.function_error, "Function.ResponseSizeTooLarge");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "Function.ResponseSizeTooLarge");
 }
 

@@ -163,10 +163,8 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
         inv->body = std::move(body);
         const auto ct = detail::sv(req[http::field::content_type]);
         inv->content_type = ct.empty() ? "application/json" : std::string(ct);
-        if (is_error) {
-            const auto t = detail::sv(req[detail::error_type_trailer]);
-            inv->function_error = t.empty() ? "Unhandled" : std::string(t);
-        }
+        // Lambda answers every unhandled function error with `Unhandled`; the type stays in the body.
+        if (is_error) inv->function_error = "Unhandled";
     }
     cv.notify_all();
     lk.unlock();

@@ -209,7 +209,10 @@ void emulator::impl::end_upload_locked(std::unique_lock<std::mutex>& lk, invocat
         body = detail::base64_encode(detail::error_json("Runtime.TruncatedResponse",
                                                         "The runtime's response stream ended before it was complete"));
     }
-    if (type.empty() && !body.empty()) type = "Unhandled";
+    // As for a buffered answer, the caller's trailer says `Unhandled` and the type is in the body; a runtime
+    // that sent only a type gets a body made of it.
+    if (!type.empty() && body.empty()) body = detail::base64_encode(detail::error_json(type, ""));
+    if (!body.empty()) type = "Unhandled";
     inv.stream_error_type = std::move(type);
     inv.stream_error_body = std::move(body);
     inv.stream_done = true;

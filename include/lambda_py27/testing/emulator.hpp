@@ -48,7 +48,7 @@ struct emulator_options {
 struct invoke_result {
     int status = 0;              ///< HTTP status of the invoke endpoint
     std::string body;            ///< the response or error body
-    std::string function_error;  ///< `X-Amz-Function-Error` (empty on success)
+    std::string function_error;  ///< `X-Amz-Function-Error`: `Unhandled` for a function error, else empty
     std::map<std::string, std::string> headers;
 };
 
@@ -58,17 +58,18 @@ struct invoke_result {
 ///
 /// What a caller of the invoke endpoint (`POST /2015-03-31/functions/function/invocations`) gets:
 /// - 200 with the runtime's body; every answer to an accepted invoke has `X-Amzn-RequestId`;
-/// - 200 with the error body and `X-Amz-Function-Error` (the runtime's error type, else `Unhandled`) for a
-///   function error, an init error, a timeout (`Sandbox.Timedout`, the runtime is SIGKILLed) and a response
-///   over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
+/// - 200 with the error body and `X-Amz-Function-Error: Unhandled` (as Lambda sends it; the error type is the
+///   body's `errorType`) for a function error, an init error, a timeout (`Sandbox.Timedout`, the runtime is
+///   SIGKILLed) and a response over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
 /// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
 ///   when it cannot be started;
 /// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
-///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and
-///   `X-Amz-Function-Error-Body` (base64 of the error JSON) when the stream ends in an error.
+///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and
+///   `X-Amz-Function-Error-Body` (base64 of the error JSON, which names the type; made from the runtime's
+///   error type when it sent no body) when the stream ends in an error.
 ///
 /// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
 /// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and

@@ -302,6 +302,32 @@ TEST_F(Emulator, AClientContextThatIsNotBase64IsRejectedWith400) {
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidRequestContentException");
 }
 
+TEST_F(Emulator, ADryRunIsAnswered204AndRunsNothing) {
+    start_external();
+    const auto dry = call("{}", {{"X-Amz-Invocation-Type", "DryRun"}});
+    EXPECT_EQ(dry.status, 204);
+    EXPECT_EQ(dry.body, "");
+    EXPECT_FALSE(dry.headers.at("X-Amzn-RequestId").empty());
+    // Nothing was queued: the runtime's first event is the next invoke's.
+    auto caller = call_in_background(R"("real")", {{"X-Amz-Invocation-Type", "RequestResponse"}});
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    EXPECT_EQ(inv.body, R"("real")");
+    rc.post_response(inv.request_id, "1");
+    EXPECT_EQ(get(caller).body, "1");
+    EXPECT_EQ(report.str().find(dry.headers.at("X-Amzn-RequestId")), std::string::npos) << report.str();
+}
+
+TEST_F(Emulator, AnUnknownInvocationTypeIsRejectedWith400) {
+    start_external();
+    for (const std::string type : {"event", "Async"}) {  // the values are case-sensitive
+        const auto res = call("{}", {{"X-Amz-Invocation-Type", type}});
+        EXPECT_EQ(res.status, 400) << type;
+        EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidParameterValueException");
+        EXPECT_NE(json_string(parse(res.body), "errorMessage").find(type), std::string::npos) << res.body;
+    }
+}
+
 TEST_F(Emulator, AnAnswerForAnUnknownRequestIdIsRejectedWith400) {
     start_external();
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());

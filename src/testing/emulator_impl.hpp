@@ -144,6 +144,7 @@ struct emulator::impl {
     bool is_invoke_path(std::string_view path) const;
     void serve_invoke(connection& c);
     bool handle_invoke(connection& c, flat_buffer& buffer, request_parser& p);
+    bool answer_dry_run(connection& c, bool keep_alive);
     std::optional<detail::error_answer> admission_refusal_locked() const;
     bool prepare_runtime_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool& started_runtime,
                                 std::string& spawn_failure);

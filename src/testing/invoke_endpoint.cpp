@@ -17,6 +17,16 @@ using namespace std::chrono_literals;
 // Time a freshly started runtime gets for its init, on top of the function timeout (Lambda: 10 s).
 constexpr auto init_allowance = 10s;
 
+enum class invocation_type { request_response, event, dry_run, invalid };
+
+// X-Amz-Invocation-Type, spelt as Lambda's API spells its values (absent: RequestResponse).
+invocation_type invocation_type_of(std::string_view header) {
+    if (header.empty() || header == "RequestResponse") return invocation_type::request_response;
+    if (header == "Event") return invocation_type::event;
+    if (header == "DryRun") return invocation_type::dry_run;
+    return invocation_type::invalid;
+}
+
 constexpr std::string_view invoke_prefix = "/2015-03-31/functions/";
 constexpr std::string_view invoke_suffix = "/invocations";
 
@@ -76,6 +86,16 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
                    keep_alive;
         client_context = detail::header_safe(client_context);
     }
+    const auto type_header = detail::sv(req["X-Amz-Invocation-Type"]);
+    const auto type = invocation_type_of(type_header);
+    if (type == invocation_type::invalid)
+        return detail::reply_error(c.socket, 400, "InvalidParameterValueException",
+                                   "1 validation error detected: Value '" + std::string(type_header) +
+                                       "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum "
+                                       "value set: [Event, RequestResponse, DryRun]",
+                                   keep_alive) &&
+               keep_alive;
+    if (type == invocation_type::dry_run) return answer_dry_run(c, keep_alive);
 
     std::unique_lock lk(m);
     if (stopping) return false;
@@ -101,6 +121,16 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         case wait_end::outcome: break;
     }
     return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive);
+}
+
+// DryRun: the invoke would be accepted; nothing runs.
+bool emulator::impl::answer_dry_run(connection& c, bool keep_alive) {
+    std::unique_lock lk(m);
+    const auto id = invocations.new_request_id();
+    lk.unlock();
+    auto res = detail::make_response(204, {}, keep_alive);
+    res.set("X-Amzn-RequestId", id);
+    return detail::write_response(c.socket, res) && keep_alive;
 }
 
 // Why an invoke cannot be taken now (the function is busy), if it cannot.

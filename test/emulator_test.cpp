@@ -22,6 +22,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -132,11 +133,46 @@ boost::json::value parse(const std::string& s) {
     return v;
 }
 
+// What the emulator logs, readable while it writes (Event invokes log on the emulator's own thread).
+class shared_log : public std::streambuf {
+public:
+    std::string str() const {
+        std::lock_guard lk(m_);
+        return text_;
+    }
+
+    // Waits until the log holds `needle` (false after `limit`).
+    bool wait_for(const std::string& needle, std::chrono::milliseconds limit = wait_limit) const {
+        for (const auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+            if (str().find(needle) != std::string::npos) return true;
+            std::this_thread::sleep_for(10ms);
+        }
+        return str().find(needle) != std::string::npos;
+    }
+
+private:
+    int_type overflow(int_type c) override {
+        if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+        std::lock_guard lk(m_);
+        text_.push_back(traits_type::to_char_type(c));
+        return c;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        std::lock_guard lk(m_);
+        text_.append(s, static_cast<std::size_t>(n));
+        return n;
+    }
+
+    mutable std::mutex m_;
+    std::string text_;
+};
+
 // ---- the fixture -----------------------------------------------------------------------------------
 
 class Emulator : public ::testing::Test {
 protected:
-    std::ostringstream report;
+    shared_log report;
+    std::ostream report_stream{&report};
     std::unique_ptr<lt::emulator> emu;
     std::vector<std::thread> threads;
 
@@ -148,7 +184,7 @@ protected:
     lt::emulator_options options() {
         lt::emulator_options o;
         o.invoke_port = 0;
-        o.report = &report;
+        o.report = &report_stream;
         o.timeout = 1s;
         return o;
     }
@@ -300,6 +336,77 @@ TEST_F(Emulator, AClientContextThatIsNotBase64IsRejectedWith400) {
     const auto res = call("{}", {{"X-Amz-Client-Context", "{not base64}"}});
     EXPECT_EQ(res.status, 400);
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidRequestContentException");
+}
+
+TEST_F(Emulator, EventInvokesAreAnswered202AtOnceAndRunInOrderBehindTheOneInFlight) {
+    start_external();
+    auto sync = call_in_background(R"("sync")");
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto first = rc.next();  // the synchronous invoke is in flight
+    EXPECT_EQ(first.body, R"("sync")");
+    std::vector<std::string> ids;
+    for (const std::string event : {R"("e1")", R"("e2")"}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto res = call(event, {{"X-Amz-Invocation-Type", "Event"}});
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);  // not held behind the invocation in flight
+        EXPECT_EQ(res.status, 202);
+        EXPECT_EQ(res.body, "");
+        EXPECT_EQ(res.function_error, "");
+        ids.push_back(res.headers.at("X-Amzn-RequestId"));
+    }
+    EXPECT_NE(ids[0], ids[1]);
+    rc.post_response(first.request_id, "done");
+    EXPECT_EQ(get(sync).body, "done");
+    const auto e1 = rc.next();
+    EXPECT_EQ(e1.body, R"("e1")");
+    EXPECT_EQ(e1.request_id, ids[0]);
+    rc.post_response(e1.request_id, "dropped");
+    const auto e2 = rc.next();
+    EXPECT_EQ(e2.body, R"("e2")");
+    EXPECT_EQ(e2.request_id, ids[1]);
+    rc.post_error(e2.request_id, R"({"errorMessage": "boom", "errorType": "MyError"})", "MyError");
+    // Both ran as invocations: START, END and REPORT, in order, like any other.
+    EXPECT_TRUE(report.wait_for("REPORT RequestId: " + ids[1]));
+    const auto text = report.str();
+    const auto start1 = text.find("START RequestId: " + ids[0]);
+    const auto end1 = text.find("END RequestId: " + ids[0]);
+    const auto start2 = text.find("START RequestId: " + ids[1]);
+    ASSERT_NE(start1, std::string::npos) << text;
+    ASSERT_NE(end1, std::string::npos) << text;
+    ASSERT_NE(start2, std::string::npos) << text;
+    EXPECT_LT(start1, end1);
+    EXPECT_LT(end1, start2);
+    // And the function is free for a synchronous invoke again.
+    auto third = call_in_background("3");
+    const auto inv3 = rc.next();
+    rc.post_response(inv3.request_id, "three");
+    EXPECT_EQ(get(third).body, "three");
+}
+
+TEST_F(Emulator, AnEventThatTimesOutKillsTheRuntimeAndTheNextEventGetsAFreshOne) {
+    start_child("event");  // timeout 1 s
+    const auto pid = call(R"("pid")");
+    ASSERT_EQ(pid.status, 200);
+    EXPECT_EQ(call(R"("sleep:10000")", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+    const auto echoed = call(R"("echo")", {{"X-Amz-Invocation-Type", "Event"}});
+    EXPECT_EQ(echoed.status, 202);
+    const auto id = echoed.headers.at("X-Amzn-RequestId");
+    EXPECT_TRUE(report.wait_for("REPORT RequestId: " + id)) << report.str();
+    EXPECT_NE(report.str().find("Task timed out after 1.00 seconds"), std::string::npos) << report.str();
+    EXPECT_NE(::kill(std::stoi(pid.body), 0), 0);  // the first runtime was killed for the timeout
+    EXPECT_EQ(call(R"("echo")").status, 200);
+}
+
+TEST_F(Emulator, StopEndsPromptlyWithEventsInFlightAndQueued) {
+    auto o = options();
+    o.timeout = 60s;
+    start_child("event", o);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(call(R"("sleep:30000")", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+    EXPECT_TRUE(report.wait_for("START RequestId: "));
+    std::this_thread::sleep_for(200ms);  // the runtime has the first one by now
+    const auto t0 = std::chrono::steady_clock::now();
+    emu->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
 }
 
 TEST_F(Emulator, ADryRunIsAnswered204AndRunsNothing) {

@@ -51,6 +51,7 @@ void emulator::impl::start() {
     api_endpoint = (api.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(api.port());
     invoke_accept_thread = std::thread([this] { accept_loop(invoke_acceptor, false); });
     api_accept_thread = std::thread([this] { accept_loop(api_acceptor, true); });
+    event_thread = std::thread([this] { run_events(); });
 }
 
 void emulator::impl::stop() {
@@ -70,6 +71,7 @@ void emulator::impl::stop() {
     }
     if (invoke_accept_thread.joinable()) invoke_accept_thread.join();
     if (api_accept_thread.joinable()) api_accept_thread.join();
+    if (event_thread.joinable()) event_thread.join();  // every wait of its invocation wakes for `stopping`
     // The accept threads are gone: nobody else touches the list now.
     for (auto& c : connections)
         if (c->thread.joinable()) c->thread.join();
@@ -82,6 +84,7 @@ void emulator::impl::stop() {
         std::lock_guard lk(m);
         stopped = true;
         invocations.clear();
+        queued_events.clear();
     }
     cv.notify_all();
 }

@@ -56,6 +56,11 @@ public:
 
     /// Accepts an invocation with a new request id, `trace_id` (a new one when empty) and the time now.
     std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context);
+    /// An invocation with a new request id and `trace_id` (a new one when empty), not yet in flight (a queued
+    /// Event invoke): `admit` it when it may run.
+    std::shared_ptr<invocation_state> create(std::string event, std::string_view trace_id, std::string client_context);
+    /// Puts `inv` in flight as of now.
+    void admit(const std::shared_ptr<invocation_state>& inv);
     /// The oldest invocation not yet delivered to a runtime, or null.
     std::shared_ptr<invocation_state> next_undelivered() const;
     /// The invocation a runtime may answer as `id`, or null and `refusal` set.

@@ -96,6 +96,9 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
                                    keep_alive) &&
                keep_alive;
     if (type == invocation_type::dry_run) return answer_dry_run(c, keep_alive);
+    if (type == invocation_type::event)
+        return queue_event(c, std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
+                           keep_alive);
 
     std::unique_lock lk(m);
     if (stopping) return false;
@@ -215,16 +218,22 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
 // Ends the invocation with `out`, logs END/REPORT and answers the caller (lock held on entry, released).
 bool emulator::impl::answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
                                    detail::outcome out, bool started_runtime, bool keep_alive) {
-    const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
-    if (out.timed_out && !external) child.kill_locked();
-    const auto lines = finish_locked(inv, started_runtime, memory);
-    lk.unlock();
-
-    log_lines.write(out.log_line + lines);
+    conclude_locked(lk, inv, out.timed_out, out.log_line, started_runtime);
     auto res = detail::make_response(out.status, std::move(out.body), keep_alive, out.content_type);
     add_invoke_headers(res.base(), inv);
     if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
     return detail::write_response(c.socket, res) && keep_alive;
+}
+
+// Ends the invocation (a timed-out runtime is killed) and logs `log_line` and END/REPORT (lock held on
+// entry, released).
+void emulator::impl::conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
+                                     const std::string& log_line, bool started_runtime) {
+    const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
+    if (timed_out && !external) child.kill_locked();
+    const auto lines = finish_locked(inv, started_runtime, memory);
+    lk.unlock();
+    log_lines.write(log_line + lines);
 }
 
 long emulator::impl::memory_used_mb_locked() const {

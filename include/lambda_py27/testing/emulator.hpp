@@ -67,6 +67,9 @@ struct invoke_result {
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
 /// - `X-Amz-Invocation-Type`: `RequestResponse` (or none) as above; `DryRun`: 204, empty, nothing run;
+///   `Event`: 202 at once, empty, with `X-Amzn-RequestId`, and the invocation is queued (never refused as
+///   busy): queued events run in order, each when the function has room for it (behind the invocations in
+///   flight), with START/END/REPORT as usual; their results are dropped, and the queue with them at `stop()`;
 ///   another value: 400 `InvalidParameterValueException`;
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and

@@ -804,6 +804,33 @@ TEST_F(Emulator, ATimedOutRuntimeIsKilledAndTheNextInvokeStartsAFreshOne) {
     EXPECT_NE(::kill(std::stoi(before.body), 0), 0);  // killed and reaped
 }
 
+TEST_F(Emulator, AHungInitCountsAgainstTheTimeoutFromTheInvoke) {
+    start_child("slow_init:5000");  // timeout 1 s
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto res = call(R"("echo")");
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_GE(took, 1s);
+    EXPECT_LT(took, 3s);  // not the init's own 10 s on top
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.function_error, "Unhandled");
+    const auto doc = parse(res.body);
+    EXPECT_EQ(json_string(doc, "errorType"), "Sandbox.Timedout");
+    EXPECT_EQ(json_string(doc, "errorMessage"), res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
+    EXPECT_NE(report.str().find("Task timed out after 1.00 seconds"), std::string::npos) << report.str();
+}
+
+TEST_F(Emulator, ARuntimeGetsTheTimeLeftAfterItsInit) {
+    auto o = options();
+    o.timeout = 3s;
+    start_child("slow_init:1000", o);
+    const auto cold = call(R"("remaining")");
+    ASSERT_EQ(cold.status, 200) << cold.body;
+    EXPECT_LE(std::stol(cold.body), 2000);  // the init's second is not given back
+    EXPECT_GT(std::stol(cold.body), 0);
+    const auto warm = call(R"("remaining")");
+    EXPECT_GT(std::stol(warm.body), 2500);
+}
+
 TEST_F(Emulator, ARuntimeThatExitsDuringAnInvokeGets502AndTheNextInvokeStartsAFreshOne) {
     start_child("event");
     const auto res = call(R"("exit:3")");

@@ -156,7 +156,7 @@ struct emulator::impl {
                                 std::string& spawn_failure);
     std::string spawn_runtime_locked();
     enum class wait_end { outcome, streaming, stopping };
-    wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool started_runtime,
+    wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
     bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
                        detail::outcome out, bool started_runtime, bool keep_alive);

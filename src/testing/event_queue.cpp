@@ -26,7 +26,7 @@ void emulator::impl::run_events() {
         if (stopping) return;
         const auto inv = std::move(queued_events.front());
         queued_events.pop_front();
-        invocations.admit(inv);
+        invocations.admit(inv, opts.timeout);
         try {
             run_event_locked(lk, inv);
         } catch (const std::exception&) {
@@ -47,7 +47,7 @@ void emulator::impl::run_event_locked(std::unique_lock<std::mutex>& lk, const st
     log_lines.write(detail::start_line(inv->id, opts.function_version));
     lk.lock();
     detail::outcome out;
-    switch (await_outcome_locked(lk, *inv, started_runtime, spawn_failure, out)) {
+    switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
         case wait_end::stopping: return;
         case wait_end::streaming: discard_stream_locked(lk, *inv, started_runtime); return;
         case wait_end::outcome: conclude_locked(lk, *inv, out.timed_out, out.log_line, started_runtime); return;

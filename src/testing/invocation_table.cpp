@@ -15,9 +15,9 @@ constexpr std::size_t remembered_ids = 4096;
 }  // namespace
 
 std::shared_ptr<invocation_state> invocation_table::add(std::string event, std::string_view trace_id,
-                                                        std::string client_context) {
+                                                        std::string client_context, std::chrono::milliseconds timeout) {
     auto inv = create(std::move(event), trace_id, std::move(client_context));
-    admit(inv);
+    admit(inv, timeout);
     return inv;
 }
 
@@ -32,8 +32,9 @@ std::shared_ptr<invocation_state> invocation_table::create(std::string event, st
     return inv;
 }
 
-void invocation_table::admit(const std::shared_ptr<invocation_state>& inv) {
+void invocation_table::admit(const std::shared_ptr<invocation_state>& inv, std::chrono::milliseconds timeout) {
     inv->received = invocation_state::clock::now();
+    inv->deadline = inv->received + timeout;
     active_.push_back(inv);
 }
 

@@ -12,10 +12,6 @@ namespace {
 
 namespace http = detail::http;
 using detail::body_read;
-using namespace std::chrono_literals;
-
-// Time a freshly started runtime gets for its init, on top of the function timeout (Lambda: 10 s).
-constexpr auto init_allowance = 10s;
 
 enum class invocation_type { request_response, event, dry_run, invalid };
 
@@ -107,8 +103,8 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
                keep_alive;
     }
-    const auto inv =
-        invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context));
+    const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
+                                     opts.timeout);
     bool started_runtime = false;
     std::string spawn_failure;
     if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;
@@ -118,7 +114,7 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     lk.lock();
 
     detail::outcome out;
-    switch (await_outcome_locked(lk, *inv, started_runtime, spawn_failure, out)) {
+    switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
         case wait_end::stopping: return false;
         case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
         case wait_end::outcome: break;
@@ -175,7 +171,7 @@ std::string emulator::impl::spawn_runtime_locked() {
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.
 emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<std::mutex>& lk,
-                                                              invocation_state& inv, bool started_runtime,
+                                                              invocation_state& inv,
                                                               const std::string& spawn_failure,
                                                               detail::outcome& out) {
     for (;;) {
@@ -205,13 +201,12 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
             out = exit_outcome_locked(inv);
             return wait_end::outcome;
         }
-        auto limit = inv.delivered ? inv.deadline : inv.received + opts.timeout;
-        if (!inv.delivered && (started_runtime || (!external && !child.init_done))) limit += init_allowance;
-        if (steady::now() >= limit) {
+        // As on Lambda, the timeout counts from the invoke: a runtime's init (or a hung one) uses it up.
+        if (steady::now() >= inv.deadline) {
             out = timeout_outcome(inv);
             return wait_end::outcome;
         }
-        cv.wait_until(lk, limit);
+        cv.wait_until(lk, inv.deadline);
     }
 }
 

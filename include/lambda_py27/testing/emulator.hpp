@@ -82,8 +82,9 @@ struct invoke_result {
 /// `stop()` sends a runtime that registered an extension SIGTERM, waits up to `shutdown_budget` for it to
 /// exit, then SIGKILLs it; a runtime killed for a timeout is SIGKILLed at once.
 ///
-/// The function timeout runs from the moment the runtime receives the event; a runtime started for the
-/// invoke also gets 10 s for its init (as Lambda's init phase) before the caller gets a timeout.
+/// The function timeout runs from the invoke (for an Event invoke: from when it leaves the queue), as on
+/// Lambda and in AWS's emulator: the init of a runtime started for it counts against it, so a hung init ends
+/// in `Sandbox.Timedout` after the function timeout, and `Lambda-Runtime-Deadline-Ms` is what is left of it.
 /// Runtime processes get stdin from /dev/null and share the emulator's stdout and stderr.
 /// All member functions may be called from any thread; `stop()` is idempotent and joins every thread.
 class emulator {

@@ -786,6 +786,60 @@ TEST_F(Emulator, AChildRuntimeGetsThePlatformEnvironmentAndRunsInTheTaskRoot) {
     EXPECT_EQ(json_string(env, "LAMBDA_PY27_TEST_EXTRA"), "yes");
 }
 
+std::string log_result(const lt::invoke_result& res) {
+    const auto it = res.headers.find("X-Amz-Log-Result");
+    if (it == res.headers.end()) return "<no X-Amz-Log-Result>";
+    std::string text;
+    EXPECT_TRUE(lt::detail::base64_decode(it->second, text)) << it->second;
+    return text;
+}
+
+TEST_F(Emulator, LogTypeTailAnswersWithTheInvocationsLogFromStartToReport) {
+    start_child("event");
+    const auto quiet = call(R"("say:before")");  // not part of the next invocation's log
+    EXPECT_EQ(quiet.headers.count("X-Amz-Log-Result"), 0u);
+    const auto res = call(R"("say:hello")", {{"X-Amz-Log-Type", "Tail"}});
+    ASSERT_EQ(res.status, 200);
+    const auto id = res.headers.at("X-Amzn-RequestId");
+    const auto text = log_result(res);
+    // Written just before the runtime answered, on both streams: none of it is missed.
+    const std::regex whole("START RequestId: " + id + " Version: \\$LATEST\n"
+                           "(hello on stdout\nhello on stderr\n|hello on stderr\nhello on stdout\n)"
+                           "END RequestId: " + id + "\nREPORT RequestId: " + id + "\tDuration: [^\n]*\n");
+    EXPECT_TRUE(std::regex_match(text, whole)) << text;
+    EXPECT_EQ(text.find("before"), std::string::npos) << text;
+}
+
+TEST_F(Emulator, ALogTailIsTheLast4KBAndATimeoutIsInIt) {
+    start_child("event");
+    const auto res = call(R"("spam:10000")", {{"X-Amz-Log-Type", "Tail"}});
+    const auto text = log_result(res);
+    EXPECT_EQ(text.size(), 4096u);
+    EXPECT_EQ(text.front(), 'x');
+    EXPECT_NE(text.find("x\nEND RequestId: " + res.headers.at("X-Amzn-RequestId") + "\nREPORT"), std::string::npos)
+        << text;
+
+    const auto late = call(R"("sleep:5000")", {{"X-Amz-Log-Type", "Tail"}});
+    const auto id = late.headers.at("X-Amzn-RequestId");
+    EXPECT_NE(log_result(late).find(id + " Task timed out after 1.00 seconds\nEND RequestId: " + id),
+              std::string::npos)
+        << log_result(late);
+}
+
+TEST_F(Emulator, AnExternalRuntimesLogTailHasThePlatformLines) {
+    start_external();
+    auto caller = call_in_background("{}", {{"X-Amz-Log-Type", "Tail"}});
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    rc.post_response(inv.request_id, "{}");
+    const auto text = log_result(get(caller));
+    EXPECT_EQ(text.rfind("START RequestId: " + inv.request_id + " Version: $LATEST\nEND RequestId: " +
+                             inv.request_id + "\nREPORT RequestId: ",
+                         0),
+              0u)
+        << text;
+}
+
 TEST_F(Emulator, ATimedOutRuntimeIsKilledAndTheNextInvokeStartsAFreshOne) {
     start_child("event");
     const auto before = call(R"("pid")");

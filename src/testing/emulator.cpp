@@ -45,6 +45,16 @@ void emulator::impl::start() {
         invoke_acceptor.close(ignored);
         throw;
     }
+    if (!external) {
+        try {
+            output.start();
+        } catch (...) {
+            boost::system::error_code ignored;
+            invoke_acceptor.close(ignored);
+            api_acceptor.close(ignored);
+            throw;
+        }
+    }
     bound_invoke_port = invoke_acceptor.local_endpoint().port();
     const auto api = api_acceptor.local_endpoint();
     const auto host = api.address().to_string();
@@ -76,6 +86,7 @@ void emulator::impl::stop() {
     for (auto& c : connections)
         if (c->thread.joinable()) c->thread.join();
     child.join_reaper();
+    output.stop();  // what the runtime wrote last is passed on
     connections.clear();
     boost::system::error_code ignored;
     invoke_acceptor.close(ignored);

@@ -6,11 +6,13 @@
 //   event_queue.cpp      Event (asynchronous) invokes: queued, then run one by one on the event thread
 //   stream_relay.cpp     a streamed response, from the runtime's upload to the caller's chunks
 // with helpers of their own: emulator_http (requests and answers), runtime_process (the child),
-// invocation_table (invocations in flight, request ids), invocation_log (START/END/REPORT).
+// runtime_output (the child's stdout and stderr, passed through, and log tails), invocation_table
+// (invocations in flight, request ids), invocation_log (START/END/REPORT).
 //
 // Two synchronous Beast servers (thread per connection), one mutex and one condition variable for all
-// shared state, one thread per runtime process that reaps it, and one event thread that runs queued Event
-// invokes as if it were their caller.
+// shared state, one thread per runtime process that reaps it, one event thread that runs queued Event
+// invokes as if it were their caller, and (child mode) one thread reading the runtime's output, whose own
+// mutex is never held while taking `m` (so `m` may be held while taking it: only begin_capture is).
 //
 // Who may do what, so that stop() can always finish:
 //  - accept threads add connections; they and stop() are the only ones to touch the connection list;
@@ -29,6 +31,7 @@
 #include "emulator_http.hpp"
 #include "invocation_log.hpp"
 #include "invocation_table.hpp"
+#include "runtime_output.hpp"
 #include "runtime_process.hpp"
 
 #include <chrono>
@@ -114,6 +117,7 @@ struct emulator::impl {
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
     detail::runtime_process child{m, cv};
+    detail::runtime_output output;  // child mode; stopped after the runtime and every thread using it
     detail::invocation_table invocations;   // at most max_concurrency() in flight
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
     std::deque<std::shared_ptr<invocation_state>> queued_events;  // Event invokes answered 202, not yet run
@@ -159,9 +163,9 @@ struct emulator::impl {
     wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
     bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                       detail::outcome out, bool started_runtime, bool keep_alive);
-    void conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
-                         const std::string& log_line, bool started_runtime);
+                       detail::outcome out, bool started_runtime, bool keep_alive, bool log_tail);
+    std::string conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
+                                const std::string& log_line, bool started_runtime);
     long memory_used_mb_locked() const;
     detail::outcome exit_outcome_locked(const invocation_state& inv) const;
     detail::outcome timeout_outcome(const invocation_state& inv) const;

@@ -95,6 +95,8 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     if (type == invocation_type::event)
         return queue_event(c, std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
                            keep_alive);
+    const bool log_tail = detail::sv(req["X-Amz-Log-Type"]) == "Tail";
+    if (log_tail && !external) output.drain();  // what came before this invoke is not its log
 
     std::unique_lock lk(m);
     if (stopping) return false;
@@ -105,6 +107,7 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     }
     const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
                                      opts.timeout);
+    if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
     bool started_runtime = false;
     std::string spawn_failure;
     if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;
@@ -119,7 +122,7 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
         case wait_end::outcome: break;
     }
-    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive);
+    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive, log_tail);
 }
 
 // DryRun: the invoke would be accepted; nothing runs.
@@ -166,7 +169,10 @@ bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, in
 // Starts a runtime process; returns an error text when it cannot.
 std::string emulator::impl::spawn_runtime_locked() {
     init_error.reset();  // belongs to a process that is gone
-    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency()));
+    auto request = detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency());
+    request.stdout_fd = output.stdout_fd();
+    request.stderr_fd = output.stderr_fd();
+    return child.start_locked(request);
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.
@@ -210,25 +216,37 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
     }
 }
 
-// Ends the invocation with `out`, logs END/REPORT and answers the caller (lock held on entry, released).
+// Ends the invocation with `out`, logs END/REPORT and answers the caller, with the invocation's log tail
+// when asked (lock held on entry, released).
 bool emulator::impl::answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                                   detail::outcome out, bool started_runtime, bool keep_alive) {
-    conclude_locked(lk, inv, out.timed_out, out.log_line, started_runtime);
+                                   detail::outcome out, bool started_runtime, bool keep_alive, bool log_tail) {
+    const auto log = conclude_locked(lk, inv, out.timed_out, out.log_line, started_runtime);
     auto res = detail::make_response(out.status, std::move(out.body), keep_alive, out.content_type);
     add_invoke_headers(res.base(), inv);
+    if (log_tail) {
+        // As Lambda: the last 4 KB of the invocation's log, START to REPORT.
+        auto text = detail::start_line(inv.id, opts.function_version) + log;
+        if (text.size() > detail::runtime_output::capture_limit)
+            text.erase(0, text.size() - detail::runtime_output::capture_limit);
+        res.set("X-Amz-Log-Result", detail::base64_encode(text));
+    }
     if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
     return detail::write_response(c.socket, res) && keep_alive;
 }
 
-// Ends the invocation (a timed-out runtime is killed) and logs `log_line` and END/REPORT (lock held on
-// entry, released).
-void emulator::impl::conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
-                                     const std::string& log_line, bool started_runtime) {
+// Ends the invocation (a timed-out runtime is killed) and logs `log_line` and END/REPORT after what the
+// runtime wrote meanwhile (lock held on entry, released). Returns the invocation's log after START: what was
+// captured of the runtime's output (nothing unless begun), `log_line`, END and REPORT.
+std::string emulator::impl::conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
+                                            const std::string& log_line, bool started_runtime) {
     const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
     if (timed_out && !external) child.kill_locked();
     const auto lines = finish_locked(inv, started_runtime, memory);
     lk.unlock();
+    // The runtime wrote before it answered: drained now, its output is not missed nor printed after END.
+    std::string log = external ? std::string() : output.end_capture(inv.id);
     log_lines.write(log_line + lines);
+    return log + log_line + lines;
 }
 
 long emulator::impl::memory_used_mb_locked() const {

@@ -71,6 +71,13 @@ struct invoke_result {
 ///   busy): queued events run in order, each when the function has room for it (behind the invocations in
 ///   flight), with START/END/REPORT as usual; their results are dropped, and the queue with them at `stop()`;
 ///   another value: 400 `InvalidParameterValueException`;
+/// - `X-Amz-Log-Type: Tail` on a synchronous, buffered invoke: `X-Amz-Log-Result`, base64 of the last 4 KB of
+///   the invocation's log as Lambda gives it: its START line, what the runtime wrote to stdout and stderr
+///   while it ran (read up to the runtime's answer, so nothing written before that is missed), the timeout or
+///   exit line if any, END and REPORT. The runtime's output is not told apart by invocation: with
+///   `max_concurrency` > 1 the tail holds everything the runtime wrote meanwhile, for any invocation. An
+///   external runtime's output is not seen: its tail has the platform's lines only. Not given for streamed
+///   responses nor Event invokes (nor by Lambda);
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and
 ///   `X-Amz-Function-Error-Body` (base64 of the error JSON, which names the type; made from the runtime's
@@ -85,7 +92,8 @@ struct invoke_result {
 /// The function timeout runs from the invoke (for an Event invoke: from when it leaves the queue), as on
 /// Lambda and in AWS's emulator: the init of a runtime started for it counts against it, so a hung init ends
 /// in `Sandbox.Timedout` after the function timeout, and `Lambda-Runtime-Deadline-Ms` is what is left of it.
-/// Runtime processes get stdin from /dev/null and share the emulator's stdout and stderr.
+/// Runtime processes get stdin from /dev/null; their stdout and stderr pass through the emulator (a pipe
+/// each, read by one thread) to the emulator's own stdout and stderr, unchanged.
 /// All member functions may be called from any thread; `stop()` is idempotent and joins every thread.
 class emulator {
 public:

@@ -3,6 +3,7 @@
 // handler from the command's last argument. Each case runs the real emulator executable, which runs the
 // real bootstrap, and invokes it over HTTP.
 #include <lambda_py27/testing/emulator.hpp>
+#include <lambda_py27/testing/detail/text.hpp>
 
 #include <gtest/gtest.h>
 
@@ -226,6 +227,42 @@ TEST(EmulatorCli, TimeoutMessageIsRiesSentence) {
     emulator_process emu({"--port", std::to_string(port), "--timeout", "1", bootstrap(), "rie.sleep"}, {});
     const auto r = invoke_when_listening(port, R"({"seconds": 5})");
     EXPECT_NE(r.body.find("Task timed out after 1.00 seconds"), std::string::npos) << r.body;
+}
+
+TEST(EmulatorCli, LambdasInvokeApiWithAPythonHandler) {
+    const auto port = free_port();
+    emulator_process emu({"--port", std::to_string(port), bootstrap(), "rie.log"}, {});
+    ASSERT_EQ(invoke_when_listening(port).body, R"("logged")");
+    namespace lt = lambda_py27::testing;
+    // Tail: the invocation's own log, what the handler printed on both streams included.
+    const auto tail = lt::invoke("127.0.0.1", port, "{}", {{"X-Amz-Log-Type", "Tail"}});
+    const auto id = tail.headers.at("X-Amzn-RequestId");
+    std::string log;
+    ASSERT_TRUE(lt::detail::base64_decode(tail.headers.at("X-Amz-Log-Result"), log));
+    EXPECT_EQ(log.rfind("START RequestId: " + id, 0), 0u) << log;
+    EXPECT_NE(log.find("printed by " + id + "\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("to stderr by " + id + "\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("END RequestId: " + id + "\nREPORT RequestId: " + id), std::string::npos) << log;
+    // An unhandled error: Unhandled, the type in the body.
+    const auto failed = lt::invoke("127.0.0.1", port, R"({"fail": true})");
+    EXPECT_EQ(failed.function_error, "Unhandled");
+    EXPECT_NE(failed.body.find("ValueError"), std::string::npos) << failed.body;
+    // Event: 202 at once, run all the same; DryRun: 204, nothing run.
+    const auto event = lt::invoke("127.0.0.1", port, "{}", {{"X-Amz-Invocation-Type", "Event"}});
+    EXPECT_EQ(event.status, 202);
+    const auto dry = lt::invoke("127.0.0.1", port, "{}", {{"X-Amz-Invocation-Type", "DryRun"}});
+    EXPECT_EQ(dry.status, 204);
+    const auto event_id = event.headers.at("X-Amzn-RequestId");
+    for (const auto until = std::chrono::steady_clock::now() + 20s;
+         emu.log().find("REPORT RequestId: " + event_id) == std::string::npos && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(20ms);
+    emu.stop();
+    // The runtime's output still reaches the emulator's own output, before each END.
+    const auto out = emu.log();
+    const auto printed = out.find("printed by " + event_id);
+    EXPECT_NE(printed, std::string::npos) << out;
+    EXPECT_LT(printed, out.find("END RequestId: " + event_id)) << out;
+    EXPECT_EQ(out.find(dry.headers.at("X-Amzn-RequestId")), std::string::npos) << out;
 }
 
 TEST(EmulatorCli, UnknownOptionBeforeTheCommandIsAUsageError) {

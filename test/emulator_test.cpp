@@ -22,6 +22,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -132,11 +133,46 @@ boost::json::value parse(const std::string& s) {
     return v;
 }
 
+// What the emulator logs, readable while it writes (Event invokes log on the emulator's own thread).
+class shared_log : public std::streambuf {
+public:
+    std::string str() const {
+        std::lock_guard lk(m_);
+        return text_;
+    }
+
+    // Waits until the log holds `needle` (false after `limit`).
+    bool wait_for(const std::string& needle, std::chrono::milliseconds limit = wait_limit) const {
+        for (const auto until = std::chrono::steady_clock::now() + limit; std::chrono::steady_clock::now() < until;) {
+            if (str().find(needle) != std::string::npos) return true;
+            std::this_thread::sleep_for(10ms);
+        }
+        return str().find(needle) != std::string::npos;
+    }
+
+private:
+    int_type overflow(int_type c) override {
+        if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+        std::lock_guard lk(m_);
+        text_.push_back(traits_type::to_char_type(c));
+        return c;
+    }
+    std::streamsize xsputn(const char* s, std::streamsize n) override {
+        std::lock_guard lk(m_);
+        text_.append(s, static_cast<std::size_t>(n));
+        return n;
+    }
+
+    mutable std::mutex m_;
+    std::string text_;
+};
+
 // ---- the fixture -----------------------------------------------------------------------------------
 
 class Emulator : public ::testing::Test {
 protected:
-    std::ostringstream report;
+    shared_log report;
+    std::ostream report_stream{&report};
     std::unique_ptr<lt::emulator> emu;
     std::vector<std::thread> threads;
 
@@ -148,7 +184,7 @@ protected:
     lt::emulator_options options() {
         lt::emulator_options o;
         o.invoke_port = 0;
-        o.report = &report;
+        o.report = &report_stream;
         o.timeout = 1s;
         return o;
     }
@@ -235,7 +271,7 @@ TEST_F(Emulator, TheRunLoopServesSeveralInvokesOverOneKeepAliveConnection) {
     EXPECT_EQ(get(served), 0);
 }
 
-TEST_F(Emulator, AFunctionErrorReachesTheCallerWithTheRuntimesErrorType) {
+TEST_F(Emulator, AFunctionErrorReachesTheCallerAsUnhandledWithItsTypeInTheBody) {
     start_external();
     auto caller = call_in_background("{}");
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
@@ -244,7 +280,7 @@ TEST_F(Emulator, AFunctionErrorReachesTheCallerWithTheRuntimesErrorType) {
     const auto res = get(caller);
     EXPECT_EQ(res.status, 200);
     EXPECT_EQ(res.body, R"({"errorMessage": "boom", "errorType": "MyError"})");
-    EXPECT_EQ(res.function_error, "MyError");
+    EXPECT_EQ(res.function_error, "Unhandled");  // as Lambda: the runtime's error type is in the body
 }
 
 TEST_F(Emulator, AFunctionErrorWithoutErrorTypeIsReportedAsUnhandled) {
@@ -300,6 +336,103 @@ TEST_F(Emulator, AClientContextThatIsNotBase64IsRejectedWith400) {
     const auto res = call("{}", {{"X-Amz-Client-Context", "{not base64}"}});
     EXPECT_EQ(res.status, 400);
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidRequestContentException");
+}
+
+TEST_F(Emulator, EventInvokesAreAnswered202AtOnceAndRunInOrderBehindTheOneInFlight) {
+    start_external();
+    auto sync = call_in_background(R"("sync")");
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto first = rc.next();  // the synchronous invoke is in flight
+    EXPECT_EQ(first.body, R"("sync")");
+    std::vector<std::string> ids;
+    for (const std::string event : {R"("e1")", R"("e2")"}) {
+        const auto t0 = std::chrono::steady_clock::now();
+        const auto res = call(event, {{"X-Amz-Invocation-Type", "Event"}});
+        EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s);  // not held behind the invocation in flight
+        EXPECT_EQ(res.status, 202);
+        EXPECT_EQ(res.body, "");
+        EXPECT_EQ(res.function_error, "");
+        ids.push_back(res.headers.at("X-Amzn-RequestId"));
+    }
+    EXPECT_NE(ids[0], ids[1]);
+    rc.post_response(first.request_id, "done");
+    EXPECT_EQ(get(sync).body, "done");
+    const auto e1 = rc.next();
+    EXPECT_EQ(e1.body, R"("e1")");
+    EXPECT_EQ(e1.request_id, ids[0]);
+    rc.post_response(e1.request_id, "dropped");
+    const auto e2 = rc.next();
+    EXPECT_EQ(e2.body, R"("e2")");
+    EXPECT_EQ(e2.request_id, ids[1]);
+    rc.post_error(e2.request_id, R"({"errorMessage": "boom", "errorType": "MyError"})", "MyError");
+    // Both ran as invocations: START, END and REPORT, in order, like any other.
+    EXPECT_TRUE(report.wait_for("REPORT RequestId: " + ids[1]));
+    const auto text = report.str();
+    const auto start1 = text.find("START RequestId: " + ids[0]);
+    const auto end1 = text.find("END RequestId: " + ids[0]);
+    const auto start2 = text.find("START RequestId: " + ids[1]);
+    ASSERT_NE(start1, std::string::npos) << text;
+    ASSERT_NE(end1, std::string::npos) << text;
+    ASSERT_NE(start2, std::string::npos) << text;
+    EXPECT_LT(start1, end1);
+    EXPECT_LT(end1, start2);
+    // And the function is free for a synchronous invoke again.
+    auto third = call_in_background("3");
+    const auto inv3 = rc.next();
+    rc.post_response(inv3.request_id, "three");
+    EXPECT_EQ(get(third).body, "three");
+}
+
+TEST_F(Emulator, AnEventThatTimesOutKillsTheRuntimeAndTheNextEventGetsAFreshOne) {
+    start_child("event");  // timeout 1 s
+    const auto pid = call(R"("pid")");
+    ASSERT_EQ(pid.status, 200);
+    EXPECT_EQ(call(R"("sleep:10000")", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+    const auto echoed = call(R"("echo")", {{"X-Amz-Invocation-Type", "Event"}});
+    EXPECT_EQ(echoed.status, 202);
+    const auto id = echoed.headers.at("X-Amzn-RequestId");
+    EXPECT_TRUE(report.wait_for("REPORT RequestId: " + id)) << report.str();
+    EXPECT_NE(report.str().find("Task timed out after 1.00 seconds"), std::string::npos) << report.str();
+    EXPECT_NE(::kill(std::stoi(pid.body), 0), 0);  // the first runtime was killed for the timeout
+    EXPECT_EQ(call(R"("echo")").status, 200);
+}
+
+TEST_F(Emulator, StopEndsPromptlyWithEventsInFlightAndQueued) {
+    auto o = options();
+    o.timeout = 60s;
+    start_child("event", o);
+    for (int i = 0; i < 3; ++i) EXPECT_EQ(call(R"("sleep:30000")", {{"X-Amz-Invocation-Type", "Event"}}).status, 202);
+    EXPECT_TRUE(report.wait_for("START RequestId: "));
+    std::this_thread::sleep_for(200ms);  // the runtime has the first one by now
+    const auto t0 = std::chrono::steady_clock::now();
+    emu->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 2s);
+}
+
+TEST_F(Emulator, ADryRunIsAnswered204AndRunsNothing) {
+    start_external();
+    const auto dry = call("{}", {{"X-Amz-Invocation-Type", "DryRun"}});
+    EXPECT_EQ(dry.status, 204);
+    EXPECT_EQ(dry.body, "");
+    EXPECT_FALSE(dry.headers.at("X-Amzn-RequestId").empty());
+    // Nothing was queued: the runtime's first event is the next invoke's.
+    auto caller = call_in_background(R"("real")", {{"X-Amz-Invocation-Type", "RequestResponse"}});
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    EXPECT_EQ(inv.body, R"("real")");
+    rc.post_response(inv.request_id, "1");
+    EXPECT_EQ(get(caller).body, "1");
+    EXPECT_EQ(report.str().find(dry.headers.at("X-Amzn-RequestId")), std::string::npos) << report.str();
+}
+
+TEST_F(Emulator, AnUnknownInvocationTypeIsRejectedWith400) {
+    start_external();
+    for (const std::string type : {"event", "Async"}) {  // the values are case-sensitive
+        const auto res = call("{}", {{"X-Amz-Invocation-Type", type}});
+        EXPECT_EQ(res.status, 400) << type;
+        EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidParameterValueException");
+        EXPECT_NE(json_string(parse(res.body), "errorMessage").find(type), std::string::npos) << res.body;
+    }
 }
 
 TEST_F(Emulator, AnAnswerForAnUnknownRequestIdIsRejectedWith400) {
@@ -513,7 +646,7 @@ TEST_F(Emulator, AStreamedResponseReachesTheCallerChunkByChunk) {
     EXPECT_EQ(function_error, "");
 }
 
-TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailers) {
+TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailersAsUnhandled) {
     start_external();
     auto caller = call_in_background("{}");
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
@@ -528,12 +661,29 @@ TEST_F(Emulator, AnErrorInStreamTrailersReachesTheCallerInTrailers) {
     const auto res = get(caller);
     EXPECT_EQ(res.status, 200);
     EXPECT_EQ(res.body, "partial");
-    EXPECT_EQ(res.function_error, "StreamError");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(res.headers.at("X-Amz-Function-Error-Body"), error_body);
     // The stream was the answer.
     std::error_code ec;
     rc.post_response(inv.request_id, "{}", "application/json", ec);
     EXPECT_EQ(ec, lambda_py27::errc::invalid_state_transition);
+}
+
+TEST_F(Emulator, AStreamErrorWithOnlyATypeGetsAnErrorBodyNamingIt) {
+    start_external();
+    auto caller = call_in_background("{}");
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    stream_upload up(emu->runtime_api_endpoint(), inv.request_id);
+    up.chunk("partial");
+    http::fields trailers;
+    trailers.set("Lambda-Runtime-Function-Error-Type", "StreamError");
+    EXPECT_EQ(up.finish(trailers).status, 202u);
+    const auto res = get(caller);
+    EXPECT_EQ(res.function_error, "Unhandled");
+    std::string decoded;
+    ASSERT_TRUE(lt::detail::base64_decode(res.headers.at("X-Amz-Function-Error-Body"), decoded));
+    EXPECT_EQ(json_string(parse(decoded), "errorType"), "StreamError");
 }
 
 TEST_F(Emulator, TrailersSentAsTheLastDataChunkAreTakenAsTrailers) {
@@ -549,7 +699,7 @@ TEST_F(Emulator, TrailersSentAsTheLastDataChunkAreTakenAsTrailers) {
     EXPECT_EQ(up.finish().status, 202u);
     const auto res = get(caller);
     EXPECT_EQ(res.body, "data");
-    EXPECT_EQ(res.function_error, "Oops");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(res.headers.at("X-Amz-Function-Error-Body"), error_body);
 }
 
@@ -592,11 +742,11 @@ TEST_F(Emulator, AChildRuntimeChosenByHandlerEchoes) {
     EXPECT_EQ(res.function_error, "");
 }
 
-TEST_F(Emulator, AChildRuntimesErrorCarriesItsErrorType) {
+TEST_F(Emulator, AChildRuntimesErrorIsUnhandledWithItsErrorTypeInTheBody) {
     start_child("error");
     const auto res = call("{}");
     EXPECT_EQ(res.status, 200);
-    EXPECT_EQ(res.function_error, "MyError");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "MyError");
 }
 
@@ -636,6 +786,60 @@ TEST_F(Emulator, AChildRuntimeGetsThePlatformEnvironmentAndRunsInTheTaskRoot) {
     EXPECT_EQ(json_string(env, "LAMBDA_PY27_TEST_EXTRA"), "yes");
 }
 
+std::string log_result(const lt::invoke_result& res) {
+    const auto it = res.headers.find("X-Amz-Log-Result");
+    if (it == res.headers.end()) return "<no X-Amz-Log-Result>";
+    std::string text;
+    EXPECT_TRUE(lt::detail::base64_decode(it->second, text)) << it->second;
+    return text;
+}
+
+TEST_F(Emulator, LogTypeTailAnswersWithTheInvocationsLogFromStartToReport) {
+    start_child("event");
+    const auto quiet = call(R"("say:before")");  // not part of the next invocation's log
+    EXPECT_EQ(quiet.headers.count("X-Amz-Log-Result"), 0u);
+    const auto res = call(R"("say:hello")", {{"X-Amz-Log-Type", "Tail"}});
+    ASSERT_EQ(res.status, 200);
+    const auto id = res.headers.at("X-Amzn-RequestId");
+    const auto text = log_result(res);
+    // Written just before the runtime answered, on both streams: none of it is missed.
+    const std::regex whole("START RequestId: " + id + " Version: \\$LATEST\n"
+                           "(hello on stdout\nhello on stderr\n|hello on stderr\nhello on stdout\n)"
+                           "END RequestId: " + id + "\nREPORT RequestId: " + id + "\tDuration: [^\n]*\n");
+    EXPECT_TRUE(std::regex_match(text, whole)) << text;
+    EXPECT_EQ(text.find("before"), std::string::npos) << text;
+}
+
+TEST_F(Emulator, ALogTailIsTheLast4KBAndATimeoutIsInIt) {
+    start_child("event");
+    const auto res = call(R"("spam:10000")", {{"X-Amz-Log-Type", "Tail"}});
+    const auto text = log_result(res);
+    EXPECT_EQ(text.size(), 4096u);
+    EXPECT_EQ(text.front(), 'x');
+    EXPECT_NE(text.find("x\nEND RequestId: " + res.headers.at("X-Amzn-RequestId") + "\nREPORT"), std::string::npos)
+        << text;
+
+    const auto late = call(R"("sleep:5000")", {{"X-Amz-Log-Type", "Tail"}});
+    const auto id = late.headers.at("X-Amzn-RequestId");
+    EXPECT_NE(log_result(late).find(id + " Task timed out after 1.00 seconds\nEND RequestId: " + id),
+              std::string::npos)
+        << log_result(late);
+}
+
+TEST_F(Emulator, AnExternalRuntimesLogTailHasThePlatformLines) {
+    start_external();
+    auto caller = call_in_background("{}", {{"X-Amz-Log-Type", "Tail"}});
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    rc.post_response(inv.request_id, "{}");
+    const auto text = log_result(get(caller));
+    EXPECT_EQ(text.rfind("START RequestId: " + inv.request_id + " Version: $LATEST\nEND RequestId: " +
+                             inv.request_id + "\nREPORT RequestId: ",
+                         0),
+              0u)
+        << text;
+}
+
 TEST_F(Emulator, ATimedOutRuntimeIsKilledAndTheNextInvokeStartsAFreshOne) {
     start_child("event");
     const auto before = call(R"("pid")");
@@ -652,6 +856,33 @@ TEST_F(Emulator, ATimedOutRuntimeIsKilledAndTheNextInvokeStartsAFreshOne) {
     EXPECT_EQ(after.status, 200);
     EXPECT_NE(after.body, before.body);
     EXPECT_NE(::kill(std::stoi(before.body), 0), 0);  // killed and reaped
+}
+
+TEST_F(Emulator, AHungInitCountsAgainstTheTimeoutFromTheInvoke) {
+    start_child("slow_init:5000");  // timeout 1 s
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto res = call(R"("echo")");
+    const auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_GE(took, 1s);
+    EXPECT_LT(took, 3s);  // not the init's own 10 s on top
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.function_error, "Unhandled");
+    const auto doc = parse(res.body);
+    EXPECT_EQ(json_string(doc, "errorType"), "Sandbox.Timedout");
+    EXPECT_EQ(json_string(doc, "errorMessage"), res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
+    EXPECT_NE(report.str().find("Task timed out after 1.00 seconds"), std::string::npos) << report.str();
+}
+
+TEST_F(Emulator, ARuntimeGetsTheTimeLeftAfterItsInit) {
+    auto o = options();
+    o.timeout = 3s;
+    start_child("slow_init:1000", o);
+    const auto cold = call(R"("remaining")");
+    ASSERT_EQ(cold.status, 200) << cold.body;
+    EXPECT_LE(std::stol(cold.body), 2000);  // the init's second is not given back
+    EXPECT_GT(std::stol(cold.body), 0);
+    const auto warm = call(R"("remaining")");
+    EXPECT_GT(std::stol(warm.body), 2500);
 }
 
 TEST_F(Emulator, ARuntimeThatExitsDuringAnInvokeGets502AndTheNextInvokeStartsAFreshOne) {
@@ -701,7 +932,7 @@ TEST_F(Emulator, AResponseOverTheLimitFromAChildIsAnErrorForTheCaller) {
     start_child("big:" + std::to_string(lambda_py27::max_response_bytes + 1));
     const auto res = call("{}");
     EXPECT_EQ(res.status, 200);
-    EXPECT_EQ(res.function_error, "Function.ResponseSizeTooLarge");
+    EXPECT_EQ(res.function_error, "Unhandled");
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "Function.ResponseSizeTooLarge");
 }
 

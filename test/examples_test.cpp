@@ -61,7 +61,7 @@ TEST(CppHandlerExample, ServesItsCppHandlersThroughTheEmulator) {
 
     served failing(LAMBDA_PY27_EXAMPLE_CPP_HANDLER, "fail", ".");
     const auto f = failing.invoke("{}");
-    EXPECT_EQ(f.function_error, "Failure");
+    EXPECT_EQ(f.function_error, "Unhandled");
     EXPECT_EQ(f.body, R"({"errorMessage": "asked to fail", "errorType": "Failure"})");
 }
 

@@ -216,7 +216,7 @@ TEST(ReliabilityRuntime, ASevenMegabyteResultIsAnsweredWithResponseSizeTooLargeA
     const auto pid = runtime_pid(fn);
     const auto r = fn.invoke(R"({"do": "big_result"})");
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.function_error, "Function.ResponseSizeTooLarge");
+    EXPECT_EQ(r.function_error, "Unhandled");
     const auto body = parse(r.body);
     EXPECT_EQ(body.at("errorType"), "Function.ResponseSizeTooLarge");
     EXPECT_NE(body.at("errorMessage").as_string().find("7340034"), json::string::npos) << body;

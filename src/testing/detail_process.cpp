@@ -68,6 +68,8 @@ pid_t spawn_process(const spawn_request& request, int& error) {
     }
     // Lambda gives a runtime no input; reading the emulator's terminal would steal the user's keystrokes.
     ::posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
+    if (request.stdout_fd >= 0) ::posix_spawn_file_actions_adddup2(&sa.actions, request.stdout_fd, 1);
+    if (request.stderr_fd >= 0) ::posix_spawn_file_actions_adddup2(&sa.actions, request.stderr_fd, 2);
     // Listening sockets and callers' connections of the emulator must not leak into the runtime.
     ::posix_spawn_file_actions_addclosefrom_np(&sa.actions, 3);
 

@@ -45,12 +45,23 @@ void emulator::impl::start() {
         invoke_acceptor.close(ignored);
         throw;
     }
+    if (!external) {
+        try {
+            output.start();
+        } catch (...) {
+            boost::system::error_code ignored;
+            invoke_acceptor.close(ignored);
+            api_acceptor.close(ignored);
+            throw;
+        }
+    }
     bound_invoke_port = invoke_acceptor.local_endpoint().port();
     const auto api = api_acceptor.local_endpoint();
     const auto host = api.address().to_string();
     api_endpoint = (api.address().is_v6() ? "[" + host + "]" : host) + ":" + std::to_string(api.port());
     invoke_accept_thread = std::thread([this] { accept_loop(invoke_acceptor, false); });
     api_accept_thread = std::thread([this] { accept_loop(api_acceptor, true); });
+    event_thread = std::thread([this] { run_events(); });
 }
 
 void emulator::impl::stop() {
@@ -70,10 +81,12 @@ void emulator::impl::stop() {
     }
     if (invoke_accept_thread.joinable()) invoke_accept_thread.join();
     if (api_accept_thread.joinable()) api_accept_thread.join();
+    if (event_thread.joinable()) event_thread.join();  // every wait of its invocation wakes for `stopping`
     // The accept threads are gone: nobody else touches the list now.
     for (auto& c : connections)
         if (c->thread.joinable()) c->thread.join();
     child.join_reaper();
+    output.stop();  // what the runtime wrote last is passed on
     connections.clear();
     boost::system::error_code ignored;
     invoke_acceptor.close(ignored);
@@ -82,6 +95,7 @@ void emulator::impl::stop() {
         std::lock_guard lk(m);
         stopped = true;
         invocations.clear();
+        queued_events.clear();
     }
     cv.notify_all();
 }

@@ -3,19 +3,24 @@
 //   runtime_api.cpp      the Runtime API routes (/2018-06-01/runtime/...)
 //   extensions_api.cpp   the Extensions API routes (/2020-01-01/extension/...)
 //   invoke_endpoint.cpp  the invoke endpoint: admitting an invoke, waiting for its outcome, answering
+//   event_queue.cpp      Event (asynchronous) invokes: queued, then run one by one on the event thread
 //   stream_relay.cpp     a streamed response, from the runtime's upload to the caller's chunks
 // with helpers of their own: emulator_http (requests and answers), runtime_process (the child),
-// invocation_table (invocations in flight, request ids), invocation_log (START/END/REPORT).
+// runtime_output (the child's stdout and stderr, passed through, and log tails), invocation_table
+// (invocations in flight, request ids), invocation_log (START/END/REPORT).
 //
 // Two synchronous Beast servers (thread per connection), one mutex and one condition variable for all
-// shared state, and one thread per runtime process that reaps it.
+// shared state, one thread per runtime process that reaps it, one event thread that runs queued Event
+// invokes as if it were their caller, and (child mode) one thread reading the runtime's output, whose own
+// mutex is never held while taking `m` (so `m` may be held while taking it: only begin_capture is).
 //
 // Who may do what, so that stop() can always finish:
 //  - accept threads add connections; they and stop() are the only ones to touch the connection list;
 //  - a connection thread never closes its socket (it only shuts it down): the descriptor stays valid
 //    until the thread is joined, so stop() can shut down every registered socket without racing a
 //    reused descriptor number;
-//  - every wait on the condition variable also wakes for `stopping`;
+//  - every wait on the condition variable also wakes for `stopping` (the event thread's too: stop() sets
+//    it, then joins the event thread);
 //  - only the invoke in progress (or stop()) kills the runtime, and only while it is not reaped, under
 //    the mutex, and the reaper reaps under the mutex: a kill never reaches a recycled pid.
 // Internal.
@@ -26,11 +31,13 @@
 #include "emulator_http.hpp"
 #include "invocation_log.hpp"
 #include "invocation_table.hpp"
+#include "runtime_output.hpp"
 #include "runtime_process.hpp"
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -110,8 +117,11 @@ struct emulator::impl {
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
     detail::runtime_process child{m, cv};
+    detail::runtime_output output;  // child mode; stopped after the runtime and every thread using it
     detail::invocation_table invocations;   // at most max_concurrency() in flight
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
+    std::deque<std::shared_ptr<invocation_state>> queued_events;  // Event invokes answered 202, not yet run
+    std::thread event_thread;
     detail::log_sink log_lines{opts.report};
 
     explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
@@ -144,20 +154,29 @@ struct emulator::impl {
     bool is_invoke_path(std::string_view path) const;
     void serve_invoke(connection& c);
     bool handle_invoke(connection& c, flat_buffer& buffer, request_parser& p);
+    bool answer_dry_run(connection& c, bool keep_alive);
     std::optional<detail::error_answer> admission_refusal_locked() const;
     bool prepare_runtime_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool& started_runtime,
                                 std::string& spawn_failure);
     std::string spawn_runtime_locked();
     enum class wait_end { outcome, streaming, stopping };
-    wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool started_runtime,
+    wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
     bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                       detail::outcome out, bool started_runtime, bool keep_alive);
+                       detail::outcome out, bool started_runtime, bool keep_alive, bool log_tail);
+    std::string conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
+                                const std::string& log_line, bool started_runtime);
     long memory_used_mb_locked() const;
     detail::outcome exit_outcome_locked(const invocation_state& inv) const;
     detail::outcome timeout_outcome(const invocation_state& inv) const;
     void add_invoke_headers(detail::http::fields& f, const invocation_state& inv) const;
     std::string finish_locked(invocation_state& inv, bool started_runtime, long memory_mb);
+
+    // event_queue.cpp
+    bool queue_event(connection& c, std::string event, std::string_view trace_id, std::string client_context,
+                     bool keep_alive);
+    void run_events();
+    void run_event_locked(std::unique_lock<std::mutex>& lk, const std::shared_ptr<invocation_state>& inv);
 
     // stream_relay.cpp
     void push_stream_data(invocation_state& inv, std::string_view data, bool& too_large);
@@ -167,10 +186,11 @@ struct emulator::impl {
                            const std::optional<detail::stream_trailers>& data_trailers);
     bool stream_to_caller(std::unique_lock<std::mutex>& lk, connection& c, const std::shared_ptr<invocation_state>& inv,
                           bool started_runtime, bool keep_alive);
+    bool discard_stream_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool started_runtime);
     bool write_stream_head_locked(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
                                   bool keep_alive);
-    bool relay_stream_locked(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, bool& caller_ok,
-                             detail::stream_end& end);
+    bool relay_stream_locked(std::unique_lock<std::mutex>& lk, tcp::socket* caller, invocation_state& inv,
+                             bool& caller_ok, detail::stream_end& end);
 };
 
 }  // namespace lambda_py27::testing

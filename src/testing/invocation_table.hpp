@@ -24,9 +24,9 @@ struct invocation_state {
     std::string trace_id;
     std::string client_context;
     unsigned generation = 0;  ///< of the runtime process that serves it (child mode)
-    clock::time_point received;
+    clock::time_point received;  ///< when it was admitted (an Event invoke: taken from the queue)
     clock::time_point delivered_at;
-    clock::time_point deadline;  ///< valid once delivered
+    clock::time_point deadline;  ///< `received` + the function timeout: the runtime's init counts against it
     bool delivered = false;
     bool answered = false;   ///< a response, an error or a stream was accepted from the runtime
     bool finalized = false;  ///< the caller's answer is decided: the runtime's late bytes are dropped
@@ -54,8 +54,15 @@ class invocation_table {
 public:
     std::size_t size() const { return active_.size(); }
 
-    /// Accepts an invocation with a new request id, `trace_id` (a new one when empty) and the time now.
-    std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context);
+    /// Accepts an invocation with a new request id, `trace_id` (a new one when empty), the time now and its
+    /// deadline `timeout` from now.
+    std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context,
+                                          std::chrono::milliseconds timeout);
+    /// An invocation with a new request id and `trace_id` (a new one when empty), not yet in flight (a queued
+    /// Event invoke): `admit` it when it may run.
+    std::shared_ptr<invocation_state> create(std::string event, std::string_view trace_id, std::string client_context);
+    /// Puts `inv` in flight as of now, its deadline `timeout` from now.
+    void admit(const std::shared_ptr<invocation_state>& inv, std::chrono::milliseconds timeout);
     /// The oldest invocation not yet delivered to a runtime, or null.
     std::shared_ptr<invocation_state> next_undelivered() const;
     /// The invocation a runtime may answer as `id`, or null and `refusal` set.

@@ -12,10 +12,16 @@ namespace {
 
 namespace http = detail::http;
 using detail::body_read;
-using namespace std::chrono_literals;
 
-// Time a freshly started runtime gets for its init, on top of the function timeout (Lambda: 10 s).
-constexpr auto init_allowance = 10s;
+enum class invocation_type { request_response, event, dry_run, invalid };
+
+// X-Amz-Invocation-Type, spelt as Lambda's API spells its values (absent: RequestResponse).
+invocation_type invocation_type_of(std::string_view header) {
+    if (header.empty() || header == "RequestResponse") return invocation_type::request_response;
+    if (header == "Event") return invocation_type::event;
+    if (header == "DryRun") return invocation_type::dry_run;
+    return invocation_type::invalid;
+}
 
 constexpr std::string_view invoke_prefix = "/2015-03-31/functions/";
 constexpr std::string_view invoke_suffix = "/invocations";
@@ -76,6 +82,21 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
                    keep_alive;
         client_context = detail::header_safe(client_context);
     }
+    const auto type_header = detail::sv(req["X-Amz-Invocation-Type"]);
+    const auto type = invocation_type_of(type_header);
+    if (type == invocation_type::invalid)
+        return detail::reply_error(c.socket, 400, "InvalidParameterValueException",
+                                   "1 validation error detected: Value '" + std::string(type_header) +
+                                       "' at 'invocationType' failed to satisfy constraint: Member must satisfy enum "
+                                       "value set: [Event, RequestResponse, DryRun]",
+                                   keep_alive) &&
+               keep_alive;
+    if (type == invocation_type::dry_run) return answer_dry_run(c, keep_alive);
+    if (type == invocation_type::event)
+        return queue_event(c, std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
+                           keep_alive);
+    const bool log_tail = detail::sv(req["X-Amz-Log-Type"]) == "Tail";
+    if (log_tail && !external) output.drain();  // what came before this invoke is not its log
 
     std::unique_lock lk(m);
     if (stopping) return false;
@@ -84,8 +105,9 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
                keep_alive;
     }
-    const auto inv =
-        invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context));
+    const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
+                                     opts.timeout);
+    if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
     bool started_runtime = false;
     std::string spawn_failure;
     if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;
@@ -95,12 +117,22 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     lk.lock();
 
     detail::outcome out;
-    switch (await_outcome_locked(lk, *inv, started_runtime, spawn_failure, out)) {
+    switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
         case wait_end::stopping: return false;
         case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
         case wait_end::outcome: break;
     }
-    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive);
+    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive, log_tail);
+}
+
+// DryRun: the invoke would be accepted; nothing runs.
+bool emulator::impl::answer_dry_run(connection& c, bool keep_alive) {
+    std::unique_lock lk(m);
+    const auto id = invocations.new_request_id();
+    lk.unlock();
+    auto res = detail::make_response(204, {}, keep_alive);
+    res.set("X-Amzn-RequestId", id);
+    return detail::write_response(c.socket, res) && keep_alive;
 }
 
 // Why an invoke cannot be taken now (the function is busy), if it cannot.
@@ -137,12 +169,15 @@ bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, in
 // Starts a runtime process; returns an error text when it cannot.
 std::string emulator::impl::spawn_runtime_locked() {
     init_error.reset();  // belongs to a process that is gone
-    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency()));
+    auto request = detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency());
+    request.stdout_fd = output.stdout_fd();
+    request.stderr_fd = output.stderr_fd();
+    return child.start_locked(request);
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.
 emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<std::mutex>& lk,
-                                                              invocation_state& inv, bool started_runtime,
+                                                              invocation_state& inv,
                                                               const std::string& spawn_failure,
                                                               detail::outcome& out) {
     for (;;) {
@@ -172,29 +207,46 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
             out = exit_outcome_locked(inv);
             return wait_end::outcome;
         }
-        auto limit = inv.delivered ? inv.deadline : inv.received + opts.timeout;
-        if (!inv.delivered && (started_runtime || (!external && !child.init_done))) limit += init_allowance;
-        if (steady::now() >= limit) {
+        // As on Lambda, the timeout counts from the invoke: a runtime's init (or a hung one) uses it up.
+        if (steady::now() >= inv.deadline) {
             out = timeout_outcome(inv);
             return wait_end::outcome;
         }
-        cv.wait_until(lk, limit);
+        cv.wait_until(lk, inv.deadline);
     }
 }
 
-// Ends the invocation with `out`, logs END/REPORT and answers the caller (lock held on entry, released).
+// Ends the invocation with `out`, logs END/REPORT and answers the caller, with the invocation's log tail
+// when asked (lock held on entry, released).
 bool emulator::impl::answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                                   detail::outcome out, bool started_runtime, bool keep_alive) {
-    const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
-    if (out.timed_out && !external) child.kill_locked();
-    const auto lines = finish_locked(inv, started_runtime, memory);
-    lk.unlock();
-
-    log_lines.write(out.log_line + lines);
+                                   detail::outcome out, bool started_runtime, bool keep_alive, bool log_tail) {
+    const auto log = conclude_locked(lk, inv, out.timed_out, out.log_line, started_runtime);
     auto res = detail::make_response(out.status, std::move(out.body), keep_alive, out.content_type);
     add_invoke_headers(res.base(), inv);
+    if (log_tail) {
+        // As Lambda: the last 4 KB of the invocation's log, START to REPORT.
+        auto text = detail::start_line(inv.id, opts.function_version) + log;
+        if (text.size() > detail::runtime_output::capture_limit)
+            text.erase(0, text.size() - detail::runtime_output::capture_limit);
+        res.set("X-Amz-Log-Result", detail::base64_encode(text));
+    }
     if (!out.function_error.empty()) res.set("X-Amz-Function-Error", out.function_error);
     return detail::write_response(c.socket, res) && keep_alive;
+}
+
+// Ends the invocation (a timed-out runtime is killed) and logs `log_line` and END/REPORT after what the
+// runtime wrote meanwhile (lock held on entry, released). Returns the invocation's log after START: what was
+// captured of the runtime's output (nothing unless begun), `log_line`, END and REPORT.
+std::string emulator::impl::conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
+                                            const std::string& log_line, bool started_runtime) {
+    const auto memory = memory_used_mb_locked();  // before a kill: a killed process has no /proc entry
+    if (timed_out && !external) child.kill_locked();
+    const auto lines = finish_locked(inv, started_runtime, memory);
+    lk.unlock();
+    // The runtime wrote before it answered: drained now, its output is not missed nor printed after END.
+    std::string log = external ? std::string() : output.end_capture(inv.id);
+    log_lines.write(log_line + lines);
+    return log + log_line + lines;
 }
 
 long emulator::impl::memory_used_mb_locked() const {

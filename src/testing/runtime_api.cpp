@@ -4,6 +4,8 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 #include <lambda_py27/testing/detail/text.hpp>
 
+#include <algorithm>
+
 namespace lambda_py27::testing {
 
 namespace {
@@ -97,8 +99,9 @@ bool emulator::impl::handle_next(connection& c, flat_buffer& buffer, request_par
     const auto now = steady::now();
     inv->delivered = true;
     inv->delivered_at = now;
-    inv->deadline = now + opts.timeout;
-    const auto deadline_ms = epoch_ms_now() + opts.timeout.count();
+    // The deadline was set at the invoke: what the init took is not given back.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(inv->deadline - now);
+    const auto deadline_ms = epoch_ms_now() + std::max<std::int64_t>(left.count(), 0);
 
     auto res = detail::make_response(200, inv->event, keep_alive);
     res.set("Lambda-Runtime-Aws-Request-Id", inv->id);
@@ -106,7 +109,7 @@ bool emulator::impl::handle_next(connection& c, flat_buffer& buffer, request_par
     res.set("Lambda-Runtime-Invoked-Function-Arn", function_arn());
     if (!inv->trace_id.empty()) res.set("Lambda-Runtime-Trace-Id", inv->trace_id);
     if (!inv->client_context.empty()) res.set("Lambda-Runtime-Client-Context", inv->client_context);
-    cv.notify_all();  // the caller's wait limit moved to the deadline
+    cv.notify_all();
     lk.unlock();
     return detail::write_response(c.socket, res) && keep_alive;
 }
@@ -163,10 +166,8 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
         inv->body = std::move(body);
         const auto ct = detail::sv(req[http::field::content_type]);
         inv->content_type = ct.empty() ? "application/json" : std::string(ct);
-        if (is_error) {
-            const auto t = detail::sv(req[detail::error_type_trailer]);
-            inv->function_error = t.empty() ? "Unhandled" : std::string(t);
-        }
+        // Lambda answers every unhandled function error with `Unhandled`; the type stays in the body.
+        if (is_error) inv->function_error = "Unhandled";
     }
     cv.notify_all();
     lk.unlock();

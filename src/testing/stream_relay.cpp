@@ -209,7 +209,10 @@ void emulator::impl::end_upload_locked(std::unique_lock<std::mutex>& lk, invocat
         body = detail::base64_encode(detail::error_json("Runtime.TruncatedResponse",
                                                         "The runtime's response stream ended before it was complete"));
     }
-    if (type.empty() && !body.empty()) type = "Unhandled";
+    // As for a buffered answer, the caller's trailer says `Unhandled` and the type is in the body; a runtime
+    // that sent only a type gets a body made of it.
+    if (!type.empty() && body.empty()) body = detail::base64_encode(detail::error_json(type, ""));
+    if (!body.empty()) type = "Unhandled";
     inv.stream_error_type = std::move(type);
     inv.stream_error_body = std::move(body);
     inv.stream_done = true;
@@ -224,12 +227,8 @@ bool emulator::impl::stream_to_caller(std::unique_lock<std::mutex>& lk, connecti
                                       bool keep_alive) {
     bool caller_ok = write_stream_head_locked(lk, c, *inv, keep_alive);
     detail::stream_end end;
-    if (!relay_stream_locked(lk, c, *inv, caller_ok, end)) return false;
-    const auto memory = memory_used_mb_locked();
-    if (end.timed_out && !external) child.kill_locked();
-    const auto lines = finish_locked(*inv, started_runtime, memory);
-    lk.unlock();
-    log_lines.write(end.log_line + lines);
+    if (!relay_stream_locked(lk, &c.socket, *inv, caller_ok, end)) return false;
+    conclude_locked(lk, *inv, end.timed_out, end.log_line, started_runtime);
     if (!caller_ok) return false;
     http::fields trailers;
     if (!end.trailers.type.empty()) trailers.set("X-Amz-Function-Error", end.trailers.type);
@@ -237,6 +236,18 @@ bool emulator::impl::stream_to_caller(std::unique_lock<std::mutex>& lk, connecti
     beast::error_code ec;
     net::write(c.socket, http::make_chunk_last(trailers), ec);
     return !ec && keep_alive;
+}
+
+// A stream nobody waits for (an Event invoke): read to its end and dropped. False when the emulator stops.
+bool emulator::impl::discard_stream_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
+                                           bool started_runtime) {
+    inv.caller_gone = true;  // the upload's bytes are dropped as they come
+    cv.notify_all();
+    bool caller_ok = false;
+    detail::stream_end end;
+    if (!relay_stream_locked(lk, nullptr, inv, caller_ok, end)) return false;
+    conclude_locked(lk, inv, end.timed_out, end.log_line, started_runtime);
+    return true;
 }
 
 // Writes the head of the chunked answer (the lock is released meanwhile); false when the caller is gone.
@@ -262,9 +273,9 @@ bool emulator::impl::write_stream_head_locked(std::unique_lock<std::mutex>& lk, 
     return caller_ok;
 }
 
-// Writes what the runtime uploads as chunks until the stream ends, the runtime is gone or the deadline
-// passes; `end` says how it ended. False when the emulator stops.
-bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
+// Writes what the runtime uploads as chunks to `caller` (while `caller_ok`) until the stream ends, the runtime
+// is gone or the deadline passes; `end` says how it ended. False when the emulator stops.
+bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, tcp::socket* caller, invocation_state& inv,
                                          bool& caller_ok, detail::stream_end& end) {
     std::optional<steady::time_point> runtime_gone_at;
     for (;;) {
@@ -273,10 +284,10 @@ bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, conne
             std::string data = std::move(inv.pending);
             inv.pending.clear();
             cv.notify_all();  // the runtime's upload may go on
-            if (caller_ok) {
+            if (caller_ok && caller != nullptr) {
                 lk.unlock();
                 beast::error_code ec;
-                net::write(c.socket, http::make_chunk(net::buffer(data)), ec);
+                net::write(*caller, http::make_chunk(net::buffer(data)), ec);
                 lk.lock();
                 if (ec) {
                     caller_ok = false;

@@ -48,7 +48,7 @@ struct emulator_options {
 struct invoke_result {
     int status = 0;              ///< HTTP status of the invoke endpoint
     std::string body;            ///< the response or error body
-    std::string function_error;  ///< `X-Amz-Function-Error` (empty on success)
+    std::string function_error;  ///< `X-Amz-Function-Error`: `Unhandled` for a function error, else empty
     std::map<std::string, std::string> headers;
 };
 
@@ -58,17 +58,30 @@ struct invoke_result {
 ///
 /// What a caller of the invoke endpoint (`POST /2015-03-31/functions/function/invocations`) gets:
 /// - 200 with the runtime's body; every answer to an accepted invoke has `X-Amzn-RequestId`;
-/// - 200 with the error body and `X-Amz-Function-Error` (the runtime's error type, else `Unhandled`) for a
-///   function error, an init error, a timeout (`Sandbox.Timedout`, the runtime is SIGKILLed) and a response
-///   over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
+/// - 200 with the error body and `X-Amz-Function-Error: Unhandled` (as Lambda sends it; the error type is the
+///   body's `errorType`) for a function error, an init error, a timeout (`Sandbox.Timedout`, the runtime is
+///   SIGKILLed) and a response over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
 /// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
 ///   when it cannot be started;
 /// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
+/// - `X-Amz-Invocation-Type`: `RequestResponse` (or none) as above; `DryRun`: 204, empty, nothing run;
+///   `Event`: 202 at once, empty, with `X-Amzn-RequestId`, and the invocation is queued (never refused as
+///   busy): queued events run in order, each when the function has room for it (behind the invocations in
+///   flight), with START/END/REPORT as usual; their results are dropped, and the queue with them at `stop()`;
+///   another value: 400 `InvalidParameterValueException`;
+/// - `X-Amz-Log-Type: Tail` on a synchronous, buffered invoke: `X-Amz-Log-Result`, base64 of the last 4 KB of
+///   the invocation's log as Lambda gives it: its START line, what the runtime wrote to stdout and stderr
+///   while it ran (read up to the runtime's answer, so nothing written before that is missed), the timeout or
+///   exit line if any, END and REPORT. The runtime's output is not told apart by invocation: with
+///   `max_concurrency` > 1 the tail holds everything the runtime wrote meanwhile, for any invocation. An
+///   external runtime's output is not seen: its tail has the platform's lines only. Not given for streamed
+///   responses nor Event invokes (nor by Lambda);
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
-///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and
-///   `X-Amz-Function-Error-Body` (base64 of the error JSON) when the stream ends in an error.
+///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and
+///   `X-Amz-Function-Error-Body` (base64 of the error JSON, which names the type; made from the runtime's
+///   error type when it sent no body) when the stream ends in an error.
 ///
 /// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
 /// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and
@@ -76,9 +89,11 @@ struct invoke_result {
 /// `stop()` sends a runtime that registered an extension SIGTERM, waits up to `shutdown_budget` for it to
 /// exit, then SIGKILLs it; a runtime killed for a timeout is SIGKILLed at once.
 ///
-/// The function timeout runs from the moment the runtime receives the event; a runtime started for the
-/// invoke also gets 10 s for its init (as Lambda's init phase) before the caller gets a timeout.
-/// Runtime processes get stdin from /dev/null and share the emulator's stdout and stderr.
+/// The function timeout runs from the invoke (for an Event invoke: from when it leaves the queue), as on
+/// Lambda and in AWS's emulator: the init of a runtime started for it counts against it, so a hung init ends
+/// in `Sandbox.Timedout` after the function timeout, and `Lambda-Runtime-Deadline-Ms` is what is left of it.
+/// Runtime processes get stdin from /dev/null; their stdout and stderr pass through the emulator (a pipe
+/// each, read by one thread) to the emulator's own stdout and stderr, unchanged.
 /// All member functions may be called from any thread; `stop()` is idempotent and joins every thread.
 class emulator {
 public:

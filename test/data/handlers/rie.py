@@ -21,3 +21,12 @@ def describe(event, context):
 def sleep(event, context):
     time.sleep(event.get('seconds', 5))
     return 'woke'
+
+
+def log(event, context):
+    import sys
+    print('printed by %s' % context.aws_request_id)
+    sys.stderr.write('to stderr by %s\n' % context.aws_request_id)
+    if event.get('fail'):
+        raise ValueError('failed on purpose')
+    return 'logged'

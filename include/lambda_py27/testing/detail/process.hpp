@@ -13,10 +13,12 @@ struct spawn_request {
     std::vector<std::string> argv;         ///< argv[0] is searched in PATH when it has no '/'
     std::vector<std::string> environment;  ///< "NAME=value" entries: the whole environment of the child
     std::string working_directory;         ///< empty: the caller's
+    int stdout_fd = -1;                    ///< the child's stdout (-1: inherited)
+    int stderr_fd = -1;                    ///< the child's stderr (-1: inherited)
 };
 
 /// Starts the process (posix_spawnp) with default signal dispositions, an empty signal mask, stdin on
-/// /dev/null, stdout and stderr inherited, and no other descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
+/// /dev/null, stdout and stderr inherited or as requested, and no other descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
 /// (including a failed exec or chdir).
 pid_t spawn_process(const spawn_request& request, int& error);
 

@@ -1,0 +1,142 @@
+#include "runtime_output.hpp"
+
+#include <array>
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <system_error>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+
+namespace lambda_py27::testing::detail {
+
+namespace {
+
+void make_pipe(int (&fds)[2]) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "emulator: pipe");
+    // Only the reading side: the write end's file description is the runtime's stdout, which stays blocking.
+    ::fcntl(fds[0], F_SETFL, ::fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+}
+
+void close_pipe(int (&fds)[2]) {
+    for (int& fd : fds) {
+        if (fd >= 0) ::close(fd);
+        fd = -1;
+    }
+}
+
+// Writes all of `data` to `fd`; a closed reader (EPIPE) drops it without the SIGPIPE that would end the
+// emulator (the runtime would have had that signal when it wrote there itself).
+void write_all(int fd, const char* data, std::size_t size) {
+    sigset_t pipe_only;
+    sigemptyset(&pipe_only);
+    sigaddset(&pipe_only, SIGPIPE);
+    sigset_t old;
+    ::pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+    bool broken = false;
+    while (size > 0) {
+        const auto n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            broken = errno == EPIPE;
+            break;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    if (broken && !sigismember(&old, SIGPIPE)) {
+        const timespec none{0, 0};
+        while (::sigtimedwait(&pipe_only, nullptr, &none) < 0 && errno == EINTR) {
+        }
+    }
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+}
+
+}  // namespace
+
+void runtime_output::start() {
+    try {
+        make_pipe(out_);
+        make_pipe(err_);
+        make_pipe(wake_);
+        reader_ = std::thread([this] { read_loop(); });
+    } catch (...) {
+        close_pipe(out_);
+        close_pipe(err_);
+        close_pipe(wake_);
+        throw;
+    }
+}
+
+void runtime_output::stop() {
+    if (reader_.joinable()) {
+        const char byte = 0;
+        while (::write(wake_[1], &byte, 1) < 0 && errno == EINTR) {
+        }
+        reader_.join();
+    }
+    std::lock_guard lk(m_);
+    drain_locked();
+    close_pipe(out_);
+    close_pipe(err_);
+    close_pipe(wake_);
+    captures_.clear();
+}
+
+void runtime_output::read_loop() {
+    for (;;) {
+        std::array<pollfd, 3> fds{{{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}, {wake_[0], POLLIN, 0}}};
+        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+        if (fds[2].revents != 0) return;  // stop() drains what is left
+        // The emulator keeps the write ends open between runtimes: a pipe never hangs up.
+        std::lock_guard lk(m_);
+        drain_locked();
+    }
+}
+
+void runtime_output::drain() {
+    std::lock_guard lk(m_);
+    drain_locked();
+}
+
+void runtime_output::drain_locked() {
+    std::array<char, 16 * 1024> buf;
+    for (const auto& [from, to] : {std::pair{out_[0], 1}, std::pair{err_[0], 2}}) {
+        if (from < 0) continue;
+        for (;;) {
+            const auto n = ::read(from, buf.data(), buf.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) break;  // EAGAIN: nothing more now; 0: no writer
+            pass_on_locked(to, buf.data(), static_cast<std::size_t>(n));
+        }
+    }
+}
+
+void runtime_output::pass_on_locked(int to_fd, const char* data, std::size_t size) {
+    write_all(to_fd, data, size);
+    for (auto& [id, kept] : captures_) {
+        kept.append(data, size);
+        if (kept.size() > 2 * capture_limit) kept.erase(0, kept.size() - capture_limit);
+    }
+}
+
+void runtime_output::begin_capture(const std::string& id) {
+    std::lock_guard lk(m_);
+    captures_[id];
+}
+
+std::string runtime_output::end_capture(const std::string& id) {
+    std::lock_guard lk(m_);
+    drain_locked();
+    const auto it = captures_.find(id);
+    if (it == captures_.end()) return {};
+    std::string kept = std::move(it->second);
+    captures_.erase(it);
+    if (kept.size() > capture_limit) kept.erase(0, kept.size() - capture_limit);
+    return kept;
+}
+
+}  // namespace lambda_py27::testing::detail

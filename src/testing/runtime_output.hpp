@@ -1,0 +1,55 @@
+// The runtime's stdout and stderr, passed through the emulator: one pipe each, one reader thread that
+// copies everything to the emulator's own stdout and stderr and keeps, for each invocation that asked for
+// its log (`X-Amz-Log-Type: Tail`), the tail of what came while it ran. Internal.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace lambda_py27::testing::detail {
+
+/// Its own mutex guards it; it never takes the emulator's, so it may be called with that one held (only
+/// `begin_capture` is, which does no I/O). Everything read from the pipes is written out whole, in order.
+class runtime_output {
+public:
+    /// The bytes kept per capture (Lambda's log tail is its last 4 KB).
+    static constexpr std::size_t capture_limit = 4096;
+
+    runtime_output() = default;
+    runtime_output(const runtime_output&) = delete;
+    runtime_output& operator=(const runtime_output&) = delete;
+    ~runtime_output() { stop(); }
+
+    /// Makes the pipes and starts the reader. Throws `std::system_error`.
+    void start();
+    /// Passes on what the pipes still hold, ends the reader and closes the pipes. Idempotent.
+    void stop();
+    /// The write ends, for the runtime's descriptors 1 and 2 (-1 before `start()`).
+    int stdout_fd() const { return out_[1]; }
+    int stderr_fd() const { return err_[1]; }
+
+    /// Reads and passes on what the pipes hold now: output written before this call is not missed.
+    void drain();
+    /// From now on, keeps what comes for `id`.
+    void begin_capture(const std::string& id);
+    /// Drains, stops keeping for `id` and returns what was kept (its last `capture_limit` bytes); empty for
+    /// an id never begun.
+    std::string end_capture(const std::string& id);
+
+private:
+    void read_loop();
+    void drain_locked();
+    void pass_on_locked(int to_fd, const char* data, std::size_t size);
+
+    std::mutex m_;
+    int out_[2] = {-1, -1};
+    int err_[2] = {-1, -1};
+    int wake_[2] = {-1, -1};
+    std::thread reader_;
+    std::map<std::string, std::string> captures_;
+};
+
+}  // namespace lambda_py27::testing::detail

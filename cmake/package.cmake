@@ -178,6 +178,15 @@ if(CMAKE_SCRIPT_MODE_FILE AND DEFINED LAMBDA_PY27_PACKAGE_ARGS)
          PATTERN "*.pyc" EXCLUDE PATTERN "*.pyo" EXCLUDE PATTERN "__pycache__" EXCLUDE PATTERN ".git" EXCLUDE)
   endif()
   file(COPY_FILE "${P_BOOTSTRAP}" "${stage}/bootstrap")
+  # Which Python the bundle carries (our builds record flavour, patches and configure line): shipped as
+  # python/BUILD-INFO.txt and named in the size report.
+  set(python_build "unknown (no BUILD-INFO.txt in ${home})")
+  if(EXISTS "${home}/BUILD-INFO.txt")
+    file(MAKE_DIRECTORY "${stage}/python")
+    file(COPY_FILE "${home}/BUILD-INFO.txt" "${stage}/python/BUILD-INFO.txt")
+    file(STRINGS "${home}/BUILD-INFO.txt" info_lines LIMIT_COUNT 2)
+    list(GET info_lines -1 python_build)
+  endif()
   set(programs "")
   foreach(prog IN LISTS P_EXTRA_PROGRAMS)
     get_filename_component(n "${prog}" NAME)
@@ -485,8 +494,8 @@ with open(out + '.sizes', 'w') as fh:
   string(REPLACE ";" " " libs_text "${lib_names}")
   message(STATUS "lambda_py27_package: ${P_ZIP}\n"
                  "   zip: ${zip_bytes} bytes; unpacked: ${unpacked} bytes in ${size_files} files (at ${P_PREFIX})"
-                 "${parts}\n   lib/: ${libs_text}")
-  file(WRITE "${P_ZIP}.size.txt" "zip_bytes=${zip_bytes}\n")
+                 "${parts}\n   lib/: ${libs_text}\n   python: ${python_build}")
+  file(WRITE "${P_ZIP}.size.txt" "zip_bytes=${zip_bytes}\npython=${python_build}\n")
   file(READ "${work}.sizes" sizes_text)
   file(APPEND "${P_ZIP}.size.txt" "${sizes_text}prefix=${P_PREFIX}\n")
   file(REMOVE "${work}.compile.py" "${work}.list" "${work}.files" "${work}.sizes")

@@ -234,6 +234,9 @@ TEST_F(Package, LayerCommandWritesTheRuntimeLayer) {
     ASSERT_EQ(r.status, 0) << r.output;
     EXPECT_TRUE(read_file(out) == read_file(layer_zip));
     EXPECT_NE(r.output.find("(layer, at /opt)"), std::string::npos) << r.output;
+    // The artifact says which of our Pythons it carries (python/BUILD-INFO.txt).
+    EXPECT_NE(r.output.find("   python: arch: x86_64 flavour: "), std::string::npos) << r.output;
+    EXPECT_TRUE(contains(zip_listing(out), "python/BUILD-INFO.txt"));
 }
 
 // ---- what cannot work: one line, non-zero ------------------------------------------------------------

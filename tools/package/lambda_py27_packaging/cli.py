@@ -86,6 +86,16 @@ def say(args, text):
         sys.stdout.write(text + '\n')
 
 
+def carried_python(zip_path):
+    """The second line of the runtime's python/BUILD-INFO.txt: arch, flavour (quick or opt), recipe."""
+    with zipfile.ZipFile(zip_path) as z:
+        try:
+            lines = z.read('python/BUILD-INFO.txt').splitlines()
+        except KeyError:
+            return 'not recorded'
+    return ' '.join(lines[1].split()) if len(lines) > 1 else 'not recorded'
+
+
 def layer_bytes(zip_path):
     with zipfile.ZipFile(zip_path) as z:
         return sum(i.file_size for i in z.infolist())
@@ -186,6 +196,8 @@ def package_function(args, config, work):
     if layer_zip:
         say(args, '   with the layer (%s unpacked): %s of Lambda\'s 250 MB' % (archive.human(extra),
                                                                           archive.human(total + extra)))
+    if args.with_runtime:
+        say(args, '   python: %s' % carried_python(config.artifact(args.arch, 'runtime')))
     say(args, '   arch: %s; byte-compiled by %s; %.1f s' % (args.arch, os.path.basename(config.python_home),
                                                               time.time() - started))
     if zipped > archive.DIRECT_UPLOAD_LIMIT:
@@ -214,6 +226,7 @@ def package_image(args, config, work):
                                                                      args.arch, handler))
     if size:
         say(args, '   size: %s' % archive.human(size))
+    say(args, '   python: %s' % carried_python(config.artifact(args.arch, 'image')))
     report_function(args, summary)
     say(args, '   %.1f s' % (time.time() - started))
 
@@ -256,6 +269,7 @@ def package_layer(args, config):
     os.rename(out + '.tmp', out)
     say(args, 'lambda-py27-package: %s (layer, at /opt)\n   zip: %s; unpacked: %s; arch: %s; from %s'
         % (out, archive.human(os.path.getsize(out)), archive.human(layer_bytes(out)), args.arch, src))
+    say(args, '   python: %s' % carried_python(out))
 
 
 def main(argv=None):

@@ -143,6 +143,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     memory_stream fast_stream(bytes, chunk);
     beast::flat_buffer fast_buffer;
     fast_buffer.reserve(16 * 1024);  // as api_connection's
+    fast_buffer.max_size(max_buffered_answer_bytes);
     invocation inv;
     std::string body;
     int status = 0;

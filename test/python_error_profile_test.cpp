@@ -70,10 +70,11 @@ struct invocation_report {
 };
 
 invocation_report error_of(const std::string& handler, const std::string& event,
-                           lambda_py27::test_support::header_list headers = {}) {
+                           lambda_py27::test_support::header_list headers = {},
+                           const std::map<std::string, std::string>& env = modern) {
     fake_runtime_api api;
     api.then(answer::event("req-1", event, std::move(headers)), answer::accepted());
-    bootstrap_process rt(api.endpoint(), handler, handlers(), modern);
+    bootstrap_process rt(api.endpoint(), handler, handlers(), env);
     invocation_report out;
     out.status = rt.wait_exit().value_or(-1);  // 3: the empty script answers the next /next with 500
     const auto reqs = api.requests();
@@ -206,4 +207,56 @@ TEST(ErrorProfile, RefusesAnUnknownProfileAsAnInitError) {
     EXPECT_EQ(reqs[0].header("Lambda-Runtime-Function-Error-Type"), "Runtime.InvalidConfiguration");
     EXPECT_EQ(reqs[0].body, R"({"errorMessage": "LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not 'Modern'", )"
                             R"("errorType": "Runtime.InvalidConfiguration"})");
+}
+
+namespace {
+std::string text_of(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : json::serialize(v); }
+}  // namespace
+
+// An exception's text that is not UTF-8 (a byte-string message, a Latin-1 source line, a file name) is
+// answered with its type, its text with U+FFFD for each undecodable byte, and its stack, in the body, the
+// X-Ray cause and the log, under both profiles; an exception whose str() raises keeps its type and stack.
+TEST(ErrorProfile, KeepsTypeTextAndStackOfAnExceptionWhoseTextIsNotUtf8InBothProfiles) {
+    const std::string fffd = "\xef\xbf\xbd";
+    const std::string file = handlers() + "/non_utf8.py";
+    struct row {
+        std::string function, type, message, stack_text, path;
+    };
+    const std::vector<row> rows = {
+        {"message", "ValueError", "caf" + fffd + " not found", "raise ValueError(\"caf\\xe9 not found\")", file},
+        {"source_line", "KeyError", "'k'", "raise KeyError(\"k\")  # caf" + fffd, file},
+        {"file_name", "TypeError", "t", "/tmp/caf" + fffd + ".py", "/tmp/caf" + fffd + ".py"},
+        {"unprintable", "Unprintable", "<unprintable Unprintable object>", "raise Unprintable('x')", file},
+    };
+    for (const bool is_modern : {false, true}) {
+        for (const auto& row : rows) {
+            SCOPED_TRACE((is_modern ? "modern " : "legacy ") + row.function);
+            const auto r = error_of("non_utf8." + row.function, "{}", {},
+                                    is_modern ? modern : std::map<std::string, std::string>{});
+            EXPECT_EQ(r.status, 3);
+            ASSERT_EQ(r.post.target, "/2018-06-01/runtime/invocation/req-1/error");
+            const json::object body = json::parse(r.post.body).as_object();
+            EXPECT_EQ(text_of(body.at("errorType")), row.type);
+            EXPECT_EQ(text_of(body.at("errorMessage")), row.message);
+            ASSERT_TRUE(body.contains("stackTrace"));
+            EXPECT_NE(json::serialize(body.at("stackTrace")).find(json::serialize(json::value(row.stack_text)).substr(
+                          1, json::serialize(json::value(row.stack_text)).size() - 2)),
+                      std::string::npos)
+                << r.post.body;
+            if (is_modern) {
+                EXPECT_EQ(body.size(), 4u);
+                EXPECT_EQ(body.at("requestId"), "req-1");
+            }
+            const json::value cause = json::parse(r.post.header("Lambda-Runtime-Function-XRay-Error-Cause"));
+            const auto& exception = cause.at("exceptions").at(0);
+            EXPECT_EQ(text_of(exception.at("type")), row.type);
+            EXPECT_EQ(text_of(exception.at("message")), row.message);
+            const auto& stack = exception.at("stack").as_array();
+            ASSERT_FALSE(stack.empty());
+            EXPECT_EQ(text_of(stack.back().at("path")), row.path);
+            EXPECT_NE(r.log.find(row.type), std::string::npos) << r.log;
+            EXPECT_NE(r.log.find(row.message), std::string::npos) << r.log;
+            EXPECT_EQ(r.log.find("unformattable"), std::string::npos) << r.log;
+        }
+    }
 }

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <fcntl.h>
@@ -348,3 +349,42 @@ TEST(ReliabilityApi, SignalsCaughtByPythonHandlersDoNotBreakNextOrAPost) {
 }
 
 }  // namespace
+
+// ---- hostile answers that are nearly HTTP (see also runtime_hostile_answer_test) -------------------
+
+TEST(ReliabilityApi, InterimAnswersAreSkippedAndStatusesAndRepeatedRequestIdsEndTheRuntimeAsDocumented) {
+    {  // 100 and 103 before the event and before the post's answer: served
+        fake_runtime_api api;
+        const std::string interim = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+        api.then(answer::raw(interim + answer::event("a").bytes), answer::raw(interim + answer::accepted().bytes));
+        bootstrap_process rt(api.endpoint(), "rel.echo");
+        EXPECT_EQ(rt.wait_exit(), 3) << rt.log();  // the script's end
+        EXPECT_EQ(targets(api.requests()), (std::vector<std::string>{next_target, response_target("a"), next_target}));
+    }
+    for (const auto& [status, exit, text] : std::vector<std::tuple<int, int, std::string>>{
+             {503, 3, "container error (503) (Scripted.Error)"},
+             {502, 3, "container error (502) (Scripted.Error)"},
+             {999, 5, "could not be understood (status 999) (Scripted.Error)"}}) {
+        fake_runtime_api api;
+        api.then(answer::api_error(status, "Scripted.Error"));
+        bootstrap_process rt(api.endpoint(), "rel.echo");
+        EXPECT_EQ(rt.wait_exit(), exit) << rt.log();
+        EXPECT_NE(rt.log().find(text), std::string::npos) << rt.log();
+    }
+    {  // two request ids: nothing is posted, for either
+        fake_runtime_api api;
+        api.then(answer::event("a", "{}", {{"Lambda-Runtime-Aws-Request-Id", "b"}}));
+        bootstrap_process rt(api.endpoint(), "rel.echo");
+        EXPECT_EQ(rt.wait_exit(), 5) << rt.log();
+        EXPECT_EQ(targets(api.requests()), std::vector<std::string>{next_target});
+    }
+    {  // a chunk-size line that never ends
+        fake_runtime_api api;
+        api.then(answer::raw("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nTransfer-Encoding: chunked\r\n\r\n2;")
+                     .flooded(4 * 1024 * 1024)
+                     .then_close());
+        bootstrap_process rt(api.endpoint(), "rel.echo");
+        EXPECT_EQ(rt.wait_exit(), 5) << rt.log();
+        EXPECT_EQ(targets(api.requests()), std::vector<std::string>{next_target});
+    }
+}

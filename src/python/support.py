@@ -49,6 +49,7 @@ def load_handler(spec):
     function, fault, cause, fatal, tb_text = result[:5]
     if fault is None:
         return function, None, None, False, None, None, None, None
+    fault = _utf8(fault)  # it quotes the handler name, which is any bytes the environment holds
     if MODERN:
         return _optin().modern_load_fault(fault, cause, tb_text, result[5])
     text = fault if cause is None else '%s: %s' % (fault, cause)
@@ -107,18 +108,39 @@ def _initialization_error(e):
 
 
 def _text(value):
+    """str(value) as UTF-8 (see _utf8); when str() raises, its unicode() or '<unprintable T object>'."""
     try:
-        return str(value)
+        return _utf8(str(value))
     except Exception:
         try:
-            return unicode(value).encode('utf-8', 'replace')
+            return _utf8(unicode(value))
         except Exception:
             return '<unprintable %s object>' % type(value).__name__
 
 
+def _utf8(text):
+    """`text` as a UTF-8 byte string, each byte that cannot be decoded as U+FFFD: an exception's message, a
+    source line or a file name may be in any encoding, and the error body, the X-Ray cause (JSON) and the
+    log are UTF-8. Everything is kept but the undecodable bytes."""
+    if isinstance(text, unicode):
+        text = text.encode('utf-8')
+    try:
+        text.decode('utf-8')
+        return text
+    except UnicodeError:
+        return text.decode('utf-8', 'replace').encode('utf-8')
+
+
+def _frames(tb):
+    """traceback.extract_tb(tb), its file names, function names and source lines as UTF-8 (see _utf8)."""
+    import traceback
+    return [(_utf8(path), line, _utf8(name), _utf8(source) if source else source)
+            for path, line, name, source in traceback.extract_tb(tb)]
+
+
 def _traceback_text():
     import traceback
-    return ''.join(traceback.format_exception(*sys.exc_info()))
+    return _utf8(''.join(traceback.format_exception(*sys.exc_info())))
 
 
 def _type_name(etype):
@@ -141,9 +163,9 @@ def format_exception(etype, value, tb):
     """(error body, log text, X-Ray cause) of a handler's exception, as the legacy runtime made them (or
     the modern runtimes, under the modern error profile)."""
     import traceback
-    frames = traceback.extract_tb(tb)
+    frames = _frames(tb)
     message = _text(value)
-    type_name = _type_name(etype)
+    type_name = _utf8(_type_name(etype))
     cause = _xray_cause(message, type_name, frames)
     if MODERN or _LOG_JSON:
         request_id = _native.current_request_id()
@@ -153,7 +175,7 @@ def format_exception(etype, value, tb):
         if MODERN:
             return optin.modern_error_body(message, type_name, stack, request_id), log, cause
     else:
-        log = '%s: %s\n%s' % (message, type_name, ''.join(traceback.format_exception(etype, value, tb)))
+        log = '%s: %s\n%s' % (message, type_name, _utf8(''.join(traceback.format_exception(etype, value, tb))))
     return _error_body(message, type_name, frames), log, cause
 
 
@@ -238,7 +260,7 @@ def format_runtime_error(etype, value, prefix):
     """(error body, log text, X-Ray cause) of an error the runtime met around the handler (event
     decoding, result encoding): no stack of the runtime's own frames."""
     message = _text(value)
-    type_name = _type_name(etype)
+    type_name = _utf8(_type_name(etype))
     if MODERN:
         return _optin().format_runtime_error(message, prefix)
     if _LOG_JSON:

@@ -132,15 +132,15 @@ def modern_load_fault(fault, cause, tb_text, kind_info):
     stack = []
     if kind == 'init':
         etype, value, tb = info
-        frames = traceback.extract_tb(tb)
+        frames = _support._frames(tb)
         while frames and frames[0][0] == _support.__file__:
             frames = frames[1:]
-        error_type, message, stack = _type_name(etype), _text(value), traceback.format_list(frames)
+        error_type, message, stack = _support._utf8(_type_name(etype)), _text(value), traceback.format_list(frames)
     else:
         error_type = _LOAD_FAULT_TYPES[kind]
         message = fault if cause is None or kind == 'notfound' else '%s: %s' % (fault, cause)
         if kind == 'syntax':
-            stack = ['  File "%s" Line %s\n    %s' % (info.filename, info.lineno, info.text)]
+            stack = [_support._utf8('  File "%s" Line %s\n    %s' % (info.filename, info.lineno, info.text))]
     return (None, message, cause, True, tb_text, error_log(message, error_type, stack, ''), error_type,
             modern_error_body(message, error_type, stack, ''))
 

@@ -19,15 +19,22 @@ void answer_parser::on_response_impl(int code, boost::beast::string_view, int, b
 }
 
 void answer_parser::on_field_impl(http::field name, boost::beast::string_view name_string,
-                                  boost::beast::string_view value, boost::system::error_code&) {
+                                  boost::beast::string_view value, boost::system::error_code& ec) {
     if (inv_ == nullptr) return;
     if (name == http::field::content_type) {
         inv_->content_type.assign(value.data(), value.size());
         return;
     }
     // The Runtime API's own headers are all unknown to Beast.
-    if (name == http::field::unknown)
-        store_runtime_field(inv_, {name_string.data(), name_string.size()}, {value.data(), value.size()});
+    if (name == http::field::unknown &&
+        store_runtime_field(inv_, {name_string.data(), name_string.size()}, {value.data(), value.size()}) ==
+            runtime_field::request_id) {
+        if (have_request_id_) {
+            ec = http::error::bad_field;  // a second request id (see runtime_field::request_id)
+            inv_->request_id.clear();
+        }
+        have_request_id_ = true;
+    }
 }
 
 void answer_parser::on_header_impl(boost::system::error_code&) {}

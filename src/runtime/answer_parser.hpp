@@ -14,6 +14,14 @@ namespace lambda_py27::detail {
 /// Header lines the API sends are small; a megabyte-long one is a broken or hostile peer.
 inline constexpr std::uint32_t max_header_bytes = 64 * 1024;
 
+/// Interim answers (1xx but 101) skipped before the final one, as RFC 9110 §15.2 asks of a client; a
+/// peer that sends more never answers, and is a protocol error rather than a loop without end.
+inline constexpr int max_interim_answers = 16;
+
+/// True for an interim answer's status. 101 (Switching Protocols) ends HTTP on the connection: the client
+/// never asks for it, so it is no interim answer but one that cannot be understood.
+inline bool is_interim_status(int status) noexcept { return status >= 100 && status < 200 && status != 101; }
+
 /// Reads one answer of the Runtime API without building a generic message: the headers the runtime
 /// needs go straight into their destination strings, whose capacity survives from call to call, so a
 /// steady-state `next()` allocates nothing.
@@ -45,6 +53,7 @@ private:
     invocation* inv_;
     std::string& body_;
     int status_ = 0;
+    bool have_request_id_ = false;
 };
 
 }  // namespace lambda_py27::detail

@@ -11,6 +11,7 @@ using tcp = net::ip::tcp;
 
 api_connection::api_connection(std::string host, std::string port) : host_(std::move(host)), port_(std::move(port)) {
     buffer_.reserve(16 * 1024);
+    buffer_.max_size(max_buffered_answer_bytes);
 }
 
 void api_connection::connect(boost::system::error_code& ec) {

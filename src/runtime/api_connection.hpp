@@ -24,6 +24,13 @@
 
 namespace lambda_py27::detail {
 
+/// Most bytes of an answer held at once. Beast's parser applies its header limit to the head only and
+/// its body limit to body bytes only: a chunk-size line (with its extensions) and the trailer section are
+/// kept whole until they end, however long. Bounding the buffer they are read into bounds them (a longer
+/// one is `http::error::buffer_overflow`, a protocol error): each may be 64 KiB, as the head may
+/// (answer_parser.hpp). Body bytes are handed on as they come, so no body needs more.
+inline constexpr std::size_t max_buffered_answer_bytes = 64 * 1024;
+
 /// True for the errors that mean the peer went away (as opposed to an answer that cannot be understood).
 inline bool is_connection_lost(const boost::system::error_code& ec) {
     namespace net = boost::asio;

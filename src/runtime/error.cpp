@@ -10,7 +10,7 @@ public:
     std::string message(int ev) const override {
         switch (static_cast<errc>(ev)) {
             case errc::api_unavailable: return "the Runtime API is unavailable";
-            case errc::container_error: return "the Runtime API reported a container error (500)";
+            case errc::container_error: return "the Runtime API reported a container error (500 or another 5xx)";
             case errc::invalid_request_id: return "the Runtime API does not know the request id (400)";
             case errc::invalid_state_transition: return "the invocation was already answered (403)";
             case errc::payload_too_large: return "the payload exceeds the Runtime API's limit (413)";

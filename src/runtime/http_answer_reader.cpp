@@ -4,6 +4,7 @@
 #include "runtime_fields.hpp"
 
 #include <array>
+#include <utility>
 
 namespace lambda_py27::detail {
 namespace {
@@ -102,7 +103,7 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
     const char* cr = scan_line(p + 4, end).stop;
     if (!ends_with_crlf(cr, end)) return false;
     p = cr + 2;
-    bool have_length = false, have_connection = false;
+    bool have_length = false, have_connection = false, have_request_id = false;
     for (;;) {
         // A line: name ':' OWS value OWS. Only printable ASCII, space and tab anywhere in it.
         const line_scan line = scan_line(p, end);
@@ -123,7 +124,10 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
         p = cr + 2;
         // A name equal (ignoring case) to one below is made of token characters; any other is checked.
         if (name.size() > 14 && (name[0] | 0x20) == 'l' && name[6] == '-') {  // Lambda-Runtime-*
-            if (!store_runtime_field(inv, name, value) && !all_token_chars(name)) return false;
+            const runtime_field field = store_runtime_field(inv, name, value);
+            if (field == runtime_field::other && !all_token_chars(name)) return false;
+            // A second request id: Beast's parser, through answer_parser, refuses it.
+            if (field == runtime_field::request_id && std::exchange(have_request_id, true)) return false;
         } else if (name_is(name, "Content-Length")) {
             if (have_length || value.empty() || value.size() > 15) return false;
             std::uint64_t n = 0;

@@ -4,7 +4,7 @@
 // Content-Length body. Such an answer is read here in a few hundred instructions (Beast's parser spends
 // about 800 per header line: half of a no-op invocation's user time). Anything else (HTTP/1.0, chunked,
 // no Content-Length, obs-fold, a byte outside printable ASCII in the head, a repeated Content-Length or
-// Connection, 1xx/204/304, an over-long head or body) goes to Beast's parser, from the first byte, so
+// Connection, a repeated request id, 1xx/204/304, an over-long head or body) goes to Beast's parser, from the first byte, so
 // the fast path never decides what the general one would decide differently
 // (fuzz/fuzz_answer_reader_vs_beast.cpp checks that claim).
 #pragma once

@@ -105,9 +105,18 @@ std::error_code end_stream(response_writer& writer, const invocation_response& r
     return ec;
 }
 
-std::string api_error_suffix(const api_client& client) {
-    auto type = client.last_api_error_type();
-    return type.empty() ? std::string() : " (" + type + ")";
+// What went wrong with the API, for the log: the error, the status the API answered when it was not a
+// 2xx (the error's message names only the statuses it stands for), and the API's errorType.
+std::string api_failure_text(const std::error_code& ec, const api_client& client) {
+    std::string text = ec.message();
+    if (const int status = client.last_api_status(); status != 0) {
+        if (ec == errc::container_error)
+            text = "the Runtime API reported a container error (" + std::to_string(status) + ")";
+        else if (ec == errc::protocol_error)
+            text += " (status " + std::to_string(status) + ")";
+    }
+    const auto type = client.last_api_error_type();
+    return type.empty() ? text : text + " (" + type + ")";
 }
 
 }  // namespace
@@ -131,7 +140,7 @@ int run(api_client& client, const handler_function& handler, const run_options& 
                 log("dropped an invocation whose request id cannot be used in a URL");
                 continue;
             }
-            log("runtime/invocation/next failed: " + ec.message() + api_error_suffix(client));
+            log("runtime/invocation/next failed: " + api_failure_text(ec, client));
             return status_for(ec);
         }
         ++served;
@@ -182,9 +191,9 @@ int run(api_client& client, const handler_function& handler, const run_options& 
         if (post_ec) {
             if (post_ec == errc::invalid_request_id || post_ec == errc::invalid_state_transition ||
                 post_ec == errc::payload_too_large) {
-                log("answer for " + inv.request_id + " refused: " + post_ec.message() + api_error_suffix(client));
+                log("answer for " + inv.request_id + " refused: " + api_failure_text(post_ec, client));
             } else {
-                log("answer for " + inv.request_id + " failed: " + post_ec.message() + api_error_suffix(client));
+                log("answer for " + inv.request_id + " failed: " + api_failure_text(post_ec, client));
                 return status_for(post_ec);
             }
         }

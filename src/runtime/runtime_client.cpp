@@ -39,22 +39,32 @@ std::error_code runtime_client::impl::exchange(std::string_view head, std::strin
     return connection.round_trip(
         head, request_body, idempotent,
         [&](detail::signal_safe_stream& stream, boost::beast::flat_buffer& buffer, boost::system::error_code& ec) {
-            if (inv != nullptr) inv->clear();
-            body.clear();
             detail::answer_read answer;
-            const detail::read_outcome outcome = detail::read_plain_answer(
-                stream, buffer, inv, body, body_limit_bytes, status, answer.keep_alive, answer.got_some, ec);
-            if (outcome == detail::read_outcome::not_plain) {
+            for (int interim = 0;; ++interim) {
                 if (inv != nullptr) inv->clear();
                 body.clear();
-                detail::answer_parser parser(inv, body, body_limit_bytes);
-                http::read(stream, buffer, parser, ec);
-                answer.got_some = parser.got_some();
-                if (!ec) {
-                    answer.keep_alive = parser.keep_alive();
-                    status = parser.status();
+                bool got_some = false;
+                const detail::read_outcome outcome = detail::read_plain_answer(
+                    stream, buffer, inv, body, body_limit_bytes, status, answer.keep_alive, got_some, ec);
+                if (outcome == detail::read_outcome::not_plain) {  // interim answers come this way
+                    if (inv != nullptr) inv->clear();
+                    body.clear();
+                    detail::answer_parser parser(inv, body, body_limit_bytes);
+                    http::read(stream, buffer, parser, ec);
+                    got_some = parser.got_some();
+                    if (!ec) {
+                        answer.keep_alive = parser.keep_alive();
+                        status = parser.status();
+                    }
+                }
+                answer.got_some = answer.got_some || got_some;
+                if (ec || !detail::is_interim_status(status)) break;
+                if (interim == detail::max_interim_answers) {
+                    ec = http::error::bad_status;
+                    break;
                 }
             }
+            if (ec && inv != nullptr) inv->clear();
             return answer;
         });
 }
@@ -66,11 +76,14 @@ std::error_code runtime_client::impl::status_error(int status, std::string_view 
         if (const auto* t = doc.as_object().if_contains("errorType"); t && t->is_string())
             last_error_type.assign(t->as_string().data(), t->as_string().size());
     }
+    last_status = status;
     switch (status) {
         case 400: return errc::invalid_request_id;
         case 403: return errc::invalid_state_transition;
         case 413: return errc::payload_too_large;
-        default: return status >= 500 ? errc::container_error : errc::protocol_error;
+        // Any 5xx: the API (or what stands before it) failed on its side; RFC 9110 defines no status
+        // above 599, so one of those is an answer that cannot be understood.
+        default: return status >= 500 && status <= 599 ? errc::container_error : errc::protocol_error;
     }
 }
 
@@ -78,6 +91,7 @@ void runtime_client::impl::post(std::string_view path, std::string_view request_
                                 std::string_view body, std::string_view content_type, std::string_view error_type,
                                 std::string_view xray_cause, std::error_code& ec) {
     last_error_type.clear();
+    last_status = 0;
     std::string& head = heads.post(path, request_id, path_suffix, content_type, body.size(), error_type, xray_cause);
     // A small body is copied behind the headers so the request leaves in one send().
     if (body.size() <= detail::inline_body_bytes) {
@@ -108,9 +122,12 @@ const std::string& runtime_client::endpoint() const noexcept { return impl_->end
 
 std::string runtime_client::last_api_error_type() const { return impl_->last_error_type; }
 
+int runtime_client::last_api_status() const { return impl_->last_status; }
+
 void runtime_client::next(invocation& out, std::error_code& ec) {
     auto& d = *impl_;
     d.last_error_type.clear();
+    d.last_status = 0;
     int status = 0;
     ec = d.exchange(d.heads.next(), {}, true, &out, out.body, detail::event_body_limit, status);
     if (ec) {
@@ -138,6 +155,7 @@ void runtime_client::next(invocation& out, std::error_code& ec) {
 void runtime_client::post_response(std::string_view request_id, std::string_view body,
                                    std::string_view content_type, std::error_code& ec) {
     impl_->last_error_type.clear();
+    impl_->last_status = 0;
     if (!is_valid_request_id(request_id)) {
         ec = errc::bad_request_id;
         return;
@@ -152,6 +170,7 @@ void runtime_client::post_response(std::string_view request_id, std::string_view
 void runtime_client::post_error(std::string_view request_id, std::string_view error_body,
                                 std::string_view error_type, std::string_view xray_cause, std::error_code& ec) {
     impl_->last_error_type.clear();
+    impl_->last_status = 0;
     if (!is_valid_request_id(request_id)) {
         ec = errc::bad_request_id;
         return;

@@ -35,6 +35,7 @@ struct runtime_client::impl {
     detail::request_heads heads;
     std::string answer_body;  // body of the answer to a post, reused
     std::string last_error_type;
+    int last_status = 0;  // see api_client::last_api_status
 
     impl(detail::checked_endpoint ep, const std::string& user_agent)
         : endpoint(std::move(ep.endpoint)),

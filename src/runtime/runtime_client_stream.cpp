@@ -88,16 +88,28 @@ private:
         boost::system::error_code bec;
         detail::signal_safe_stream s{d_.connection.socket()};
         auto& buffer = d_.connection.buffer();
-        d_.answer_body.clear();
-        detail::answer_parser parser(nullptr, d_.answer_body, detail::answer_body_limit);
-        http::read(s, buffer, parser, bec);
+        int status = 0;
+        bool keep_alive = true;
+        for (int interim = 0;; ++interim) {  // interim (1xx) answers first: see runtime_client::impl::exchange
+            d_.answer_body.clear();
+            detail::answer_parser parser(nullptr, d_.answer_body, detail::answer_body_limit);
+            http::read(s, buffer, parser, bec);
+            if (bec) break;
+            status = parser.status();
+            keep_alive = parser.keep_alive();
+            if (!detail::is_interim_status(status)) break;
+            if (interim == detail::max_interim_answers) {
+                bec = http::error::bad_status;
+                break;
+            }
+        }
         if (bec) {
             d_.connection.close();
             ec = detail::is_connection_lost(bec) ? errc::api_unavailable : errc::protocol_error;
             return;
         }
-        if (!parser.keep_alive() || buffer.size() != 0) d_.connection.close();
-        if (parser.status() / 100 != 2) ec = d_.status_error(parser.status(), d_.answer_body);
+        if (!keep_alive || buffer.size() != 0) d_.connection.close();
+        if (status / 100 != 2) ec = d_.status_error(status, d_.answer_body);
     }
 
     impl& d_;
@@ -108,6 +120,7 @@ std::unique_ptr<response_stream> runtime_client::begin_stream(std::string_view r
                                                               std::string_view content_type, std::error_code& ec) {
     auto& d = *impl_;
     d.last_error_type.clear();
+    d.last_status = 0;
     ec.clear();
     if (!is_valid_request_id(request_id)) {
         ec = errc::bad_request_id;

@@ -25,9 +25,17 @@ inline std::int64_t parse_deadline(std::string_view v) noexcept {
     return (err == std::errc{} && ptr == v.data() + v.size() && ms > 0) ? ms : 0;
 }
 
-/// Stores a `Lambda-Runtime-*` header of `/next` into `inv` (when not null). True when `name` is one of
-/// those (then it is made of token characters: see name_is); other names are ignored.
-inline bool store_runtime_field(invocation* inv, std::string_view name, std::string_view v) {
+/// What store_runtime_field found.
+enum class runtime_field {
+    other,       ///< not a header of the Runtime API's: ignored
+    stored,      ///< one of them (then made of token characters: see name_is), stored
+    /// `Lambda-Runtime-Aws-Request-Id`, stored. The reader refuses the answer when it comes twice, even
+    /// with one value: RFC 9110 §5.3 reads two lines as one value "a, a", which is no request id.
+    request_id,
+};
+
+/// Stores a `Lambda-Runtime-*` header of `/next` into `inv` (when not null).
+inline runtime_field store_runtime_field(invocation* inv, std::string_view name, std::string_view v) {
     // The headers of interest all start with "Lambda-Runtime-" and differ in length but for two:
     // the length picks the candidate, one comparison confirms it.
     std::string invocation::*target = nullptr;
@@ -43,18 +51,18 @@ inline bool store_runtime_field(invocation* inv, std::string_view name, std::str
             }
             break;
         case 26:
-            if (!name_is(name, "Lambda-Runtime-Deadline-Ms")) return false;
+            if (!name_is(name, "Lambda-Runtime-Deadline-Ms")) return runtime_field::other;
             if (inv != nullptr) inv->deadline_ms = parse_deadline(v);
-            return true;
+            return runtime_field::stored;
         case 35: target = &invocation::function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
         case 23: target = &invocation::trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
         case 31: target = &invocation::cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
         case 28: target = &invocation::tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
-        default: return false;
+        default: return runtime_field::other;
     }
-    if (!name_is(name, expected)) return false;
+    if (!name_is(name, expected)) return runtime_field::other;
     if (inv != nullptr) (inv->*target).assign(v);
-    return true;
+    return target == &invocation::request_id ? runtime_field::request_id : runtime_field::stored;
 }
 
 }  // namespace

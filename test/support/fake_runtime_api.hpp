@@ -73,6 +73,8 @@ struct answer {
     std::size_t cut_at = std::string::npos;     ///< write only this many bytes, then close
     bool close_after = false;                   ///< close the connection after writing
     std::chrono::microseconds dribble_pause{0};  ///< > 0: write byte by byte with this pause
+    std::size_t flood_bytes = 0;                 ///< after `bytes`, this many `flood_byte`s, never held whole
+    char flood_byte = 'x';
 
     /// A complete HTTP/1.1 answer with a Content-Length.
     static answer http(int status, std::string body = {}, const header_list& headers = {},
@@ -118,6 +120,13 @@ struct answer {
     }
     answer cut_after(std::size_t n) && {
         cut_at = n;
+        return std::move(*this);
+    }
+    /// Follows the bytes with `n` copies of `c`, written 64 KiB at a time (the server never holds them
+    /// all); stops when the client hangs up.
+    answer flooded(std::size_t n, char c = 'x') && {
+        flood_bytes = n;
+        flood_byte = c;
         return std::move(*this);
     }
     answer dribbled(std::chrono::microseconds pause) && {
@@ -256,6 +265,14 @@ private:
             }
         } else if (!bytes.empty()) {
             boost::asio::write(socket, boost::asio::buffer(bytes.data(), bytes.size()), ec);
+        }
+        if (a.flood_bytes != 0 && !ec) {
+            const std::string block(64 * 1024, a.flood_byte);
+            for (std::size_t left = a.flood_bytes; left != 0 && !ec;) {
+                const std::size_t n = std::min(left, block.size());
+                boost::asio::write(socket, boost::asio::buffer(block.data(), n), ec);
+                left -= n;
+            }
         }
         return !ec;
     }

@@ -14,7 +14,8 @@ enum class errc {
     /// The Runtime API could not be reached, or the connection was lost: before the answer (and the
     /// one reconnect allowed failed too) or in the middle of it.
     api_unavailable = 1,
-    /// The API answered 500: the execution environment is broken and the runtime must exit promptly.
+    /// The API answered 500 (or another 5xx, up to 599): the execution environment is broken and the
+    /// runtime must exit promptly. `api_client::last_api_status()` tells which.
     container_error,
     /// The API answered 400 `InvalidRequestID`: the id is unknown (or the invocation timed out).
     invalid_request_id,
@@ -24,7 +25,9 @@ enum class errc {
     payload_too_large,
     /// A request id contains characters the platform never uses; no request was built with it.
     bad_request_id,
-    /// The API's answer could not be understood (malformed HTTP, unexpected status, missing request id).
+    /// The API's answer could not be understood (malformed HTTP, an over-long head, chunk-size line or
+    /// trailer section, too many interim answers, an unexpected status or one above 599, a missing or
+    /// repeated request id).
     protocol_error,
 };
 

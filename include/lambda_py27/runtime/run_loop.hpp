@@ -17,7 +17,7 @@ using handler_function = std::function<invocation_response(const invocation&)>;
 namespace exit_status {
 inline constexpr int handler_fatal = 1;    ///< the handler could not be initialised (e.g. a fatal import error)
 inline constexpr int usage = 2;            ///< bad configuration or command line
-inline constexpr int container_error = 3;  ///< the Runtime API answered 500
+inline constexpr int container_error = 3;  ///< the Runtime API answered 500 (or another 5xx)
 inline constexpr int api_unavailable = 4;  ///< the Runtime API could not be reached
 inline constexpr int protocol_error = 5;   ///< the Runtime API's answers could not be understood
 }  // namespace exit_status

@@ -48,6 +48,10 @@ public:
     /// The `errorType` of the API's answer to the last call when that answer was a 4xx/5xx
     /// (e.g. `InvalidStateTransition`); empty when the last call got none.
     virtual std::string last_api_error_type() const { return {}; }
+    /// The status of the API's answer to the last call when it was not a 2xx (e.g. 503, or 999 that HTTP
+    /// does not define); 0 when the last call got a 2xx answer or none. For diagnostics: the error code
+    /// says what the status means.
+    virtual int last_api_status() const { return 0; }
 
     /// Opens a streamed response for `request_id` (see `response_stream`). The default buffers the
     /// chunks and posts them with `post_response` at `finish` (`post_error` at `fail`), so any client can
@@ -101,6 +105,7 @@ public:
     void post_init_error(std::string_view error_body, std::string_view error_type,
                          std::error_code& ec) override;
     std::string last_api_error_type() const override;
+    int last_api_status() const override;
     /// A chunked `POST /response` in streaming mode. Until the stream ends, use the client for nothing else.
     std::unique_ptr<response_stream> begin_stream(std::string_view request_id, std::string_view content_type,
                                                   std::error_code& ec) override;

@@ -286,6 +286,11 @@ void check_probe(const lambda_py27::testing::invoke_result& r, const std::string
     EXPECT_EQ(str(sdk.at("file")), prefix + "/python/sdk/probe_sdk/__init__.pyc");
     EXPECT_EQ(str(sdk.at("client")), "probe-sdk-client");
     EXPECT_TRUE(o.at("remaining_ms_positive").as_bool());
+    // The legacy start's leftovers (issue 22), from the bundle too: site's builtins, no_site 0, utf-8 as the
+    // default encoding with sys.setdefaultencoding kept, PYTHONPATH set to the runtime folder.
+    EXPECT_EQ(json::serialize(o.at("site")),
+              R"(["Quitter","Use exit() or Ctrl-D (i.e. EOF) to exit",0,"utf-8",true,"/var/runtime",true])");
+    EXPECT_EQ(json::serialize(o.at("argv")), R"(["/var/runtime/awslambda/bootstrap.py"])");
 
     // Every shared object in the process came from the bundle: its loader, its glibc, its modules.
     std::vector<std::string> mapped;

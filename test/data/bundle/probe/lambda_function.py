@@ -97,4 +97,7 @@ def lambda_handler(event, context):
         'argv': sys.argv,
         'handler_env': os.environ.get('_HANDLER'),
         'remaining_ms_positive': context.get_remaining_time_in_millis() > 0,
+        # What the legacy interpreter start left for user code (site's builtins, the encoding, PYTHONPATH).
+        'site': [type(exit).__name__, repr(exit), sys.flags.no_site, sys.getdefaultencoding(),
+                 hasattr(sys, 'setdefaultencoding'), os.environ.get('PYTHONPATH'), str(u'\xe9') == '\xc3\xa9'],
     }

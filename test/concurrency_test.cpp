@@ -43,8 +43,8 @@ std::string read_file(const fs::path& p) {
 struct temp_dir {
     fs::path path;
     temp_dir() {
-        path = fs::temp_directory_path() /
-               ("lp27-conc-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+        path =
+            fs::temp_directory_path() / ("lp27-conc-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
         fs::remove_all(path);
         fs::create_directories(path);
     }
@@ -186,8 +186,9 @@ TEST(Prefork, AThreadAliveAfterInitKeepsOneProcessAndSaysWhy) {
     std::set<long long> pids;
     for (int i = 0; i < 5; ++i) pids.insert(pid_of(served_function::parse(fn.invoke("{}").body)));
     EXPECT_EQ(pids.size(), 1U);
-    EXPECT_NE(read_file(setup.log_file).find("threads run after init, and threads do not survive fork(): one process serves"),
-              std::string::npos);
+    EXPECT_NE(
+        read_file(setup.log_file).find("threads run after init, and threads do not survive fork(): one process serves"),
+        std::string::npos);
 }
 
 // ---- a worker that dies --------------------------------------------------------------------------------
@@ -346,8 +347,7 @@ TEST(Prefork, GracefulShutdownKeepsThePoolAndRunsEveryProcesssHooks) {
         const int status = pool.reap();
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
         // The parent exited after every process's shutdown() had run.
-        for (const pid_t pid : pids)
-            EXPECT_TRUE(fs::exists(hooks.path / ("shutdown-" + std::to_string(pid)))) << pid;
+        for (const pid_t pid : pids) EXPECT_TRUE(fs::exists(hooks.path / ("shutdown-" + std::to_string(pid)))) << pid;
         for (const pid_t pid : pids) EXPECT_TRUE(eventually([&] { return process_gone(pid); })) << pid;
         std::ofstream(dir.path / "gate") << "open";
     }
@@ -382,9 +382,8 @@ TEST(EmulatorConcurrency, AnInvokeBeyondMaxConcurrencyGets429AndTheOthersComplet
     std::vector<int> statuses(2, 0);
     for (int i = 0; i < 2; ++i)
         threads.emplace_back([&, i] { statuses[i] = fn.invoke(R"({"dir": ")" + dir.str() + R"("})").status; });
-    ASSERT_TRUE(eventually([&] {
-        return std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2;
-    }));
+    ASSERT_TRUE(
+        eventually([&] { return std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2; }));
     const auto third = fn.invoke(R"({"dir": ")" + dir.str() + R"("})");
     EXPECT_EQ(third.status, 429);
     EXPECT_NE(third.body.find("TooManyRequestsException"), std::string::npos);

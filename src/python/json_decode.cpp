@@ -27,8 +27,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <new>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -344,7 +344,7 @@ public:
     bool on_int64(std::int64_t i, bj::string_view, bj::error_code& ec) {
         text_.clear();
         PyObject* v = (i >= LONG_MIN && i <= LONG_MAX) ? PyInt_FromLong(static_cast<long>(i))
-                                                     : PyLong_FromLongLong(static_cast<long long>(i));
+                                                       : PyLong_FromLongLong(static_cast<long long>(i));
         return push(v, ec);
     }
     bool on_uint64(std::uint64_t u, bj::string_view, bj::error_code& ec) {

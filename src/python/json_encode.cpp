@@ -481,7 +481,7 @@ private:
         PyObject* container;  // strong: the list/tuple/dict being written (its identity: circular check)
         PyObject* items;      // strong: PySequence_Fast(container), or iter(dict subclass); null for a dict
         Py_ssize_t pos;
-        Py_ssize_t count;     // members written
+        Py_ssize_t count;  // members written
         kind k;
     };
 
@@ -522,8 +522,7 @@ private:
                 Py_DECREF(val);
                 return ok;
             }
-            case kind::dict_iter:
-                return dict_iter_step(f);
+            case kind::dict_iter: return dict_iter_step(f);
         }
         return false;
     }
@@ -603,7 +602,8 @@ private:
         const bool exact_int = PyInt_CheckExact(o);
         if (exact_int || PyLong_CheckExact(o)) {
             if (python_depth() + 1 > limit_) {
-                PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while getting the str of an object");
+                PyErr_SetString(PyExc_RuntimeError,
+                                "maximum recursion depth exceeded while getting the str of an object");
                 return false;
             }
             if (exact_int) {

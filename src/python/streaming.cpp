@@ -18,7 +18,8 @@ namespace lambda_py27::python::detail {
 namespace {
 
 // The public module handlers import. Kept tiny: the prelude is the only thing Python code must build.
-constexpr const char* streaming_module_source = R"PY('''Response streaming for lambda-py27 (enabled by LAMBDA_PY27_RESPONSE_STREAMING=1).
+constexpr const char* streaming_module_source =
+    R"PY('''Response streaming for lambda-py27 (enabled by LAMBDA_PY27_RESPONSE_STREAMING=1).
 
 A handler streams its response by returning a generator: each yielded str (or bytearray) is sent as it
 is, each unicode as UTF-8, as soon as it is yielded. For a Function URL, yield http_response(...) first:
@@ -118,7 +119,8 @@ void register_streaming_module() {
     if (prelude_class == nullptr) bp::throw_error_already_set();
 }
 
-invocation_response stream_generator(PyObject* generator, const std::function<invocation_response()>& answer_exception) {
+invocation_response stream_generator(PyObject* generator,
+                                     const std::function<invocation_response()>& answer_exception) {
     response_writer* writer = response_writer::current();
     std::string content_type = "application/octet-stream";
     std::string collected;  // without a writer

@@ -151,8 +151,8 @@ struct emulator::impl {
     enum class wait_end { outcome, streaming, stopping };
     wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool started_runtime,
                                   const std::string& spawn_failure, detail::outcome& out);
-    bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                       detail::outcome out, bool started_runtime, bool keep_alive);
+    bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
+                       bool started_runtime, bool keep_alive);
     long memory_used_mb_locked() const;
     detail::outcome exit_outcome_locked(const invocation_state& inv) const;
     detail::outcome timeout_outcome(const invocation_state& inv) const;

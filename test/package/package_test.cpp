@@ -110,9 +110,9 @@ protected:
         work_ = new scratch_dir();
         wheelhouse_ = work_->path() / "wheelhouse";
         std::string out;
-        ASSERT_EQ(run_command({python.string(), (data_dir / "make_wheelhouse.py").string(), wheelhouse_.string()}, {},
-                              &out),
-                  0)
+        ASSERT_EQ(
+            run_command({python.string(), (data_dir / "make_wheelhouse.py").string(), wheelhouse_.string()}, {}, &out),
+            0)
             << out;
     }
     static void TearDownTestSuite() {
@@ -120,8 +120,7 @@ protected:
         work_ = nullptr;
     }
     void SetUp() override {
-        if (const auto why = lambda_py27::testing::artifact_root::unavailable(enter_root))
-            private_root_missing_ = *why;
+        if (const auto why = lambda_py27::testing::artifact_root::unavailable(enter_root)) private_root_missing_ = *why;
     }
 
     static fs::path function_zip(bool with_runtime) {
@@ -141,7 +140,7 @@ protected:
     std::optional<std::string> private_root_missing_;
 };
 
-#define REQUIRE_PRIVATE_ROOT()                                                                     \
+#define REQUIRE_PRIVATE_ROOT() \
     if (private_root_missing_) GTEST_SKIP() << "private root unavailable: " << *private_root_missing_
 
 // Serves the artifact in a private root and invokes it once.
@@ -208,8 +207,8 @@ TEST_F(Package, SelfContainedZipServesAloneInAPrivateRoot) {
 
 TEST_F(Package, ZipHoldsByteCompiledCodeAndLeavesOutExcludedPaths) {
     const auto names = zip_listing(function_zip(false));
-    for (const char* present : {"app.py", "app.pyc", "lib_helpers/__init__.pyc", "purepkg/__init__.pyc",
-                                "fastmath.so", "fastsum.so", "requirements.txt"})
+    for (const char* present : {"app.py", "app.pyc", "lib_helpers/__init__.pyc", "purepkg/__init__.pyc", "fastmath.so",
+                                "fastsum.so", "requirements.txt"})
         EXPECT_TRUE(contains(names, present)) << present;
     for (const auto& n : names) {
         EXPECT_NE(n.rfind("tests/", 0), 0u) << n;
@@ -304,8 +303,8 @@ TEST_F(Package, UpgradedPipInstallsTheRequirements) {
     const fs::path cache = work_->path() / "pip-cache";
     ::setenv("LAMBDA_PY27_CACHE_HOME", cache.c_str(), 1);
     const fs::path bundled = python.parent_path().parent_path() / "lib/python2.7/ensurepip/_bundled";
-    auto r = package({"--upgrade-pip", "pip==19.2.3", "--pip-option=--no-index", "--pip-option=--find-links=" +
-                                                                                 bundled.string()});
+    auto r = package(
+        {"--upgrade-pip", "pip==19.2.3", "--pip-option=--no-index", "--pip-option=--find-links=" + bundled.string()});
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("lambda-py27-package: pip 19.2.3"), std::string::npos) << r.output;
     std::vector<std::string> args{(data_dir / "function").string(), "-o", (work_->path() / "upgraded.zip").string()};
@@ -381,8 +380,9 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
     for (const auto& p : {work_->path(), shared}) fs::permissions(p, fs::perms(0755));
     for (const char* f : {"function.zip", "layer.zip"}) fs::permissions(shared / f, fs::perms(0644));
     std::string probe;
-    if (run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", enter_root.string(), "/", "--probe"},
-                    {}, &probe) != 0)
+    if (run_command(
+            {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", enter_root.string(), "/", "--probe"}, {},
+            &probe) != 0)
         GTEST_SKIP() << "no unprivileged user namespaces here: " << probe;
     const auto port = free_port();
     const fs::path log = work_->path() / "nobody.log";
@@ -450,8 +450,8 @@ TEST_F(Package, EmulatorRefusesAZipThatHasNoRuntimeWithoutTheLayer) {
     const auto zip = function_zip(false);
     REQUIRE_PRIVATE_ROOT();
     std::string out;
-    const int rc = run_command({(bin_dir / "lambda-py27-emulator").string(), "--port", "0", "--zip", zip.string()}, {},
-                               &out);
+    const int rc =
+        run_command({(bin_dir / "lambda-py27-emulator").string(), "--port", "0", "--zip", zip.string()}, {}, &out);
     EXPECT_EQ(rc, 1) << out;
     EXPECT_NE(out.find("neither /var/task/bootstrap nor /opt/bootstrap"), std::string::npos) << out;
 }

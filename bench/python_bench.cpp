@@ -740,11 +740,9 @@ std::string bar_panel(const std::string& title, const std::vector<bar>& bars, bo
     return s.str();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    config cfg;
-    bool rounds_set = false, starts_set = false, long_set = false, list = false;
+/// Reads the command line into `cfg` (`list`: --list); 0, or the exit status of a bad command line.
+int parse_args(int argc, char** argv, config& cfg, bool& list) {
+    bool rounds_set = false, starts_set = false, long_set = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         const auto value = [&]() -> std::string {
@@ -805,8 +803,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "python_bench: no bootstrap or python2.7 known (--bootstrap, --python)\n");
         return 2;
     }
+    return 0;
+}
 
-    // ---- events and rows
+/// The events of the rows, from the no-op one to 6 MB.
+std::vector<event_kind> make_events() {
     std::vector<event_kind> events = {
         {"small", std::to_string(default_event.size()) + " B", default_event.size(), std::string(default_event)},
         {"1k", "1 KB", 1024, {}},
@@ -816,16 +817,30 @@ int main(int argc, char** argv) {
     };
     for (auto& e : events)
         if (e.body.empty()) e.body = make_event(e.bytes);
-    const auto ev = [&](const std::string& key) -> const event_kind* {
-        for (const auto& e : events)
-            if (e.key == key) return &e;
-        return nullptr;
-    };
-    // Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
-    const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
-        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}}, {"1m", {60, 15}}, {"6m", {12, 5}}};
-    const std::vector<std::string> echo_sizes = {"1k", "100k", "1m", "6m"};
+    return events;
+}
 
+/// The event of that key ("small", "1k", ...), or nullptr.
+const event_kind* find_event(const std::vector<event_kind>& events, const std::string& key) {
+    for (const auto& e : events)
+        if (e.key == key) return &e;
+    return nullptr;
+}
+
+/// Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
+const std::map<std::string, std::pair<std::size_t, std::size_t>>& invocation_counts() {
+    static const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
+        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}}, {"1m", {60, 15}}, {"6m", {12, 5}}};
+    return counts;
+}
+
+/// The echo rows' events.
+const std::vector<std::string> echo_sizes = {"1k", "100k", "1m", "6m"};
+
+/// Every row python_bench knows (--list), each with its event (in `events`) and invocation counts.
+std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& events) {
+    const auto ev = [&](const std::string& key) { return find_event(events, key); };
+    const auto& counts = invocation_counts();
     std::vector<row> rows;
     const auto add = [&](std::string key, kind k, std::string handler, std::string handler_label,
                          const std::string& event, bool echo, std::string floor_key, std::string plain_key) {
@@ -868,6 +883,151 @@ int main(int argc, char** argv) {
             "floor-echo-" + size, "plain-echo-" + size);
     add("plain-log", kind::plain, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)", "small",
         false, "floor-noop", "plain-log");
+    return rows;
+}
+
+/// Where and when the run happened, for the report.
+struct machine_facts {
+    utsname un;
+    std::string cpu, load_start, load_end, started, commit, dirty;
+    long nproc;
+    int pinned;
+};
+
+/// Resident memory of the bootstrap after `answered` invocations of the long run.
+struct checkpoint {
+    std::size_t answered;
+    memory mem;
+};
+
+/// What bench/results/latest.md and chart.svg are made of.
+struct run_report {
+    const machine_facts& machine;
+    const table& results;
+    const table& targets;
+    const std::vector<checkpoint>& series;
+    const std::string& long_problem;
+    double long_rate;
+    const std::map<std::string, double>& python_json;
+    const std::vector<cold_kind>& colds;
+    const std::vector<bar>& rate_bars;
+    const row& first;  // the no-op floor row: its counts describe the method
+};
+
+/// Writes cfg.results/latest.md (machine, method, tables) and chart.svg.
+void write_results(const config& cfg, const run_report& r) {
+    const machine_facts& m = r.machine;
+    const utsname& un = m.un;
+    const std::string &cpu = m.cpu, &load_start = m.load_start, &load_end = m.load_end, &started = m.started,
+                      &commit = m.commit, &dirty = m.dirty;
+    const long nproc = m.nproc;
+    const int pinned = m.pinned;
+    const table &t = r.results, &targets = r.targets;
+    const auto& series = r.series;
+    const auto& long_problem = r.long_problem;
+    const double long_rate = r.long_rate;
+    auto python_json = r.python_json;  // operator[] below
+    const auto& colds = r.colds;
+    const auto& rate_bars = r.rate_bars;
+    const row& first = r.first;
+    const auto& counts = invocation_counts();
+    fs::create_directories(cfg.results);
+    std::ostringstream md;
+    md << "# python_bench results\n\n";
+    md << "Written by `bench/run.sh` (bench/python_bench.cpp) on " << started << ".\n\n";
+    md << "## Machine\n\n";
+    md << "- CPU: " << cpu << ", " << nproc << " online CPUs (`nproc`)\n";
+    md << "- kernel: " << un.sysname << " " << un.release << " " << un.machine << "\n";
+    md << "- load average: " << load_start << " at the start, " << load_end
+       << " at the end (a shared machine: other builds run alongside)\n";
+    md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
+       << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
+    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
+    if (pinned >= 0)
+        md << "- pinning: the whole run on CPU " << pinned
+           << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
+    else
+        md << "- pinning: none (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
+    md << "## Method\n\n";
+    md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
+          "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
+          "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
+          "stays (bench/wakeup_bench: about 10 µs against 3 µs per round trip), and where the scheduler puts the API's "
+          "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
+          "figures measure the work of an invocation. Each event gets a new request id "
+          "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "
+          "receiving its answer (the POST's last byte). invocations/s = measured invocations / time from the answer "
+          "before the first measured one to the last answer. Every row runs "
+       << cfg.rounds
+       << " round(s), rows interleaved; each figure is the **best of the rounds** (highest rate, lowest "
+          "p50, p99 and CPU time; peak RSS is the highest). CPU µs/inv: CPU time (user + system, "
+          "/proc/<pid>/task/*/schedstat) of the runtime process over the measured invocations (the "
+          "in-process floor: its client thread, warm-up included); it moves less with the machine's "
+          "load than the wall-clock figures. Per round: "
+       << "the no-op and 1 KB rows " << first.measured << " measured invocations after " << first.warmup
+       << " warm-up ones (plain Python: " << counts.at("small").second / (cfg.quick ? 10 : 1)
+       << "), fewer for bigger events (6 MB: " << std::max<std::size_t>(counts.at("6m").first / (cfg.quick ? 10 : 1), 5)
+       << ", plain Python " << std::max<std::size_t>(counts.at("6m").second / (cfg.quick ? 10 : 1), 5) << "). "
+       << "Peak RSS is VmHWM of the runtime process read from /proc while it waits for the next event. Cold start is "
+          "exec → the first complete `GET /next` at the server, the **median of "
+       << cfg.starts
+       << " starts** per runtime, the kinds interleaved (`python2.7 -c pass`: spawn → exit). Echo events "
+          "are JSON in `json.dumps`'s layout, so the echo answers as many bytes (checked); 1 KB = 1024 bytes. "
+          "× floor: the row's invocations/s over the in-process floor's with the same event; × plain Python: over the "
+          "plain Python loop's with the same handler and event. In the targets table, *median of paired rounds* is "
+          "the median over the rounds of the ratio between the two rows' figures of the same round (for cold "
+          "starts: of the i-th starts of each kind), and *CPU-time view* the same ratio computed from CPU time; "
+          "both are cross-checks, the verdict is on the first figure.\n\n";
+    md << "## Results\n\n" << t.markdown() << "\n";
+    md << "## Targets\n\n" << targets.markdown() << "\n";
+    md << "Resident memory of the bootstrap during the long no-op run (VmRSS / VmHWM, kB, after N invocations): ";
+    for (std::size_t i = 0; i < series.size(); ++i)
+        md << (i ? ", " : "") << series[i].answered << ": " << series[i].mem.rss_kb << " / " << series[i].mem.hwm_kb;
+    md << (series.empty() ? long_problem : "") << ". Rate of that run: " << rate_text(long_rate) << "/s.\n\n";
+    md << "Python 2.7's own `json.dumps(json.loads(event))` (a python2.7 subprocess timing loop run in every round, "
+          "median of its iterations, best of "
+       << cfg.rounds << " rounds): 1 MB " << us_text(python_json["1m"]) << " µs, 6 MB " << us_text(python_json["6m"])
+       << " µs.\n\n";
+    md << "Cold starts (median of " << cfg.starts << " starts, wall ms / CPU ms of the process): ";
+    for (std::size_t i = 0; i < colds.size(); ++i)
+        md << (i ? "; " : "") << colds[i].label << " " << fmt("%.2f", median(colds[i].ms_samples)) << " / "
+           << fmt("%.2f", median(colds[i].cpu_ms_samples))
+           << (colds[i].problem.empty() ? "" : " (" + colds[i].problem + ")");
+    md << ".\n\n![chart](chart.svg)\n";
+    std::ofstream(cfg.results / "latest.md") << md.str();
+
+    std::vector<bar> cold_bars;
+    const std::map<std::string, std::string> cold_colour = {{"floor", kind_colour(kind::floor_child)},
+                                                            {"cpp", kind_colour(kind::cpp)},
+                                                            {"bootstrap", kind_colour(kind::bootstrap)},
+                                                            {"plain", kind_colour(kind::plain)},
+                                                            {"python-pass", "#bcbd22"}};
+    for (const auto& ck : colds)
+        cold_bars.push_back(
+            {ck.label, median(ck.ms_samples), fmt("%.2f ms", median(ck.ms_samples)), cold_colour.at(ck.key)});
+    double y = 10;
+    std::string body = bar_panel(
+        "Invocations per second (best of " + std::to_string(cfg.rounds) + " rounds; log scale)", rate_bars, true, y);
+    body += bar_panel("Cold start: exec → first GET /next, ms (median of " + std::to_string(cfg.starts) + " starts)",
+                      cold_bars, false, y);
+    std::ofstream svg(cfg.results / "chart.svg");
+    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" << static_cast<int>(y + 20)
+        << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        << body << "<text x=\"10\" y=\"" << static_cast<int>(y + 5)
+        << "\" font-size=\"11\" fill=\"#555\">python_bench, " << xml_escape(started) << ", " << xml_escape(cpu) << ", "
+        << nproc << " CPUs, load " << xml_escape(load_start) << "</text>\n</svg>\n";
+    std::printf("wrote %s and %s\n", (cfg.results / "latest.md").c_str(), (cfg.results / "chart.svg").c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    config cfg;
+    bool list = false;
+    if (const int status = parse_args(argc, argv, cfg, list); status != 0) return status;
+    const std::vector<event_kind> events = make_events();
+    std::vector<row> rows = make_rows(cfg, events);
+    const auto ev = [&](const std::string& key) { return find_event(events, key); };
 
     if (list) {
         for (const auto& r : rows)
@@ -1032,10 +1192,6 @@ int main(int argc, char** argv) {
     };
 
     // ---- the long no-op run of the bootstrap: resident memory every tenth of the way
-    struct checkpoint {
-        std::size_t answered;
-        memory mem;
-    };
     std::vector<checkpoint> series;
     double long_rate = NAN;
     std::string long_problem;
@@ -1245,92 +1401,9 @@ int main(int argc, char** argv) {
     if (!cfg.write) return 0;
 
     // ---- bench/results/latest.md and chart.svg
-    fs::create_directories(cfg.results);
-    std::ostringstream md;
-    md << "# python_bench results\n\n";
-    md << "Written by `bench/run.sh` (bench/python_bench.cpp) on " << started << ".\n\n";
-    md << "## Machine\n\n";
-    md << "- CPU: " << cpu << ", " << nproc << " online CPUs (`nproc`)\n";
-    md << "- kernel: " << un.sysname << " " << un.release << " " << un.machine << "\n";
-    md << "- load average: " << load_start << " at the start, " << load_end
-       << " at the end (a shared machine: other builds run alongside)\n";
-    md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
-       << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
-    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
-    if (pinned >= 0)
-        md << "- pinning: the whole run on CPU " << pinned
-           << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
-    else
-        md << "- pinning: none (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
-    md << "## Method\n\n";
-    md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
-          "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
-          "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
-          "stays (bench/wakeup_bench: about 10 µs against 3 µs per round trip), and where the scheduler puts the API's "
-          "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
-          "figures measure the work of an invocation. Each event gets a new request id "
-          "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "
-          "receiving its answer (the POST's last byte). invocations/s = measured invocations / time from the answer "
-          "before the first measured one to the last answer. Every row runs "
-       << cfg.rounds
-       << " round(s), rows interleaved; each figure is the **best of the rounds** (highest rate, lowest "
-          "p50, p99 and CPU time; peak RSS is the highest). CPU µs/inv: CPU time (user + system, "
-          "/proc/<pid>/task/*/schedstat) of the runtime process over the measured invocations (the "
-          "in-process floor: its client thread, warm-up included); it moves less with the machine's "
-          "load than the wall-clock figures. Per round: "
-       << "the no-op and 1 KB rows " << rows[0].measured << " measured invocations after " << rows[0].warmup
-       << " warm-up ones (plain Python: " << counts.at("small").second / (cfg.quick ? 10 : 1)
-       << "), fewer for bigger events (6 MB: " << std::max<std::size_t>(counts.at("6m").first / (cfg.quick ? 10 : 1), 5)
-       << ", plain Python " << std::max<std::size_t>(counts.at("6m").second / (cfg.quick ? 10 : 1), 5) << "). "
-       << "Peak RSS is VmHWM of the runtime process read from /proc while it waits for the next event. Cold start is "
-          "exec → the first complete `GET /next` at the server, the **median of "
-       << cfg.starts
-       << " starts** per runtime, the kinds interleaved (`python2.7 -c pass`: spawn → exit). Echo events "
-          "are JSON in `json.dumps`'s layout, so the echo answers as many bytes (checked); 1 KB = 1024 bytes. "
-          "× floor: the row's invocations/s over the in-process floor's with the same event; × plain Python: over the "
-          "plain Python loop's with the same handler and event. In the targets table, *median of paired rounds* is "
-          "the median over the rounds of the ratio between the two rows' figures of the same round (for cold "
-          "starts: of the i-th starts of each kind), and *CPU-time view* the same ratio computed from CPU time; "
-          "both are cross-checks, the verdict is on the first figure.\n\n";
-    md << "## Results\n\n" << t.markdown() << "\n";
-    md << "## Targets\n\n" << targets.markdown() << "\n";
-    md << "Resident memory of the bootstrap during the long no-op run (VmRSS / VmHWM, kB, after N invocations): ";
-    for (std::size_t i = 0; i < series.size(); ++i)
-        md << (i ? ", " : "") << series[i].answered << ": " << series[i].mem.rss_kb << " / " << series[i].mem.hwm_kb;
-    md << (series.empty() ? long_problem : "") << ". Rate of that run: " << rate_text(long_rate) << "/s.\n\n";
-    md << "Python 2.7's own `json.dumps(json.loads(event))` (a python2.7 subprocess timing loop run in every round, "
-          "median of its iterations, best of "
-       << cfg.rounds << " rounds): 1 MB " << us_text(python_json["1m"]) << " µs, 6 MB " << us_text(python_json["6m"])
-       << " µs.\n\n";
-    md << "Cold starts (median of " << cfg.starts << " starts, wall ms / CPU ms of the process): ";
-    for (std::size_t i = 0; i < colds.size(); ++i)
-        md << (i ? "; " : "") << colds[i].label << " " << fmt("%.2f", median(colds[i].ms_samples)) << " / "
-           << fmt("%.2f", median(colds[i].cpu_ms_samples))
-           << (colds[i].problem.empty() ? "" : " (" + colds[i].problem + ")");
-    md << ".\n\n![chart](chart.svg)\n";
-    std::ofstream(cfg.results / "latest.md") << md.str();
-
-    std::vector<bar> cold_bars;
-    const std::map<std::string, std::string> cold_colour = {{"floor", kind_colour(kind::floor_child)},
-                                                            {"cpp", kind_colour(kind::cpp)},
-                                                            {"bootstrap", kind_colour(kind::bootstrap)},
-                                                            {"plain", kind_colour(kind::plain)},
-                                                            {"python-pass", "#bcbd22"}};
-    for (const auto& ck : colds)
-        cold_bars.push_back(
-            {ck.label, median(ck.ms_samples), fmt("%.2f ms", median(ck.ms_samples)), cold_colour.at(ck.key)});
-    double y = 10;
-    std::string body = bar_panel(
-        "Invocations per second (best of " + std::to_string(cfg.rounds) + " rounds; log scale)", rate_bars, true, y);
-    body += bar_panel("Cold start: exec → first GET /next, ms (median of " + std::to_string(cfg.starts) + " starts)",
-                      cold_bars, false, y);
-    std::ofstream svg(cfg.results / "chart.svg");
-    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" << static_cast<int>(y + 20)
-        << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << body << "<text x=\"10\" y=\"" << static_cast<int>(y + 5)
-        << "\" font-size=\"11\" fill=\"#555\">python_bench, " << xml_escape(started) << ", " << xml_escape(cpu) << ", "
-        << nproc << " CPUs, load " << xml_escape(load_start) << "</text>\n</svg>\n";
-    std::printf("wrote %s and %s\n", (cfg.results / "latest.md").c_str(), (cfg.results / "chart.svg").c_str());
+    const machine_facts machine{un, cpu, load_start, load_end, started, commit, dirty, nproc, pinned};
+    write_results(
+        cfg, run_report{machine, t, targets, series, long_problem, long_rate, python_json, colds, rate_bars, rows[0]});
 
     return 0;
 }

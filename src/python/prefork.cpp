@@ -10,6 +10,8 @@
 // exactly as it does when a single-process runtime dies; re-forking would leave that invocation to time out.
 #include <lambda_py27/python/detail/prefork.hpp>
 
+#include "runtime/diagnostic.hpp"
+
 #include <boost/python.hpp>
 
 #include <atomic>
@@ -37,12 +39,7 @@
 namespace lambda_py27::python::detail {
 namespace {
 
-void log_line(const std::string& text) {
-    const std::string line = "[lambda-py27] " + text + "\n";
-    // stderr is unbuffered; one write keeps lines of concurrent processes whole.
-    const ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)ignored;
-}
+void log_line(const std::string& text) { lambda_py27::detail::diagnostic(text); }
 
 std::string describe(int wait_status) {
     if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));

@@ -177,7 +177,7 @@ invocation_response stream_generator(PyObject* generator,
         began = true;
         if (ec) {
             // The stream is over (too large, the API gone); the loop reports the writer's error.
-            write_log("lambda-py27: the response stream ended early: " + ec.message() + "\n");
+            write_log("[lambda-py27] the response stream ended early: " + ec.message() + "\n");
             close_generator(generator);
             return invocation_response::success({}, {});
         }

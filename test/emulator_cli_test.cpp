@@ -4,6 +4,8 @@
 // real bootstrap, and invokes it over HTTP.
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "support/free_port.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -31,22 +33,11 @@ extern char** environ;  // NOLINT: POSIX
 namespace {
 
 namespace json = boost::json;
+using lambda_py27::test_support::free_port;
 using namespace std::chrono_literals;
 
 const std::string bin_dir = LAMBDA_PY27_BIN_DIR;
 const std::string handlers_dir = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/handlers";
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 // The emulator executable with `args`, this process's environment changed by `env` (an empty value
 // unsets), its output in a file; stopped with SIGTERM by the destructor.

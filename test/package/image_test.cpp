@@ -5,6 +5,7 @@
 // unprivileged user id. Skips only where podman is missing or cannot run at all.
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "../support/free_port.hpp"
 #include "../support/run_command.hpp"
 
 #include <gtest/gtest.h>
@@ -29,22 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using lambda_py27::test_support::run_command;
+using lambda_py27::test_support::free_port;
 using namespace std::chrono_literals;
 
 const fs::path bin_dir = LAMBDA_PY27_BIN_DIR;
 const fs::path function_dir = fs::path(LAMBDA_PY27_TEST_DATA_DIR) / "package" / "image_function";
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 std::string unique(const std::string& what) { return "lambda-py27-test-" + what + "-" + std::to_string(::getpid()); }
 

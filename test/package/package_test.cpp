@@ -9,7 +9,9 @@
 #include <lambda_py27/testing/artifact_root.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "../support/free_port.hpp"
 #include "../support/run_command.hpp"
+#include "../support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,7 +40,9 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using lambda_py27::test_support::free_port;
 using lambda_py27::test_support::run_command;
+using lambda_py27::test_support::scratch_dir;
 using namespace std::chrono_literals;
 
 const fs::path bin_dir = LAMBDA_PY27_BIN_DIR;
@@ -47,25 +51,6 @@ const fs::path layer_zip = LAMBDA_PY27_LAYER_ZIP;
 const fs::path python = LAMBDA_PY27_PYTHON_EXECUTABLE;
 const fs::path tool = bin_dir / "lambda-py27-package";
 const fs::path enter_root = bin_dir / "lambda-py27-enter-root";
-
-class scratch_dir {
-public:
-    scratch_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "lambda-py27-package-test.XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~scratch_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    scratch_dir(const scratch_dir&) = delete;
-    scratch_dir& operator=(const scratch_dir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 struct tool_run {
     int status;
@@ -107,7 +92,7 @@ std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_
 class Package : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        work_ = new scratch_dir();
+        work_ = new scratch_dir("lambda-py27-package-test");
         wheelhouse_ = work_->path() / "wheelhouse";
         std::string out;
         ASSERT_EQ(
@@ -316,18 +301,6 @@ TEST_F(Package, UpgradedPipInstallsTheRequirements) {
 }
 
 // ---- the emulator's --zip/--layer, as a user runs it ----------------------------------------------------
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 // Invokes the emulator started on `port` once it listens (it unpacks the artifact first).
 lambda_py27::testing::invoke_result invoke_when_listening(std::uint16_t port) {

@@ -16,9 +16,8 @@ int main(int argc, char** argv) {
             return lambda_py27::run(client, [](const lambda_py27::invocation& inv) {
                 return lambda_py27::invocation_response::success(inv.body);
             });
-        return lambda_py27::run(client, [](const lambda_py27::invocation&) {
-            return lambda_py27::invocation_response::success("null");
-        });
+        return lambda_py27::run(
+            client, [](const lambda_py27::invocation&) { return lambda_py27::invocation_response::success("null"); });
     } catch (const std::exception& e) {
         std::fprintf(stderr, "cpp_noop_runtime: %s\n", e.what());
         return 2;

@@ -328,10 +328,10 @@ struct round_figures {
 
 struct row_result {
     std::vector<round_figures> rounds;
-    double per_second = 0;  // best round
+    double per_second = 0;          // best round
     double p50_us = 0, p99_us = 0;  // best (lowest) of the rounds
-    double cpu_us = NAN;             // lowest of the rounds
-    long hwm_kb = -1;  // highest of the rounds
+    double cpu_us = NAN;            // lowest of the rounds
+    long hwm_kb = -1;               // highest of the rounds
     bool ok = false;
     std::string problem;
 };
@@ -359,16 +359,18 @@ std::vector<std::string> base_env(const environment_spec& es, const std::string&
         "AWS_EXECUTION_ENV=AWS_Lambda_python2.7",
     };
     if (!handler.empty()) env.push_back("_HANDLER=" + handler);
-    if (const char* home = std::getenv("LAMBDA_PY27_PYTHON_HOME")) env.push_back(std::string("LAMBDA_PY27_PYTHON_HOME=") + home);
+    if (const char* home = std::getenv("LAMBDA_PY27_PYTHON_HOME"))
+        env.push_back(std::string("LAMBDA_PY27_PYTHON_HOME=") + home);
     return env;
 }
 
 std::vector<std::string> command_of(const config& cfg, kind k, bool echo) {
     switch (k) {
-        case kind::floor_child: return echo ? std::vector<std::string>{cfg.floor_runtime, "echo"}
-                                            : std::vector<std::string>{cfg.floor_runtime};
-        case kind::cpp: return echo ? std::vector<std::string>{cfg.cpp_runtime, "echo"}
-                                    : std::vector<std::string>{cfg.cpp_runtime};
+        case kind::floor_child:
+            return echo ? std::vector<std::string>{cfg.floor_runtime, "echo"}
+                        : std::vector<std::string>{cfg.floor_runtime};
+        case kind::cpp:
+            return echo ? std::vector<std::string>{cfg.cpp_runtime, "echo"} : std::vector<std::string>{cfg.cpp_runtime};
         case kind::bootstrap: return {cfg.bootstrap};
         case kind::plain: return {cfg.python, (cfg.source / "plain_python_runtime.py").string()};
         case kind::floor_inproc: break;
@@ -547,8 +549,8 @@ sys.stdout.write('%f\n' % (times[len(times) // 2] * 1e6))
 
 // Median µs of json.dumps(json.loads(payload)) over `n` runs in a python2.7 process.
 double python_json_us(const config& cfg, const fs::path& script, const fs::path& payload, int n) {
-    const std::string out = run_capture("'" + cfg.python + "' '" + script.string() + "' '" + payload.string() + "' " +
-                                        std::to_string(n));
+    const std::string out =
+        run_capture("'" + cfg.python + "' '" + script.string() + "' '" + payload.string() + "' " + std::to_string(n));
     return out.empty() ? NAN : std::strtod(out.c_str(), nullptr);
 }
 
@@ -703,7 +705,8 @@ std::string bar_panel(const std::string& title, const std::vector<bar>& bars, bo
         hi = std::ceil(max_v / step) * step;
     }
     const auto x_of = [&](double v) {
-        if (log_scale) return left + width * (std::log10(std::max(v, lo)) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
+        if (log_scale)
+            return left + width * (std::log10(std::max(v, lo)) - std::log10(lo)) / (std::log10(hi) - std::log10(lo));
         return left + width * v / hi;
     };
     const double top = y, bottom = y + static_cast<double>(bars.size()) * (bar_h + gap);
@@ -719,8 +722,9 @@ std::string bar_panel(const std::string& title, const std::vector<bar>& bars, bo
         const double x = x_of(t);
         s << "<line x1=\"" << x << "\" y1=\"" << top - 4 << "\" x2=\"" << x << "\" y2=\"" << bottom
           << "\" stroke=\"#ddd\"/>\n";
-        s << "<text x=\"" << x << "\" y=\"" << bottom + 14 << "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">"
-          << (t >= 1 ? fmt("%.0f", t) : fmt("%.2g", t)) << "</text>\n";
+        s << "<text x=\"" << x << "\" y=\"" << bottom + 14
+          << "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">" << (t >= 1 ? fmt("%.0f", t) : fmt("%.2g", t))
+          << "</text>\n";
     }
     for (const auto& b : bars) {
         s << "<text x=\"" << left - 8 << "\" y=\"" << y + 12 << "\" font-size=\"12\" text-anchor=\"end\">"
@@ -736,11 +740,9 @@ std::string bar_panel(const std::string& title, const std::vector<bar>& bars, bo
     return s.str();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    config cfg;
-    bool rounds_set = false, starts_set = false, long_set = false, list = false;
+/// Reads the command line into `cfg` (`list`: --list); 0, or the exit status of a bad command line.
+int parse_args(int argc, char** argv, config& cfg, bool& list) {
+    bool rounds_set = false, starts_set = false, long_set = false;
     for (int i = 1; i < argc; ++i) {
         const std::string_view a = argv[i];
         const auto value = [&]() -> std::string {
@@ -782,11 +784,12 @@ int main(int argc, char** argv) {
         } else if (a == "--list") {
             list = true;
         } else {
-            std::fprintf(stderr,
-                         "usage: %s [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]\n"
-                         "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n"
-                         "          [--cpu N|auto|none]\n",
-                         argv[0]);
+            std::fprintf(
+                stderr,
+                "usage: %s [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]\n"
+                "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n"
+                "          [--cpu N|auto|none]\n",
+                argv[0]);
             return 2;
         }
     }
@@ -800,8 +803,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "python_bench: no bootstrap or python2.7 known (--bootstrap, --python)\n");
         return 2;
     }
+    return 0;
+}
 
-    // ---- events and rows
+/// The events of the rows, from the no-op one to 6 MB.
+std::vector<event_kind> make_events() {
     std::vector<event_kind> events = {
         {"small", std::to_string(default_event.size()) + " B", default_event.size(), std::string(default_event)},
         {"1k", "1 KB", 1024, {}},
@@ -811,16 +817,30 @@ int main(int argc, char** argv) {
     };
     for (auto& e : events)
         if (e.body.empty()) e.body = make_event(e.bytes);
-    const auto ev = [&](const std::string& key) -> const event_kind* {
-        for (const auto& e : events)
-            if (e.key == key) return &e;
-        return nullptr;
-    };
-    // Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
-    const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
-        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}}, {"1m", {60, 15}}, {"6m", {12, 5}}};
-    const std::vector<std::string> echo_sizes = {"1k", "100k", "1m", "6m"};
+    return events;
+}
 
+/// The event of that key ("small", "1k", ...), or nullptr.
+const event_kind* find_event(const std::vector<event_kind>& events, const std::string& key) {
+    for (const auto& e : events)
+        if (e.key == key) return &e;
+    return nullptr;
+}
+
+/// Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
+const std::map<std::string, std::pair<std::size_t, std::size_t>>& invocation_counts() {
+    static const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
+        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}}, {"1m", {60, 15}}, {"6m", {12, 5}}};
+    return counts;
+}
+
+/// The echo rows' events.
+const std::vector<std::string> echo_sizes = {"1k", "100k", "1m", "6m"};
+
+/// Every row python_bench knows (--list), each with its event (in `events`) and invocation counts.
+std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& events) {
+    const auto ev = [&](const std::string& key) { return find_event(events, key); };
+    const auto& counts = invocation_counts();
     std::vector<row> rows;
     const auto add = [&](std::string key, kind k, std::string handler, std::string handler_label,
                          const std::string& event, bool echo, std::string floor_key, std::string plain_key) {
@@ -840,18 +860,22 @@ int main(int argc, char** argv) {
         r.plain_key = std::move(plain_key);
         rows.push_back(std::move(r));
     };
-    add("floor-noop", kind::floor_inproc, "", "no-op (" + ev("small")->label + " event)", "small", false, "floor-noop", "");
+    add("floor-noop", kind::floor_inproc, "", "no-op (" + ev("small")->label + " event)", "small", false, "floor-noop",
+        "");
     for (const auto& size : echo_sizes)
-        add("floor-echo-" + size, kind::floor_inproc, "", "echo " + ev(size)->label, size, true, "floor-echo-" + size, "");
-    add("floor-child-noop", kind::floor_child, "", "no-op (" + ev("small")->label + " event)", "small", false, "floor-noop", "");
-    add("cpp-noop", kind::cpp, "", "no-op (" + ev("small")->label + " event)", "small", false, "floor-noop", "plain-noop");
+        add("floor-echo-" + size, kind::floor_inproc, "", "echo " + ev(size)->label, size, true, "floor-echo-" + size,
+            "");
+    add("floor-child-noop", kind::floor_child, "", "no-op (" + ev("small")->label + " event)", "small", false,
+        "floor-noop", "");
+    add("cpp-noop", kind::cpp, "", "no-op (" + ev("small")->label + " event)", "small", false, "floor-noop",
+        "plain-noop");
     add("boot-noop", kind::bootstrap, "noop.handler", "no-op (" + ev("small")->label + " event)", "small", false,
         "floor-noop", "plain-noop");
     for (const auto& size : echo_sizes)
         add("boot-echo-" + size, kind::bootstrap, "echo.handler", "echo " + ev(size)->label, size, true,
             "floor-echo-" + size, "plain-echo-" + size);
-    add("boot-log", kind::bootstrap, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)", "small",
-        false, "floor-noop", "plain-log");
+    add("boot-log", kind::bootstrap, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)",
+        "small", false, "floor-noop", "plain-log");
     add("plain-noop", kind::plain, "noop.handler", "no-op (" + ev("small")->label + " event)", "small", false,
         "floor-noop", "plain-noop");
     for (const auto& size : echo_sizes)
@@ -859,6 +883,151 @@ int main(int argc, char** argv) {
             "floor-echo-" + size, "plain-echo-" + size);
     add("plain-log", kind::plain, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)", "small",
         false, "floor-noop", "plain-log");
+    return rows;
+}
+
+/// Where and when the run happened, for the report.
+struct machine_facts {
+    utsname un;
+    std::string cpu, load_start, load_end, started, commit, dirty;
+    long nproc;
+    int pinned;
+};
+
+/// Resident memory of the bootstrap after `answered` invocations of the long run.
+struct checkpoint {
+    std::size_t answered;
+    memory mem;
+};
+
+/// What bench/results/latest.md and chart.svg are made of.
+struct run_report {
+    const machine_facts& machine;
+    const table& results;
+    const table& targets;
+    const std::vector<checkpoint>& series;
+    const std::string& long_problem;
+    double long_rate;
+    const std::map<std::string, double>& python_json;
+    const std::vector<cold_kind>& colds;
+    const std::vector<bar>& rate_bars;
+    const row& first;  // the no-op floor row: its counts describe the method
+};
+
+/// Writes cfg.results/latest.md (machine, method, tables) and chart.svg.
+void write_results(const config& cfg, const run_report& r) {
+    const machine_facts& m = r.machine;
+    const utsname& un = m.un;
+    const std::string &cpu = m.cpu, &load_start = m.load_start, &load_end = m.load_end, &started = m.started,
+                      &commit = m.commit, &dirty = m.dirty;
+    const long nproc = m.nproc;
+    const int pinned = m.pinned;
+    const table &t = r.results, &targets = r.targets;
+    const auto& series = r.series;
+    const auto& long_problem = r.long_problem;
+    const double long_rate = r.long_rate;
+    auto python_json = r.python_json;  // operator[] below
+    const auto& colds = r.colds;
+    const auto& rate_bars = r.rate_bars;
+    const row& first = r.first;
+    const auto& counts = invocation_counts();
+    fs::create_directories(cfg.results);
+    std::ostringstream md;
+    md << "# python_bench results\n\n";
+    md << "Written by `bench/run.sh` (bench/python_bench.cpp) on " << started << ".\n\n";
+    md << "## Machine\n\n";
+    md << "- CPU: " << cpu << ", " << nproc << " online CPUs (`nproc`)\n";
+    md << "- kernel: " << un.sysname << " " << un.release << " " << un.machine << "\n";
+    md << "- load average: " << load_start << " at the start, " << load_end
+       << " at the end (a shared machine: other builds run alongside)\n";
+    md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
+       << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
+    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
+    if (pinned >= 0)
+        md << "- pinning: the whole run on CPU " << pinned
+           << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
+    else
+        md << "- pinning: none (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
+    md << "## Method\n\n";
+    md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
+          "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
+          "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
+          "stays (bench/wakeup_bench: about 10 µs against 3 µs per round trip), and where the scheduler puts the API's "
+          "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
+          "figures measure the work of an invocation. Each event gets a new request id "
+          "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "
+          "receiving its answer (the POST's last byte). invocations/s = measured invocations / time from the answer "
+          "before the first measured one to the last answer. Every row runs "
+       << cfg.rounds
+       << " round(s), rows interleaved; each figure is the **best of the rounds** (highest rate, lowest "
+          "p50, p99 and CPU time; peak RSS is the highest). CPU µs/inv: CPU time (user + system, "
+          "/proc/<pid>/task/*/schedstat) of the runtime process over the measured invocations (the "
+          "in-process floor: its client thread, warm-up included); it moves less with the machine's "
+          "load than the wall-clock figures. Per round: "
+       << "the no-op and 1 KB rows " << first.measured << " measured invocations after " << first.warmup
+       << " warm-up ones (plain Python: " << counts.at("small").second / (cfg.quick ? 10 : 1)
+       << "), fewer for bigger events (6 MB: " << std::max<std::size_t>(counts.at("6m").first / (cfg.quick ? 10 : 1), 5)
+       << ", plain Python " << std::max<std::size_t>(counts.at("6m").second / (cfg.quick ? 10 : 1), 5) << "). "
+       << "Peak RSS is VmHWM of the runtime process read from /proc while it waits for the next event. Cold start is "
+          "exec → the first complete `GET /next` at the server, the **median of "
+       << cfg.starts
+       << " starts** per runtime, the kinds interleaved (`python2.7 -c pass`: spawn → exit). Echo events "
+          "are JSON in `json.dumps`'s layout, so the echo answers as many bytes (checked); 1 KB = 1024 bytes. "
+          "× floor: the row's invocations/s over the in-process floor's with the same event; × plain Python: over the "
+          "plain Python loop's with the same handler and event. In the targets table, *median of paired rounds* is "
+          "the median over the rounds of the ratio between the two rows' figures of the same round (for cold "
+          "starts: of the i-th starts of each kind), and *CPU-time view* the same ratio computed from CPU time; "
+          "both are cross-checks, the verdict is on the first figure.\n\n";
+    md << "## Results\n\n" << t.markdown() << "\n";
+    md << "## Targets\n\n" << targets.markdown() << "\n";
+    md << "Resident memory of the bootstrap during the long no-op run (VmRSS / VmHWM, kB, after N invocations): ";
+    for (std::size_t i = 0; i < series.size(); ++i)
+        md << (i ? ", " : "") << series[i].answered << ": " << series[i].mem.rss_kb << " / " << series[i].mem.hwm_kb;
+    md << (series.empty() ? long_problem : "") << ". Rate of that run: " << rate_text(long_rate) << "/s.\n\n";
+    md << "Python 2.7's own `json.dumps(json.loads(event))` (a python2.7 subprocess timing loop run in every round, "
+          "median of its iterations, best of "
+       << cfg.rounds << " rounds): 1 MB " << us_text(python_json["1m"]) << " µs, 6 MB " << us_text(python_json["6m"])
+       << " µs.\n\n";
+    md << "Cold starts (median of " << cfg.starts << " starts, wall ms / CPU ms of the process): ";
+    for (std::size_t i = 0; i < colds.size(); ++i)
+        md << (i ? "; " : "") << colds[i].label << " " << fmt("%.2f", median(colds[i].ms_samples)) << " / "
+           << fmt("%.2f", median(colds[i].cpu_ms_samples))
+           << (colds[i].problem.empty() ? "" : " (" + colds[i].problem + ")");
+    md << ".\n\n![chart](chart.svg)\n";
+    std::ofstream(cfg.results / "latest.md") << md.str();
+
+    std::vector<bar> cold_bars;
+    const std::map<std::string, std::string> cold_colour = {{"floor", kind_colour(kind::floor_child)},
+                                                            {"cpp", kind_colour(kind::cpp)},
+                                                            {"bootstrap", kind_colour(kind::bootstrap)},
+                                                            {"plain", kind_colour(kind::plain)},
+                                                            {"python-pass", "#bcbd22"}};
+    for (const auto& ck : colds)
+        cold_bars.push_back(
+            {ck.label, median(ck.ms_samples), fmt("%.2f ms", median(ck.ms_samples)), cold_colour.at(ck.key)});
+    double y = 10;
+    std::string body = bar_panel(
+        "Invocations per second (best of " + std::to_string(cfg.rounds) + " rounds; log scale)", rate_bars, true, y);
+    body += bar_panel("Cold start: exec → first GET /next, ms (median of " + std::to_string(cfg.starts) + " starts)",
+                      cold_bars, false, y);
+    std::ofstream svg(cfg.results / "chart.svg");
+    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" << static_cast<int>(y + 20)
+        << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        << body << "<text x=\"10\" y=\"" << static_cast<int>(y + 5)
+        << "\" font-size=\"11\" fill=\"#555\">python_bench, " << xml_escape(started) << ", " << xml_escape(cpu) << ", "
+        << nproc << " CPUs, load " << xml_escape(load_start) << "</text>\n</svg>\n";
+    std::printf("wrote %s and %s\n", (cfg.results / "latest.md").c_str(), (cfg.results / "chart.svg").c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    config cfg;
+    bool list = false;
+    if (const int status = parse_args(argc, argv, cfg, list); status != 0) return status;
+    const std::vector<event_kind> events = make_events();
+    std::vector<row> rows = make_rows(cfg, events);
+    const auto ev = [&](const std::string& key) { return find_event(events, key); };
 
     if (list) {
         for (const auto& r : rows)
@@ -910,8 +1079,8 @@ int main(int argc, char** argv) {
         std::printf("pinned to CPU %d: the API, the floor's client and every runtime (--cpu none: unpinned)\n", pinned);
     else
         std::printf("not pinned: the scheduler places the API's thread and each runtime\n");
-    std::printf("%d round(s); cold start: %d starts per runtime; long run: %zu invocations%s\n", cfg.rounds,
-                cfg.starts, cfg.long_run, cfg.quick ? " (--quick)" : "");
+    std::printf("%d round(s); cold start: %d starts per runtime; long run: %zu invocations%s\n", cfg.rounds, cfg.starts,
+                cfg.long_run, cfg.quick ? " (--quick)" : "");
 #ifndef NDEBUG
     std::printf("note: python_bench itself was built without NDEBUG (not a Release build?)\n");
 #endif
@@ -971,8 +1140,14 @@ int main(int argc, char** argv) {
             {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}},
             {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}},
             {"bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler", false, {}, {}, {}},
-            {"plain", "plain Python 2.7 loop, noop.handler",
-             {cfg.python, (cfg.source / "plain_python_runtime.py").string()}, "noop.handler", false, {}, {}, {}},
+            {"plain",
+             "plain Python 2.7 loop, noop.handler",
+             {cfg.python, (cfg.source / "plain_python_runtime.py").string()},
+             "noop.handler",
+             false,
+             {},
+             {},
+             {}},
             {"python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true, {}, {}, {}},
         };
         std::printf("cold starts:");
@@ -1017,10 +1192,6 @@ int main(int argc, char** argv) {
     };
 
     // ---- the long no-op run of the bootstrap: resident memory every tenth of the way
-    struct checkpoint {
-        std::size_t answered;
-        memory mem;
-    };
     std::vector<checkpoint> series;
     double long_rate = NAN;
     std::string long_problem;
@@ -1084,8 +1255,8 @@ int main(int argc, char** argv) {
         {kind::floor_child, "floor"}, {kind::cpp, "cpp"}, {kind::bootstrap, "bootstrap"}, {kind::plain, "plain"}};
 
     table t;
-    t.header = {"runtime", "handler / event", "invocations/s", "p50 µs", "p99 µs", "CPU µs/inv", "cold start ms",
-                "peak RSS MiB", "× floor", "× plain Python"};
+    t.header = {"runtime",    "handler / event", "invocations/s", "p50 µs",  "p99 µs",
+                "CPU µs/inv", "cold start ms",   "peak RSS MiB",  "× floor", "× plain Python"};
     t.right = {false, false, true, true, true, true, true, true, true, true};
     std::vector<bar> rate_bars;
     for (const row* r : selected) {
@@ -1117,8 +1288,8 @@ int main(int argc, char** argv) {
     // that the machine's load moves less: the median over the rounds of the ratio within a round (rows run
     // seconds apart), and the ratio of CPU time spent by the runtimes.
     table targets;
-    targets.header = {"issue", "target", "figure (verdict on it)", "median of paired rounds", "CPU-time view",
-                      "verdict"};
+    targets.header = {"issue",         "target", "figure (verdict on it)", "median of paired rounds",
+                      "CPU-time view", "verdict"};
     targets.right = {false, false, false, true, true, false};
     const auto target = [&](const std::string& issue, const std::string& what, double figure, double threshold,
                             bool at_least, const std::string& detail, const std::string& paired = "",
@@ -1128,7 +1299,8 @@ int main(int argc, char** argv) {
             const bool met = at_least ? figure >= threshold : figure <= threshold;
             verdict = met ? "met" : "**missed**";
         }
-        targets.rows.push_back({issue, what, detail, paired.empty() ? "—" : paired, cpu_view.empty() ? "—" : cpu_view, verdict});
+        targets.rows.push_back(
+            {issue, what, detail, paired.empty() ? "—" : paired, cpu_view.empty() ? "—" : cpu_view, verdict});
     };
     // Median over the rounds of f(round of a) / f(round of b).
     const auto paired = [&](const std::string& a, const std::string& b, bool rates) {
@@ -1158,8 +1330,8 @@ int main(int argc, char** argv) {
                fmt("%.3f×", boot_cold / pass_cold) + " (" + fmt("%.2f", boot_cold) + " vs " + fmt("%.2f", pass_cold) +
                    " ms, medians)",
                x2(cold_paired("bootstrap", "python-pass")),
-               x2(cold_cpu_ms("bootstrap") / cold_cpu_ms("python-pass")) + " (" + fmt("%.2f", cold_cpu_ms("bootstrap")) +
-                   " vs " + fmt("%.2f", cold_cpu_ms("python-pass")) + " ms)");
+               x2(cold_cpu_ms("bootstrap") / cold_cpu_ms("python-pass")) + " (" +
+                   fmt("%.2f", cold_cpu_ms("bootstrap")) + " vs " + fmt("%.2f", cold_cpu_ms("python-pass")) + " ms)");
         const long rss_end = rss_at(cfg.long_run), rss_fifth = rss_at(cfg.long_run / 5);
         target("3", "resident memory after " + std::to_string(cfg.long_run) + " no-op invocations ≤ 12 MiB",
                rss_end > 0 ? static_cast<double>(rss_end) / 1024.0 : NAN, 12.0, false,
@@ -1168,8 +1340,8 @@ int main(int argc, char** argv) {
                "no growth of resident memory from " + std::to_string(cfg.long_run / 5) + " to " +
                    std::to_string(cfg.long_run) + " invocations",
                rss_end > 0 && rss_fifth > 0 ? static_cast<double>(rss_end - rss_fifth) : NAN, 0, false,
-               rss_end > 0 && rss_fifth > 0 ? std::to_string(rss_end - rss_fifth) + " kB (" + std::to_string(rss_fifth) +
-                                                  " → " + std::to_string(rss_end) + " kB)"
+               rss_end > 0 && rss_fifth > 0 ? std::to_string(rss_end - rss_fifth) + " kB (" +
+                                                  std::to_string(rss_fifth) + " → " + std::to_string(rss_end) + " kB)"
                                             : long_problem);
         for (const auto& size : json_sizes) {
             const std::string key = "boot-echo-" + size;
@@ -1178,21 +1350,23 @@ int main(int argc, char** argv) {
             std::vector<double> per_round;
             if (const auto it = results.find(key); it != results.end())
                 for (std::size_t i = 0; i < it->second.rounds.size() && i < python_json_rounds[size].size(); ++i)
-                    if (it->second.rounds[i].ok) per_round.push_back(it->second.rounds[i].p50_us / python_json_rounds[size][i]);
+                    if (it->second.rounds[i].ok)
+                        per_round.push_back(it->second.rounds[i].p50_us / python_json_rounds[size][i]);
             target("3", "echo " + ev(size)->label + ": time per invocation ≤ 0.5× Python's json.loads + json.dumps",
                    mine / theirs, 0.5, false,
                    fmt("%.3f×", mine / theirs) + " (p50 " + us_text(mine) + " µs vs " + us_text(theirs) + " µs)",
-                   x2(median(per_round)),
-                   x2(cpu_of(key) / theirs) + " (" + us_text(cpu_of(key)) + " µs CPU/inv)");
+                   x2(median(per_round)), x2(cpu_of(key) / theirs) + " (" + us_text(cpu_of(key)) + " µs CPU/inv)");
         }
         const double plain_noop = rate_of("plain-noop"), floor_noop = rate_of("floor-noop");
-        target("7", "Python no-op invocations/s ≥ 15× the plain Python loop", boot_noop / plain_noop, 15, true,
-               fmt("%.2f×", boot_noop / plain_noop) + " (" + rate_text(boot_noop) + " vs " + rate_text(plain_noop) + "/s)",
-               x2(paired("boot-noop", "plain-noop", true)), x2(cpu_of("plain-noop") / cpu_of("boot-noop")));
-        target("7", "Python no-op invocations/s ≥ 0.7× the floor", boot_noop / floor_noop, 0.7, true,
-               fmt("%.3f×", boot_noop / floor_noop) + " (" + rate_text(boot_noop) + " vs " + rate_text(floor_noop) + "/s)",
-               x2(paired("boot-noop", "floor-noop", true)),
-               x2(cpu_of("floor-noop") / cpu_of("boot-noop")) + " (floor: its client thread)");
+        target(
+            "7", "Python no-op invocations/s ≥ 15× the plain Python loop", boot_noop / plain_noop, 15, true,
+            fmt("%.2f×", boot_noop / plain_noop) + " (" + rate_text(boot_noop) + " vs " + rate_text(plain_noop) + "/s)",
+            x2(paired("boot-noop", "plain-noop", true)), x2(cpu_of("plain-noop") / cpu_of("boot-noop")));
+        target(
+            "7", "Python no-op invocations/s ≥ 0.7× the floor", boot_noop / floor_noop, 0.7, true,
+            fmt("%.3f×", boot_noop / floor_noop) + " (" + rate_text(boot_noop) + " vs " + rate_text(floor_noop) + "/s)",
+            x2(paired("boot-noop", "floor-noop", true)),
+            x2(cpu_of("floor-noop") / cpu_of("boot-noop")) + " (floor: its client thread)");
         const double plain_cold = cold_ms("plain"), floor_cold = cold_ms("floor");
         target("7", "cold start ≤ 0.25× the plain Python loop's", boot_cold / plain_cold, 0.25, false,
                fmt("%.3f×", boot_cold / plain_cold) + " (" + fmt("%.2f", boot_cold) + " vs " + fmt("%.2f", plain_cold) +
@@ -1209,8 +1383,7 @@ int main(int argc, char** argv) {
         const double boot_1m = rate_of("boot-echo-1m"), plain_1m = rate_of("plain-echo-1m");
         target("7", "echo 1 MB invocations/s ≥ 3× the plain Python loop", boot_1m / plain_1m, 3, true,
                fmt("%.3f×", boot_1m / plain_1m) + " (" + rate_text(boot_1m) + " vs " + rate_text(plain_1m) + "/s)",
-               x2(paired("boot-echo-1m", "plain-echo-1m", true)),
-               x2(cpu_of("plain-echo-1m") / cpu_of("boot-echo-1m")));
+               x2(paired("boot-echo-1m", "plain-echo-1m", true)), x2(cpu_of("plain-echo-1m") / cpu_of("boot-echo-1m")));
         const auto* bn = res("boot-noop");
         target("7", "peak RSS with the no-op handler ≤ 12 MiB",
                bn != nullptr && bn->hwm_kb > 0 ? static_cast<double>(bn->hwm_kb) / 1024.0 : NAN, 12.0, false,
@@ -1228,91 +1401,9 @@ int main(int argc, char** argv) {
     if (!cfg.write) return 0;
 
     // ---- bench/results/latest.md and chart.svg
-    fs::create_directories(cfg.results);
-    std::ostringstream md;
-    md << "# python_bench results\n\n";
-    md << "Written by `bench/run.sh` (bench/python_bench.cpp) on " << started << ".\n\n";
-    md << "## Machine\n\n";
-    md << "- CPU: " << cpu << ", " << nproc << " online CPUs (`nproc`)\n";
-    md << "- kernel: " << un.sysname << " " << un.release << " " << un.machine << "\n";
-    md << "- load average: " << load_start << " at the start, " << load_end
-       << " at the end (a shared machine: other builds run alongside)\n";
-    md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
-       << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
-    md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
-    if (pinned >= 0)
-        md << "- pinning: the whole run on CPU " << pinned
-           << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";
-    else
-        md << "- pinning: none (`--cpu none`): the scheduler placed the API's thread and each runtime\n\n";
-    md << "## Method\n\n";
-    md << "An in-process canned Runtime API (bench/support/canned_api.hpp) serves each runtime, started as a child "
-          "process over loopback (the floor rows: a client thread of the harness), all on one CPU unless `--cpu none` "
-          "says otherwise: on this 2-vCPU VM a wake-up that crosses to the other vCPU costs several times one that "
-          "stays (bench/wakeup_bench: about 10 µs against 3 µs per round trip), and where the scheduler puts the API's "
-          "thread and the runtime changes from round to round; on one CPU every row pays the same hand-over and the "
-          "figures measure the work of an invocation. Each event gets a new request id "
-          "and trace id. Latency is measured at the server: from handing out an event (its first byte sent) to "
-          "receiving its answer (the POST's last byte). invocations/s = measured invocations / time from the answer "
-          "before the first measured one to the last answer. Every row runs "
-       << cfg.rounds << " round(s), rows interleaved; each figure is the **best of the rounds** (highest rate, lowest "
-                        "p50, p99 and CPU time; peak RSS is the highest). CPU µs/inv: CPU time (user + system, "
-                        "/proc/<pid>/task/*/schedstat) of the runtime process over the measured invocations (the "
-                        "in-process floor: its client thread, warm-up included); it moves less with the machine's "
-                        "load than the wall-clock figures. Per round: "
-       << "the no-op and 1 KB rows " << rows[0].measured << " measured invocations after " << rows[0].warmup
-       << " warm-up ones (plain Python: " << counts.at("small").second / (cfg.quick ? 10 : 1)
-       << "), fewer for bigger events (6 MB: " << std::max<std::size_t>(counts.at("6m").first / (cfg.quick ? 10 : 1), 5)
-       << ", plain Python " << std::max<std::size_t>(counts.at("6m").second / (cfg.quick ? 10 : 1), 5) << "). "
-       << "Peak RSS is VmHWM of the runtime process read from /proc while it waits for the next event. Cold start is "
-          "exec → the first complete `GET /next` at the server, the **median of "
-       << cfg.starts << " starts** per runtime, the kinds interleaved (`python2.7 -c pass`: spawn → exit). Echo events "
-          "are JSON in `json.dumps`'s layout, so the echo answers as many bytes (checked); 1 KB = 1024 bytes. "
-          "× floor: the row's invocations/s over the in-process floor's with the same event; × plain Python: over the "
-          "plain Python loop's with the same handler and event. In the targets table, *median of paired rounds* is "
-          "the median over the rounds of the ratio between the two rows' figures of the same round (for cold "
-          "starts: of the i-th starts of each kind), and *CPU-time view* the same ratio computed from CPU time; "
-          "both are cross-checks, the verdict is on the first figure.\n\n";
-    md << "## Results\n\n" << t.markdown() << "\n";
-    md << "## Targets\n\n" << targets.markdown() << "\n";
-    md << "Resident memory of the bootstrap during the long no-op run (VmRSS / VmHWM, kB, after N invocations): ";
-    for (std::size_t i = 0; i < series.size(); ++i)
-        md << (i ? ", " : "") << series[i].answered << ": " << series[i].mem.rss_kb << " / " << series[i].mem.hwm_kb;
-    md << (series.empty() ? long_problem : "") << ". Rate of that run: " << rate_text(long_rate) << "/s.\n\n";
-    md << "Python 2.7's own `json.dumps(json.loads(event))` (a python2.7 subprocess timing loop run in every round, "
-          "median of its iterations, best of "
-       << cfg.rounds << " rounds): 1 MB " << us_text(python_json["1m"]) << " µs, 6 MB " << us_text(python_json["6m"])
-       << " µs.\n\n";
-    md << "Cold starts (median of " << cfg.starts << " starts, wall ms / CPU ms of the process): ";
-    for (std::size_t i = 0; i < colds.size(); ++i)
-        md << (i ? "; " : "") << colds[i].label << " " << fmt("%.2f", median(colds[i].ms_samples)) << " / "
-           << fmt("%.2f", median(colds[i].cpu_ms_samples))
-           << (colds[i].problem.empty() ? "" : " (" + colds[i].problem + ")");
-    md << ".\n\n![chart](chart.svg)\n";
-    std::ofstream(cfg.results / "latest.md") << md.str();
-
-    std::vector<bar> cold_bars;
-    const std::map<std::string, std::string> cold_colour = {{"floor", kind_colour(kind::floor_child)},
-                                                            {"cpp", kind_colour(kind::cpp)},
-                                                            {"bootstrap", kind_colour(kind::bootstrap)},
-                                                            {"plain", kind_colour(kind::plain)},
-                                                            {"python-pass", "#bcbd22"}};
-    for (const auto& ck : colds)
-        cold_bars.push_back({ck.label, median(ck.ms_samples), fmt("%.2f ms", median(ck.ms_samples)),
-                             cold_colour.at(ck.key)});
-    double y = 10;
-    std::string body = bar_panel("Invocations per second (best of " + std::to_string(cfg.rounds) +
-                                     " rounds; log scale)",
-                                 rate_bars, true, y);
-    body += bar_panel("Cold start: exec → first GET /next, ms (median of " + std::to_string(cfg.starts) + " starts)",
-                      cold_bars, false, y);
-    std::ofstream svg(cfg.results / "chart.svg");
-    svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"960\" height=\"" << static_cast<int>(y + 20)
-        << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
-        << body << "<text x=\"10\" y=\"" << static_cast<int>(y + 5)
-        << "\" font-size=\"11\" fill=\"#555\">python_bench, " << xml_escape(started) << ", " << xml_escape(cpu) << ", "
-        << nproc << " CPUs, load " << xml_escape(load_start) << "</text>\n</svg>\n";
-    std::printf("wrote %s and %s\n", (cfg.results / "latest.md").c_str(), (cfg.results / "chart.svg").c_str());
+    const machine_facts machine{un, cpu, load_start, load_end, started, commit, dirty, nproc, pinned};
+    write_results(
+        cfg, run_report{machine, t, targets, series, long_problem, long_rate, python_json, colds, rate_bars, rows[0]});
 
     return 0;
 }

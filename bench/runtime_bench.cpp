@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
             invocations = std::strtoul(argv[++i], nullptr, 10);
         } else if (a == "--rounds" && i + 1 < argc) {
             rounds = std::atoi(argv[++i]);
-        } else if (a == "--only" && i + 1 < argc && (std::string_view(argv[i + 1]) == "floor" ||
-                                                     std::string_view(argv[i + 1]) == "client")) {
+        } else if (a == "--only" && i + 1 < argc &&
+                   (std::string_view(argv[i + 1]) == "floor" || std::string_view(argv[i + 1]) == "client")) {
             only = argv[++i];
         } else {
             std::fprintf(stderr, "usage: %s [--invocations N] [--rounds R] [--only floor|client]\n", argv[0]);
@@ -174,8 +174,7 @@ int main(int argc, char** argv) {
     const double median_ratio = paired_ratios[paired_ratios.size() / 2];
 
     std::printf("\nbest round of each:\n");
-    std::printf("%-16s %14s %9s %9s %14s %7s\n", "client", "invocations/s", "p50 us", "p99 us", "CPU us/inv",
-                "ratio");
+    std::printf("%-16s %14s %9s %9s %14s %7s\n", "client", "invocations/s", "p50 us", "p99 us", "CPU us/inv", "ratio");
     const auto row = [&](const char* name, const round_result& r) {
         std::printf("%-16s %14.0f %9.1f %9.1f %14.2f %7.2f\n", name, r.per_second, r.p50_us, r.p99_us, r.cpu_us,
                     r.per_second / best_floor.per_second);

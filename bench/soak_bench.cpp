@@ -116,12 +116,12 @@ struct options {
 struct figures {
     std::uint64_t handed_out = 0;
     std::uint64_t posts = 0;
-    std::uint64_t wrong = 0;          // an answer on the wrong path, with the wrong body, or for an unknown id
+    std::uint64_t wrong = 0;  // an answer on the wrong path, with the wrong body, or for an unknown id
     std::uint64_t connections = 0;
     std::uint64_t kinds_answered[4] = {0, 0, 0, 0};
     long rss_at_10_kib = -1, rss_end_kib = -1, hwm_end_kib = -1;
     std::uint64_t rss_at_10_after = 0;  // invocations answered when the first reading was taken
-    bool finished = false;             // event N + 1 was asked for (and answered 500)
+    bool finished = false;              // event N + 1 was asked for (and answered 500)
     std::string first_wrong;
 };
 
@@ -187,19 +187,21 @@ private:
         std::string body = "{\"kind\": \"";
         body += name_of(k);
         body += "\", \"n\": " + std::to_string(n);
-        if (k == kind::large) body += ", \"size\": " + std::to_string(o_.large_bytes) + ", \"pad\": \"" + large_event_padding_ + "\"";
+        if (k == kind::large)
+            body += ", \"size\": " + std::to_string(o_.large_bytes) + ", \"pad\": \"" + large_event_padding_ + "\"";
         body += "}";
-        const auto deadline = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch())
-                                  .count() +
-                              300000;
+        const auto deadline =
+            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count() +
+            300000;
         char trace[96];
         std::snprintf(trace, sizeof trace, "Root=1-5bef4de7-%024" PRIu64 ";Parent=9a9197af755a6419;Sampled=1", n);
-        std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: " + id_of(n) +
-                           "\r\nLambda-Runtime-Deadline-Ms: " + std::to_string(deadline) +
-                           "\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:012345678912:function:soak"
-                           "\r\nLambda-Runtime-Trace-Id: " +
-                           trace + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+        std::string head =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nLambda-Runtime-Aws-Request-Id: " + id_of(n) +
+            "\r\nLambda-Runtime-Deadline-Ms: " + std::to_string(deadline) +
+            "\r\nLambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:012345678912:function:soak"
+            "\r\nLambda-Runtime-Trace-Id: " +
+            trace + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
         return head + body;
     }
 
@@ -219,8 +221,9 @@ private:
         if (n == 0 || n > f_.handed_out) return wrong("id never handed out " + std::string(id));
         if (answers_[n] < 255) ++answers_[n];
         const auto now = clock_type::now();
-        if (n == f_.handed_out) latency_us_[n] = static_cast<std::uint32_t>(
-                                    std::chrono::duration_cast<std::chrono::microseconds>(now - handed_at_).count());
+        if (n == f_.handed_out)
+            latency_us_[n] = static_cast<std::uint32_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(now - handed_at_).count());
         const kind k = kind_of(n);
         ++f_.kinds_answered[static_cast<int>(k)];
         const bool is_error = what == "/error";
@@ -248,10 +251,13 @@ private:
 
     void serve_connection(int fd, std::vector<char>& buf) {
         std::size_t have = 0;
-        const std::string accepted = "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
+        const std::string accepted =
+            "HTTP/1.1 202 Accepted\r\nContent-Type: application/json\r\nContent-Length: "
+            "16\r\n\r\n{\"status\":\"OK\"}\n";
         const std::string done_body = R"({"errorType":"Soak.Done","errorMessage":"the soak is over"})";
-        const std::string done = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
-                                  std::to_string(done_body.size()) + "\r\n\r\n" + done_body;
+        const std::string done =
+            "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
+            std::to_string(done_body.size()) + "\r\n\r\n" + done_body;
         const std::string not_found = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
         for (;;) {
             // One complete request (Content-Length bodies only: what runtime_client sends).
@@ -387,14 +393,20 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) std::exit(usage());
             return argv[++i];
         };
-        if (a == "--invocations") o.invocations = std::strtoull(value().c_str(), nullptr, 10);
-        else if (a == "--bootstrap") o.bootstrap = value();
-        else if (a == "--task-root") o.task_root = value();
-        else if (a == "--max-rss-growth-kib") o.max_rss_growth_kib = std::strtol(value().c_str(), nullptr, 10);
-        else if (a == "--large-bytes") o.large_bytes = std::strtoull(value().c_str(), nullptr, 10);
+        if (a == "--invocations")
+            o.invocations = std::strtoull(value().c_str(), nullptr, 10);
+        else if (a == "--bootstrap")
+            o.bootstrap = value();
+        else if (a == "--task-root")
+            o.task_root = value();
+        else if (a == "--max-rss-growth-kib")
+            o.max_rss_growth_kib = std::strtol(value().c_str(), nullptr, 10);
+        else if (a == "--large-bytes")
+            o.large_bytes = std::strtoull(value().c_str(), nullptr, 10);
         else if (a == "--") {
             for (++i; i < argc; ++i) o.command.emplace_back(argv[i]);
-        } else return usage();
+        } else
+            return usage();
     }
     if (o.invocations == 0 || o.large_bytes == 0 || o.large_bytes > 4 * 1024 * 1024) return usage();
     const std::string here = exe_dir();
@@ -473,7 +485,8 @@ int main(int argc, char** argv) {
         if (answers[n] == 0) ++lost;
         if (answers[n] > 1) ++duplicated;
     }
-    std::vector<std::uint32_t> lat(latency_us.begin() + 1, latency_us.begin() + 1 + static_cast<std::ptrdiff_t>(f.handed_out));
+    std::vector<std::uint32_t> lat(latency_us.begin() + 1,
+                                   latency_us.begin() + 1 + static_cast<std::ptrdiff_t>(f.handed_out));
     std::sort(lat.begin(), lat.end());
     const auto pct = [&](double p) -> double {
         if (lat.empty()) return 0;
@@ -487,11 +500,13 @@ int main(int argc, char** argv) {
     std::printf("soak_bench: %s\n", o.command.front().c_str());
     std::printf("  invocations        %" PRIu64 " asked, %" PRIu64 " handed out in %.1f s (%.0f/s)\n", o.invocations,
                 f.handed_out, seconds, seconds > 0 ? static_cast<double>(f.handed_out) / seconds : 0.0);
-    std::printf("  mix                ok %" PRIu64 ", error %" PRIu64 ", log %" PRIu64 ", large %" PRIu64 " (%zu-byte results)\n",
+    std::printf("  mix                ok %" PRIu64 ", error %" PRIu64 ", log %" PRIu64 ", large %" PRIu64
+                " (%zu-byte results)\n",
                 expected[0], expected[1], expected[2], expected[3], o.large_bytes);
     std::printf("  answers            %" PRIu64 " posts on %" PRIu64 " connection(s): ok %" PRIu64 ", error %" PRIu64
                 ", log %" PRIu64 ", large %" PRIu64 "\n",
-                f.posts, f.connections, f.kinds_answered[0], f.kinds_answered[1], f.kinds_answered[2], f.kinds_answered[3]);
+                f.posts, f.connections, f.kinds_answered[0], f.kinds_answered[1], f.kinds_answered[2],
+                f.kinds_answered[3]);
     std::printf("  lost               %" PRIu64 "\n", lost);
     std::printf("  duplicated         %" PRIu64 "\n", duplicated);
     std::printf("  wrong answers      %" PRIu64 "%s%s\n", f.wrong, f.wrong ? ": first: " : "", f.first_wrong.c_str());
@@ -508,7 +523,8 @@ int main(int argc, char** argv) {
     else
         std::printf("  runtime exit       signal %d (expected status 3)\n", WTERMSIG(status));
 
-    const bool output_ok = out.log_records == expected[2] && out.prints == expected[2] && out.error_records == expected[1];
+    const bool output_ok =
+        out.log_records == expected[2] && out.prints == expected[2] && out.error_records == expected[1];
     const bool ok = f.finished && lost == 0 && duplicated == 0 && f.wrong == 0 && exited_as_told && rss_ok && output_ok;
     if (!ok && !out.tail.empty()) std::printf("  runtime output (last lines):\n%s", out.tail.c_str());
     std::printf("%s\n", ok ? "PASS" : "FAIL");

@@ -130,8 +130,10 @@ int main(int argc, char** argv) {
         const std::string a = argv[i];
         if ((a == "--trips" || a == "--rounds") && i + 1 < argc) {
             const long v = std::max(1L, std::strtol(argv[++i], nullptr, 10));
-            if (a == "--trips") trips = v;
-            else rounds = static_cast<int>(v);
+            if (a == "--trips")
+                trips = v;
+            else
+                rounds = static_cast<int>(v);
         } else {
             std::fprintf(stderr, "usage: %s [--trips N] [--rounds R]\n", argv[0]);
             return 2;
@@ -150,10 +152,9 @@ int main(int argc, char** argv) {
     if (b != -2) ways.push_back({"two CPUs", a, b});
     ways.push_back({"scheduler's choice", -1, -1});
 
-    std::printf("wakeup_bench: %zu CPUs allowed, %ld round trips per round, %d rounds (interleaved)\n",
-                all.size(), trips, rounds);
-    std::printf("%-10s %-20s %14s %14s %12s\n", "pair", "placement", "best µs/trip", "median µs/trip",
-                "× one CPU");
+    std::printf("wakeup_bench: %zu CPUs allowed, %ld round trips per round, %d rounds (interleaved)\n", all.size(),
+                trips, rounds);
+    std::printf("%-10s %-20s %14s %14s %12s\n", "pair", "placement", "best µs/trip", "median µs/trip", "× one CPU");
     for (bool processes : {false, true}) {
         std::vector<std::vector<double>> got(ways.size());
         for (int r = 0; r < rounds; ++r)
@@ -164,8 +165,8 @@ int main(int argc, char** argv) {
             std::sort(got[w].begin(), got[w].end());
             const double best = got[w].front(), med = got[w][got[w].size() / 2];
             if (w == 0) one_cpu_best = best;
-            std::printf("%-10s %-20s %14.2f %14.2f %11.2fx\n", processes ? "processes" : "threads", ways[w].name,
-                        best, med, best / one_cpu_best);
+            std::printf("%-10s %-20s %14.2f %14.2f %11.2fx\n", processes ? "processes" : "threads", ways[w].name, best,
+                        med, best / one_cpu_best);
         }
     }
     return 0;

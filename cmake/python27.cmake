@@ -85,7 +85,8 @@ if(NOT Python2_FOUND OR NOT Python2_LIBRARIES)
     "lambda_py27: no Python 2.7 with a shared libpython2.7 and headers was found.\n"
     "Install one (e.g. `PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 2.7.18`, or a distribution's "
     "python2.7 + libpython2.7-dev) and point -DPYTHON27_ROOT (or the PYTHON27_ROOT environment variable) "
-    "at its prefix, or run scripts/setup.sh. Set LAMBDA_PY27_PYTHON=OFF to build only the C++ runtime.")
+    "at its prefix, or run\n  bash ${PROJECT_SOURCE_DIR}/scripts/setup.sh\n(which builds our Python 2.7 into "
+    "~/.cache/lambda-py27), then configure again. Set LAMBDA_PY27_PYTHON=OFF to build only the C++ runtime.")
 endif()
 get_filename_component(LAMBDA_PY27_PYTHON_HOME "${Python2_INCLUDE_DIRS}/../.." ABSOLUTE)
 
@@ -95,7 +96,11 @@ set(LAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR "${PROJECT_SOURCE_DIR}/.cache/boost-pyth
 if(NOT EXISTS "${LAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR}/module.cpp")
   message(FATAL_ERROR
     "lambda_py27: Boost.Python sources not found in ${LAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR}.\n"
-    "Run scripts/setup.sh, or set LAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR to Boost's libs/python/src.")
+    "The Python layer compiles Boost.Python from its sources. Run\n"
+    "  bash ${PROJECT_SOURCE_DIR}/scripts/setup.sh\n"
+    "(it fetches them into ${PROJECT_SOURCE_DIR}/.cache/boost-python and installs what else the build needs), "
+    "then configure again; or set -DLAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR=<boost>/libs/python/src; or "
+    "-DLAMBDA_PY27_PYTHON=OFF for the C++ runtime alone.")
 endif()
 file(GLOB_RECURSE _lp27_bp_sources CONFIGURE_DEPENDS "${LAMBDA_PY27_BOOST_PYTHON_SOURCE_DIR}/*.cpp")
 list(FILTER _lp27_bp_sources EXCLUDE REGEX "/numpy/")

@@ -26,8 +26,8 @@
 #include <boost/asio/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -119,8 +119,10 @@ invocation fields_of(const http::response<http::string_body>& res) {
 [[noreturn]] void diverged(const char* what, std::string_view bytes) {
     std::fprintf(stderr, "fuzz_answer_reader_vs_beast: %s\nanswer (%zu bytes): ", what, bytes.size());
     for (unsigned char c : bytes.substr(0, 2048)) {
-        if (c >= 0x20 && c < 0x7f && c != '\\') std::fputc(c, stderr);
-        else std::fprintf(stderr, "\\x%02x", c);
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            std::fputc(c, stderr);
+        else
+            std::fprintf(stderr, "\\x%02x", c);
     }
     std::fputc('\n', stderr);
     std::abort();
@@ -132,8 +134,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     using namespace lambda_py27::detail;
     if (size < 2) return 0;
     // The client's two limits, and small ones so that bodies above the limit are common.
-    static constexpr std::array<std::uint64_t, 8> limits = {event_body_limit, answer_body_limit, 0, 1, 16, 100,
-                                                            4096, 65536};
+    static constexpr std::array<std::uint64_t, 8> limits = {
+        event_body_limit, answer_body_limit, 0, 1, 16, 100, 4096, 65536};
     const bool for_next = (data[0] & 1) == 0;
     const std::uint64_t body_limit = limits[(data[0] >> 1) & 7];
     const std::size_t chunk = data[1];

@@ -218,10 +218,18 @@ private:
         std::vector<Py_UNICODE> units;
         for (std::size_t i = 0; i < n && in_.remaining_bytes() > 0; ++i) {
             switch (in_.ConsumeIntegralInRange<int>(0, 3)) {
-                case 0: units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0x7f))); break;
-                case 1: units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0xd7f0, 0xe010))); break;
-                case 2: units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0xffff))); break;
-                default: units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0x10ffff))); break;
+                case 0:
+                    units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0x7f)));
+                    break;
+                case 1:
+                    units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0xd7f0, 0xe010)));
+                    break;
+                case 2:
+                    units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0xffff)));
+                    break;
+                default:
+                    units.push_back(static_cast<Py_UNICODE>(in_.ConsumeIntegralInRange<std::uint32_t>(0, 0x10ffff)));
+                    break;
             }
         }
         return PyUnicode_FromUnicode(units.data(), static_cast<Py_ssize_t>(units.size()));
@@ -251,11 +259,13 @@ private:
 
     PyObject* key() {
         switch (in_.ConsumeIntegralInRange<int>(0, 9)) {
-            case 0: case 1: {
+            case 0:
+            case 1: {
                 const std::string s = in_.ConsumeRandomLengthString(16);
                 return PyString_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size()));
             }
-            case 2: case 3: return unicode();
+            case 2:
+            case 3: return unicode();
             case 4: return PyInt_FromLong(in_.ConsumeIntegral<long>());
             case 5: return big_long();
             case 6: {
@@ -363,7 +373,8 @@ void clear_containers(PyObject* o, int depth = 0) {
         PyObject* values = PyDict_Values(o);
         if (values == nullptr) return PyErr_Clear();
         PyDict_Clear(o);
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); ++i) clear_containers(PyList_GET_ITEM(values, i), depth + 1);
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(values); ++i)
+            clear_containers(PyList_GET_ITEM(values, i), depth + 1);
         Py_DECREF(values);
     } else if (PyTuple_Check(o)) {
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(o); ++i) clear_containers(PyTuple_GET_ITEM(o, i), depth + 1);
@@ -392,7 +403,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size == 0) return 0;
     PyObject* value = nullptr;
     if ((data[0] & 1) == 0) {
-        PyObject* text = PyString_FromStringAndSize(reinterpret_cast<const char*>(data + 1), static_cast<Py_ssize_t>(size - 1));
+        PyObject* text =
+            PyString_FromStringAndSize(reinterpret_cast<const char*>(data + 1), static_cast<Py_ssize_t>(size - 1));
         value = PyObject_CallFunctionObjArgs(g_loads, text, nullptr);
         Py_DECREF(text);
         if (value == nullptr) {  // not JSON: nothing to encode
@@ -412,8 +424,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ours.error_type = "<succeeded with an exception set>";
         PyErr_Clear();
     } else {
-        outcome::capture(ours, ok ? PyString_FromStringAndSize(ours_text.data(), static_cast<Py_ssize_t>(ours_text.size()))
-                                  : nullptr);
+        outcome::capture(
+            ours,
+            ok ? PyString_FromStringAndSize(ours_text.data(), static_cast<Py_ssize_t>(ours_text.size())) : nullptr);
     }
     outcome reference;
     outcome::capture(reference, PyObject_CallFunctionObjArgs(g_dumps, value, nullptr));
@@ -422,7 +435,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     static const bool show = std::getenv("LP27_FUZZ_SHOW") != nullptr;
     if (show)
         std::fprintf(stderr, "value:     %.300s\nours:      %.300s\nreference: %.300s\n",
-                     lambda_py27_fuzz::text_of(value, true).c_str(), ours.describe().c_str(), reference.describe().c_str());
+                     lambda_py27_fuzz::text_of(value, true).c_str(), ours.describe().c_str(),
+                     reference.describe().c_str());
     if (!lambda_py27_fuzz::same_outcome(ours, reference))
         lambda_py27_fuzz::report_difference("json_dumps", reinterpret_cast<const char*>(data), size, ours.describe(),
                                             reference.describe());

@@ -166,7 +166,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             if (ec == errc::invalid_request_id || ec == errc::invalid_state_transition || ec == errc::payload_too_large)
                 fail("next() failed with an error only posts give", g_inv);
         } else {
-            if (!lambda_py27::is_valid_request_id(g_inv.request_id)) fail("next() accepted an invalid request id", g_inv);
+            if (!lambda_py27::is_valid_request_id(g_inv.request_id))
+                fail("next() accepted an invalid request id", g_inv);
             if (has_control_chars(g_inv.trace_id)) fail("control character in the trace id", g_inv);
             if (has_control_chars(g_inv.tenant_id)) fail("control character in the tenant id", g_inv);
             if (g_inv.deadline_ms < 0) fail("negative deadline", g_inv);

@@ -148,10 +148,12 @@ inline bool same_outcome(const outcome& a, const outcome& b) {
     return same_value(a.value, b.value);
 }
 
-[[noreturn]] inline void report_difference(const char* what, const char* input, std::size_t size, const std::string& ours,
-                                           const std::string& reference) {
-    std::fprintf(stderr, "\n==== %s: lambda-py27 and Python differ\ninput (%zu bytes): %.*s\nours:      %.2000s\nreference: %.2000s\n",
-                 what, size, static_cast<int>(size < 2000 ? size : 2000), input, ours.c_str(), reference.c_str());
+[[noreturn]] inline void report_difference(const char* what, const char* input, std::size_t size,
+                                           const std::string& ours, const std::string& reference) {
+    std::fprintf(
+        stderr,
+        "\n==== %s: lambda-py27 and Python differ\ninput (%zu bytes): %.*s\nours:      %.2000s\nreference: %.2000s\n",
+        what, size, static_cast<int>(size < 2000 ? size : 2000), input, ours.c_str(), reference.c_str());
     std::abort();
 }
 

@@ -34,7 +34,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format-14
   patchelf zip unzip xz-utils dpkg-dev curl ca-certificates valgrind
   podman runc
 )

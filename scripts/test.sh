@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from nothing: installs what is missing (scripts/setup.sh), then configures,
 # builds and runs CTest for each preset in LAMBDA_PY27_TEST_PRESETS (default: "dev asan runtime"), then a
-# short run of each libFuzzer target.
+# short run of each libFuzzer target. Before them, scripts/format.sh --check: one summary line,
+# `format: clean` or `format: N files differ` (which fails the run).
 #
 # The asan preset runs every test but those labelled `consumer` (they configure and build separate
 # CMake projects to check packaging, which sanitizers add nothing to and which the dev preset runs).
@@ -26,6 +27,12 @@ status=0
 passed=0
 failed=0
 summaries=()
+
+# Formatting (.clang-format, clang-format 14): a file that differs fails the run.
+echo "==== format: scripts/format.sh --check"
+if format_out=$(bash scripts/format.sh --check); then summaries+=("$(tail -n 1 <<<"$format_out")"); else
+  printf '%s\n' "$format_out"
+  status=1; failed=$((failed + 1)); summaries+=("$(tail -n 1 <<<"$format_out")"); fi
 
 arm64=${LAMBDA_PY27_TEST_ARM64:-1}
 arm64_built=0

@@ -4,6 +4,7 @@
 #include <lambda_py27/testing/detail/process.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "support/scratch_dir.hpp"
 #include "support/served_function.hpp"
 
 #include <gtest/gtest.h>
@@ -31,6 +32,7 @@ namespace fs = std::filesystem;
 using lambda_py27::test_support::bootstrap_path;
 using lambda_py27::test_support::data_dir;
 using lambda_py27::test_support::function_setup;
+using lambda_py27::test_support::scratch_dir;
 using lambda_py27::test_support::served_function;
 using namespace std::chrono_literals;
 
@@ -38,26 +40,6 @@ std::string read_file(const fs::path& p) {
     std::ifstream in(p);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
-
-// A fresh empty directory, removed at the end of the test.
-struct temp_dir {
-    fs::path path;
-    temp_dir() {
-        path = fs::temp_directory_path() /
-               ("lp27-conc-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-        fs::remove_all(path);
-        fs::create_directories(path);
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    static std::atomic<int>& counter() {
-        static std::atomic<int> n{0};
-        return n;
-    }
-    std::string str() const { return path.string(); }
-};
 
 // True when `pid` is gone: no such process, or a zombie nobody reaped yet.
 bool process_gone(pid_t pid) {
@@ -110,7 +92,7 @@ TEST(Prefork, ThePoolSizeIsTheMaxConcurrencyWhenItIsAWholeNumberAboveOne) {
 // ---- load: none lost, none answered twice ------------------------------------------------------------
 
 TEST(Prefork, TwoThousandConcurrentInvocationsAreEachAnsweredExactlyOnceByEveryProcess) {
-    temp_dir dir;
+    scratch_dir dir{"lp27-conc"};
     function_setup setup("concurrency.pid");
     setup.max_concurrency = 4;
     setup.log_file = dir.str() + "/runtime.log";
@@ -178,7 +160,7 @@ TEST(Prefork, EveryWorkerDrawsItsOwnRandomNumbers) {
 }
 
 TEST(Prefork, AThreadAliveAfterInitKeepsOneProcessAndSaysWhy) {
-    temp_dir dir;
+    scratch_dir dir{"lp27-conc"};
     function_setup setup("concurrency_thread.pid");
     setup.max_concurrency = 3;
     setup.log_file = dir.str() + "/runtime.log";
@@ -186,8 +168,9 @@ TEST(Prefork, AThreadAliveAfterInitKeepsOneProcessAndSaysWhy) {
     std::set<long long> pids;
     for (int i = 0; i < 5; ++i) pids.insert(pid_of(served_function::parse(fn.invoke("{}").body)));
     EXPECT_EQ(pids.size(), 1U);
-    EXPECT_NE(read_file(setup.log_file).find("threads run after init, and threads do not survive fork(): one process serves"),
-              std::string::npos);
+    EXPECT_NE(
+        read_file(setup.log_file).find("threads run after init, and threads do not survive fork(): one process serves"),
+        std::string::npos);
 }
 
 // ---- a worker that dies --------------------------------------------------------------------------------
@@ -284,7 +267,7 @@ struct pool_under_test {
     }
     // Sends `n` `hold` invocations on threads (each held until the gate file exists) and waits until
     // every process marked itself; returns the pids.
-    std::vector<pid_t> occupy(unsigned n, const temp_dir& dir, std::vector<std::thread>& threads) {
+    std::vector<pid_t> occupy(unsigned n, const scratch_dir& dir, std::vector<std::thread>& threads) {
         for (unsigned i = 0; i < n; ++i) {
             threads.emplace_back([this, &dir] {
                 try {
@@ -298,7 +281,7 @@ struct pool_under_test {
         std::vector<pid_t> pids;
         eventually([&] {
             pids.clear();
-            for (const auto& e : fs::directory_iterator(dir.path)) {
+            for (const auto& e : fs::directory_iterator(dir.path())) {
                 const auto name = e.path().filename().string();
                 if (name.rfind("pid-", 0) == 0) pids.push_back(std::stoi(name.substr(4)));
             }
@@ -309,8 +292,8 @@ struct pool_under_test {
 };
 
 TEST(Prefork, SigtermToTheParentReachesEveryWorker) {
-    temp_dir dir;
-    temp_dir term;
+    scratch_dir dir{"lp27-conc"};
+    scratch_dir term{"lp27-conc"};
     std::vector<std::thread> threads;
     {
         pool_under_test pool(3, {{"LP27_TEST_TERM_DIR", term.str()}});
@@ -321,10 +304,10 @@ TEST(Prefork, SigtermToTheParentReachesEveryWorker) {
         ::kill(pool.parent, SIGTERM);
         // Each process's own Python SIGTERM handler ran: the workers got the signal from the parent.
         for (const pid_t pid : pids)
-            EXPECT_TRUE(eventually([&] { return fs::exists(term.path / ("term-" + std::to_string(pid))); })) << pid;
+            EXPECT_TRUE(eventually([&] { return fs::exists(term.path() / ("term-" + std::to_string(pid))); })) << pid;
         const int status = pool.reap();
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
-        std::ofstream(dir.path / "gate") << "open";
+        std::ofstream(dir.path() / "gate") << "open";
     }
     for (auto& t : threads) t.join();
 }
@@ -333,8 +316,8 @@ TEST(Prefork, SigtermToTheParentReachesEveryWorker) {
 // SIGTERM thread after them, so the pool still forks; on SIGTERM every process runs its own hooks while
 // its handler is busy, and the parent waits for the workers' hooks before it exits with 0.
 TEST(Prefork, GracefulShutdownKeepsThePoolAndRunsEveryProcesssHooks) {
-    temp_dir dir;
-    temp_dir hooks;
+    scratch_dir dir{"lp27-conc"};
+    scratch_dir hooks{"lp27-conc"};
     std::vector<std::thread> threads;
     {
         pool_under_test pool(3, {{"LAMBDA_PY27_GRACEFUL_SHUTDOWN", "1"}, {"LP27_TEST_SHUTDOWN_DIR", hooks.str()}});
@@ -346,16 +329,15 @@ TEST(Prefork, GracefulShutdownKeepsThePoolAndRunsEveryProcesssHooks) {
         const int status = pool.reap();
         EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
         // The parent exited after every process's shutdown() had run.
-        for (const pid_t pid : pids)
-            EXPECT_TRUE(fs::exists(hooks.path / ("shutdown-" + std::to_string(pid)))) << pid;
+        for (const pid_t pid : pids) EXPECT_TRUE(fs::exists(hooks.path() / ("shutdown-" + std::to_string(pid)))) << pid;
         for (const pid_t pid : pids) EXPECT_TRUE(eventually([&] { return process_gone(pid); })) << pid;
-        std::ofstream(dir.path / "gate") << "open";
+        std::ofstream(dir.path() / "gate") << "open";
     }
     for (auto& t : threads) t.join();
 }
 
 TEST(Prefork, SigtermWithTheDefaultDispositionEndsTheWorkersThenTheParentBySigterm) {
-    temp_dir dir;
+    scratch_dir dir{"lp27-conc"};
     std::vector<std::thread> threads;
     {
         pool_under_test pool(3, {});
@@ -366,7 +348,7 @@ TEST(Prefork, SigtermWithTheDefaultDispositionEndsTheWorkersThenTheParentBySigte
         const int status = pool.reap();
         EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
         for (const pid_t pid : pids) EXPECT_TRUE(eventually([&] { return process_gone(pid); })) << pid;
-        std::ofstream(dir.path / "gate") << "open";
+        std::ofstream(dir.path() / "gate") << "open";
     }
     for (auto& t : threads) t.join();
 }
@@ -374,7 +356,7 @@ TEST(Prefork, SigtermWithTheDefaultDispositionEndsTheWorkersThenTheParentBySigte
 // ---- the emulator's concurrency ------------------------------------------------------------------------
 
 TEST(EmulatorConcurrency, AnInvokeBeyondMaxConcurrencyGets429AndTheOthersComplete) {
-    temp_dir dir;
+    scratch_dir dir{"lp27-conc"};
     function_setup setup("concurrency.hold");
     setup.max_concurrency = 2;
     served_function fn(setup);
@@ -382,13 +364,12 @@ TEST(EmulatorConcurrency, AnInvokeBeyondMaxConcurrencyGets429AndTheOthersComplet
     std::vector<int> statuses(2, 0);
     for (int i = 0; i < 2; ++i)
         threads.emplace_back([&, i] { statuses[i] = fn.invoke(R"({"dir": ")" + dir.str() + R"("})").status; });
-    ASSERT_TRUE(eventually([&] {
-        return std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 2;
-    }));
+    ASSERT_TRUE(
+        eventually([&] { return std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 2; }));
     const auto third = fn.invoke(R"({"dir": ")" + dir.str() + R"("})");
     EXPECT_EQ(third.status, 429);
     EXPECT_NE(third.body.find("TooManyRequestsException"), std::string::npos);
-    std::ofstream(dir.path / "gate") << "open";
+    std::ofstream(dir.path() / "gate") << "open";
     for (auto& t : threads) t.join();
     EXPECT_EQ(statuses, (std::vector<int>{200, 200}));
 }

@@ -5,6 +5,8 @@
 #include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/detail/text.hpp>
 
+#include "support/free_port.hpp"
+
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -32,22 +34,11 @@ extern char** environ;  // NOLINT: POSIX
 namespace {
 
 namespace json = boost::json;
+using lambda_py27::test_support::free_port;
 using namespace std::chrono_literals;
 
 const std::string bin_dir = LAMBDA_PY27_BIN_DIR;
 const std::string handlers_dir = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/handlers";
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 // The emulator executable with `args`, this process's environment changed by `env` (an empty value
 // unsets), its output in a file; stopped with SIGTERM by the destructor.
@@ -61,13 +52,16 @@ public:
             const auto eq = entry.find('=');
             if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
         }
-        for (const char* v : {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-                              "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_HANDLER",
-                              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LOG_LEVEL", "_HANDLER"})
+        for (const char* v :
+             {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+              "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_HANDLER",
+              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LOG_LEVEL", "_HANDLER"})
             vars.erase(v);
         for (const auto& [k, v] : env) {
-            if (v.empty()) vars.erase(k);
-            else vars[k] = v;
+            if (v.empty())
+                vars.erase(k);
+            else
+                vars[k] = v;
         }
         std::vector<std::string> entries;
         for (const auto& [k, v] : vars) entries.push_back(k + "=" + v);
@@ -142,10 +136,10 @@ std::string bootstrap() { return bin_dir + "/lambda-py27-bootstrap"; }
 
 TEST(EmulatorCli, RieOptionsAreAcceptedAlsoAfterTheCommand) {
     const auto port = free_port(), api = free_port();
-    emulator_process emu({bootstrap(), "rie.describe", "--runtime-interface-emulator-address",
-                          "127.0.0.1:" + std::to_string(port), "--runtime-api-address", "127.0.0.1:" + std::to_string(api),
-                          "--log-level", "debug", "--enable-init-caching"},
-                         {});
+    emulator_process emu(
+        {bootstrap(), "rie.describe", "--runtime-interface-emulator-address", "127.0.0.1:" + std::to_string(port),
+         "--runtime-api-address", "127.0.0.1:" + std::to_string(api), "--log-level", "debug", "--enable-init-caching"},
+        {});
     const auto o = describe(invoke_when_listening(port));
     EXPECT_EQ(std::string(o.at("runtime_api").as_string()), "127.0.0.1:" + std::to_string(api));
     EXPECT_EQ(std::string(o.at("handler").as_string()), "rie.describe") << "the command's last argument";
@@ -155,7 +149,8 @@ TEST(EmulatorCli, RieOptionsAreAcceptedAlsoAfterTheCommand) {
 
 TEST(EmulatorCli, LogLevelAboveInfoLeavesOutTheEmulatorsOwnLine) {
     const auto port = free_port();
-    emulator_process emu({"--log-level", "error", "--port", std::to_string(port), "--", bootstrap(), "rie.describe"}, {});
+    emulator_process emu({"--log-level", "error", "--port", std::to_string(port), "--", bootstrap(), "rie.describe"},
+                         {});
     describe(invoke_when_listening(port));
     emu.stop();
     const auto log = emu.log();
@@ -173,7 +168,8 @@ TEST(EmulatorCli, LogLevelFromTheEnvironmentAndABadOneIsAUsageError) {
     }
     emulator_process bad({"--log-level", "loud", bootstrap()}, {});
     EXPECT_EQ(bad.exit_status(), 2);
-    EXPECT_NE(bad.log().find("--log-level: expected panic, fatal, error, warn, info, debug or trace"), std::string::npos)
+    EXPECT_NE(bad.log().find("--log-level: expected panic, fatal, error, warn, info, debug or trace"),
+              std::string::npos)
         << bad.log();
 }
 
@@ -200,9 +196,9 @@ TEST(EmulatorCli, FunctionSettingsComeFromTheEnvironmentAsRieTakesThem) {
 
 TEST(EmulatorCli, CommandLineOptionsWinOverTheEnvironment) {
     const auto port = free_port();
-    emulator_process emu({"--port", std::to_string(port), "--function-name", "from-flag", "--handler", "rie.describe",
-                          bootstrap()},
-                         {{"AWS_LAMBDA_FUNCTION_NAME", "from-env"}, {"AWS_DEFAULT_REGION", "ap-south-1"}});
+    emulator_process emu(
+        {"--port", std::to_string(port), "--function-name", "from-flag", "--handler", "rie.describe", bootstrap()},
+        {{"AWS_LAMBDA_FUNCTION_NAME", "from-env"}, {"AWS_DEFAULT_REGION", "ap-south-1"}});
     const auto o = describe(invoke_when_listening(port));
     EXPECT_EQ(std::string(o.at("function_name").as_string()), "from-flag");
     EXPECT_EQ(std::string(o.at("region").as_string()), "ap-south-1") << "AWS_DEFAULT_REGION when AWS_REGION is unset";
@@ -212,7 +208,8 @@ TEST(EmulatorCli, CallersCredentialsPassThroughAndNoneAreMadeUp) {
     const auto port = free_port();
     {
         emulator_process emu({"--port", std::to_string(port), bootstrap(), "rie.describe"},
-                             {{"AWS_ACCESS_KEY_ID", "AKIAUSERKEY"}, {"AWS_SECRET_ACCESS_KEY", "user-secret"},
+                             {{"AWS_ACCESS_KEY_ID", "AKIAUSERKEY"},
+                              {"AWS_SECRET_ACCESS_KEY", "user-secret"},
                               {"AWS_SESSION_TOKEN", "user-token"}});
         EXPECT_EQ(json::serialize(describe(invoke_when_listening(port)).at("credentials")),
                   R"(["AKIAUSERKEY","user-secret","user-token"])");

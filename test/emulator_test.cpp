@@ -79,8 +79,8 @@ raw_answer read_answer(tcp::socket& socket, beast::flat_buffer& buffer) {
     return out;
 }
 
-raw_answer raw_request(const std::string& endpoint, http::verb verb, const std::string& target,
-                       const std::string& body, const std::map<std::string, std::string>& headers = {}) {
+raw_answer raw_request(const std::string& endpoint, http::verb verb, const std::string& target, const std::string& body,
+                       const std::map<std::string, std::string>& headers = {}) {
     net::io_context ioc;
     tcp::socket socket(ioc);
     connect(socket, ioc, endpoint);
@@ -259,9 +259,12 @@ TEST_F(Emulator, TheRunLoopServesSeveralInvokesOverOneKeepAliveConnection) {
         lambda_py27::run_options ro;
         ro.max_invocations = 3;
         ro.log = [](std::string_view) {};
-        return lambda_py27::run(rc, [](const lambda_py27::invocation& inv) {
-            return lambda_py27::invocation_response::success("[" + inv.body + "]");
-        }, ro);
+        return lambda_py27::run(
+            rc,
+            [](const lambda_py27::invocation& inv) {
+                return lambda_py27::invocation_response::success("[" + inv.body + "]");
+            },
+            ro);
     });
     for (int i = 0; i < 3; ++i) {
         const auto res = call(std::to_string(i));
@@ -305,7 +308,8 @@ TEST_F(Emulator, NextDeliversRequestIdDeadlineArnTraceIdAndDecodedClientContext)
                {"X-Amz-Client-Context", lt::detail::base64_encode(context)}});
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
     const auto inv = rc.next();
-    EXPECT_TRUE(std::regex_match(inv.request_id, std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
+    EXPECT_TRUE(std::regex_match(inv.request_id,
+                                 std::regex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")))
         << inv.request_id;
     const auto left = inv.remaining_time();
     EXPECT_GT(left, 2s);
@@ -324,7 +328,8 @@ TEST_F(Emulator, ATraceIdIsGeneratedWhenTheCallerSendsNone) {
     auto caller = call_in_background("{}");
     lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
     const auto inv = rc.next();
-    EXPECT_TRUE(std::regex_match(inv.trace_id, std::regex("Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")))
+    EXPECT_TRUE(
+        std::regex_match(inv.trace_id, std::regex("Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0")))
         << inv.trace_id;
     EXPECT_EQ(inv.client_context, "");
     rc.post_response(inv.request_id, "null");
@@ -694,8 +699,7 @@ TEST_F(Emulator, TrailersSentAsTheLastDataChunkAreTakenAsTrailers) {
     stream_upload up(emu->runtime_api_endpoint(), inv.request_id);
     up.chunk("data");
     const auto error_body = lt::detail::base64_encode(R"({"errorMessage": "x", "errorType": "Oops"})");
-    up.chunk("Lambda-Runtime-Function-Error-Type: Oops\r\nLambda-Runtime-Function-Error-Body: " + error_body +
-             "\r\n");
+    up.chunk("Lambda-Runtime-Function-Error-Type: Oops\r\nLambda-Runtime-Function-Error-Body: " + error_body + "\r\n");
     EXPECT_EQ(up.finish().status, 202u);
     const auto res = get(caller);
     EXPECT_EQ(res.body, "data");
@@ -851,7 +855,8 @@ TEST_F(Emulator, ATimedOutRuntimeIsKilledAndTheNextInvokeStartsAFreshOne) {
     EXPECT_EQ(res.function_error, "Unhandled");
     const auto doc = parse(res.body);
     EXPECT_EQ(json_string(doc, "errorType"), "Sandbox.Timedout");
-    EXPECT_EQ(json_string(doc, "errorMessage"), res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
+    EXPECT_EQ(json_string(doc, "errorMessage"),
+              res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
     const auto after = call(R"("pid")");
     EXPECT_EQ(after.status, 200);
     EXPECT_NE(after.body, before.body);
@@ -891,8 +896,8 @@ TEST_F(Emulator, ARuntimeThatExitsDuringAnInvokeGets502AndTheNextInvokeStartsAFr
     EXPECT_EQ(res.status, 502);
     const auto doc = parse(res.body);
     EXPECT_EQ(json_string(doc, "errorType"), "Runtime.ExitError");
-    EXPECT_EQ(json_string(doc, "errorMessage"), "RequestId: " + res.headers.at("X-Amzn-RequestId") +
-                                                    " Error: Runtime exited with error: exit status 3");
+    EXPECT_EQ(json_string(doc, "errorMessage"),
+              "RequestId: " + res.headers.at("X-Amzn-RequestId") + " Error: Runtime exited with error: exit status 3");
     const auto next = call(R"("echo")");
     EXPECT_EQ(next.status, 200);
     EXPECT_EQ(next.body, R"("echo")");
@@ -980,7 +985,8 @@ int exit_status_of(pid_t pid) {
 }
 
 TEST(EmulatorCommand, BadOptionsExitWithStatus2AndHelpWithStatus0) {
-    if (!std::filesystem::exists(bin_dir + "/lambda-py27-emulator")) GTEST_SKIP() << "the emulator command is not built";
+    if (!std::filesystem::exists(bin_dir + "/lambda-py27-emulator"))
+        GTEST_SKIP() << "the emulator command is not built";
     EXPECT_EQ(exit_status_of(spawn_emulator({"--no-such-option"})), 2);
     EXPECT_EQ(exit_status_of(spawn_emulator({"--port", "http"})), 2);
     EXPECT_EQ(exit_status_of(spawn_emulator({"--port"})), 2);
@@ -990,14 +996,15 @@ TEST(EmulatorCommand, BadOptionsExitWithStatus2AndHelpWithStatus0) {
 }
 
 TEST(EmulatorCommand, ServesInvokesWithTheGivenRuntimeAndStopsOnSigterm) {
-    if (!std::filesystem::exists(bin_dir + "/lambda-py27-emulator")) GTEST_SKIP() << "the emulator command is not built";
+    if (!std::filesystem::exists(bin_dir + "/lambda-py27-emulator"))
+        GTEST_SKIP() << "the emulator command is not built";
     // A free port: bound, read, released (the emulator binds it with SO_REUSEADDR right after).
     net::io_context ioc;
     tcp::acceptor probe(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
     const auto port = probe.local_endpoint().port();
     probe.close();
-    const pid_t pid = spawn_emulator({"--port", std::to_string(port), "--timeout=2", "--env", "LAMBDA_PY27_TEST_X=1",
-                                      "--", fixture, "echo"});
+    const pid_t pid = spawn_emulator(
+        {"--port", std::to_string(port), "--timeout=2", "--env", "LAMBDA_PY27_TEST_X=1", "--", fixture, "echo"});
     ASSERT_GT(pid, 0);
     lt::invoke_result res;
     const auto until = std::chrono::steady_clock::now() + wait_limit;

@@ -11,9 +11,9 @@ namespace {
 
 using lambda_py27::errc;
 
-constexpr errc all_errors[] = {errc::api_unavailable,          errc::container_error,   errc::invalid_request_id,
-                               errc::invalid_state_transition, errc::payload_too_large, errc::bad_request_id,
-                               errc::protocol_error};
+constexpr errc all_errors[] = {
+    errc::api_unavailable,   errc::container_error, errc::invalid_request_id, errc::invalid_state_transition,
+    errc::payload_too_large, errc::bad_request_id,  errc::protocol_error};
 
 TEST(Error, IsAnErrorCodeEnumSoItConvertsImplicitly) {
     static_assert(std::is_error_code_enum<errc>::value);

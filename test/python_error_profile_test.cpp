@@ -113,7 +113,8 @@ TEST(ErrorProfile, TypesEveryLoadFaultAsTheModernRuntimesDo) {
          R"(["  File \")" + handlers() + R"(/syntax_error.py\" Line 1\n    def handler(event, context)\n"])"},
         // Any other exception at import (or in init()) is reported as itself, from the user's frames.
         {"init_error.handler", "RuntimeError", "boom at import",
-         R"J(["  File \")J" + handlers() + R"J(/init_error.py\", line 1, in <module>\n    raise RuntimeError('boom at import')\n"])J"},
+         R"J(["  File \")J" + handlers() +
+             R"J(/init_error.py\", line 1, in <module>\n    raise RuntimeError('boom at import')\n"])J"},
     };
     for (const auto& row : rows) {
         SCOPED_TRACE(row.handler);
@@ -135,7 +136,8 @@ TEST(ErrorProfile, WritesTheInitErrorAsAJsonRecordInJsonLogFormat) {
     const std::regex stamp(R"("timestamp": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")");
     EXPECT_EQ(std::regex_replace(rt.log(), stamp, R"("timestamp": "T")"),
               R"({"timestamp": "T", "level": "ERROR", "errorMessage": "Handler 'nope' missing on module 'basic'", )"
-              R"("errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []})" "\n");
+              R"("errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []})"
+              "\n");
 }
 
 TEST(ErrorProfile, AnswersAHandlerExceptionWithTheRequestIdAndFormattedStackAndKeepsTheXRayCause) {
@@ -148,25 +150,33 @@ TEST(ErrorProfile, AnswersAHandlerExceptionWithTheRequestIdAndFormattedStackAndK
                                        R"(["  File \")" + file + R"(\", line 50, in fail\n    )" + source + R"(\n"])"));
     EXPECT_FALSE(r.post.has_header("Lambda-Runtime-Function-Error-Type"));  // the caller sees "Unhandled"
     EXPECT_EQ(json::parse(r.post.header("Lambda-Runtime-Function-XRay-Error-Cause")),
-              json::parse(R"({"working_directory": ")" + handlers() + R"(", "exceptions": [{"message": )"
+              json::parse(R"({"working_directory": ")" + handlers() +
+                          R"(", "exceptions": [{"message": )"
                           R"("something bad: disk", "type": "ValueError", "stack": [{"label": "fail", "path": ")" +
                           file + R"(", "line": 50}]}], "paths": [")" + file + R"("]})"));
     // One log event: lines joined by CR, indentation as no-break spaces.
     EXPECT_EQ(r.log, "[ERROR] ValueError: something bad: disk\rTraceback (most recent call last):\r" + nbsp + nbsp +
-                         "File \"" + file + "\", line 50, in fail\r" + nbsp + nbsp + nbsp + nbsp + source + "\n" + script_end);
+                         "File \"" + file + "\", line 50, in fail\r" + nbsp + nbsp + nbsp + nbsp + source + "\n" +
+                         script_end);
 }
 
 TEST(ErrorProfile, TypesTheRuntimesOwnStepsErrors) {
     const auto unmarshal = error_of("basic.echo", "{bad");
-    EXPECT_EQ(unmarshal.post.body, modern_body("Unable to unmarshal input: Expecting property name: line 1 column 2 (char 1)",
-                                               "Runtime.UnmarshalError", "req-1"));
-    EXPECT_EQ(json::parse(unmarshal.post.header("Lambda-Runtime-Function-XRay-Error-Cause")).at("exceptions").at(0).at("type"),
+    EXPECT_EQ(unmarshal.post.body,
+              modern_body("Unable to unmarshal input: Expecting property name: line 1 column 2 (char 1)",
+                          "Runtime.UnmarshalError", "req-1"));
+    EXPECT_EQ(json::parse(unmarshal.post.header("Lambda-Runtime-Function-XRay-Error-Cause"))
+                  .at("exceptions")
+                  .at(0)
+                  .at("type"),
               "LambdaValidationError");
     const auto marshal = error_of("basic.unserializable", "{}");
     EXPECT_EQ(marshal.post.body, modern_body("Unable to marshal response: <type 'object'> is not JSON serializable",
                                              "Runtime.MarshalError", "req-1"));
-    EXPECT_EQ(marshal.log, "[ERROR] Runtime.MarshalError: Unable to marshal response: <type 'object'> is not JSON "
-                           "serializable\rTraceback (most recent call last):\n" + script_end);
+    EXPECT_EQ(marshal.log,
+              "[ERROR] Runtime.MarshalError: Unable to marshal response: <type 'object'> is not JSON "
+              "serializable\rTraceback (most recent call last):\n" +
+                  script_end);
     const auto context = error_of("basic.echo", "{}", {{"Lambda-Runtime-Client-Context", "not json"}});
     EXPECT_EQ(context.post.body, modern_body("Unable to parse Client Context JSON: No JSON object could be decoded",
                                              "Runtime.LambdaContextUnmarshalError", "req-1"));
@@ -187,8 +197,8 @@ TEST(ErrorProfile, ReturnsTheInitErrorToTheCallerThroughTheEmulatorAndStartsAFre
 }
 
 TEST(ErrorProfile, LegacyIsTheDefaultAndCanBeNamed) {
-    for (const auto& env : {std::map<std::string, std::string>{}, std::map<std::string, std::string>{
-                                                                       {"LAMBDA_PY27_ERROR_PROFILE", "legacy"}}}) {
+    for (const auto& env : {std::map<std::string, std::string>{},
+                            std::map<std::string, std::string>{{"LAMBDA_PY27_ERROR_PROFILE", "legacy"}}}) {
         function_setup setup{"missing_module.handler"};
         setup.environment = env;
         served_function fn(setup);

@@ -153,7 +153,10 @@ TEST(PythonFunction, RemovesTheTraceIdWhenAnInvocationHasNone) {
 TEST(PythonFunction, LogsAJsonSerializationError) {
     python_function fn("basic.unserializable", handlers);
     const auto r = fn.invoke("{}");
-    EXPECT_EQ(r.log.rfind("An error occurred during JSON serialization of response: <type 'object'> is not JSON serializable", 0), 0u)
+    EXPECT_EQ(
+        r.log.rfind("An error occurred during JSON serialization of response: <type 'object'> is not JSON serializable",
+                    0),
+        0u)
         << r.log;
 }
 

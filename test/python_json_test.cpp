@@ -88,10 +88,10 @@ std::string fetch_python_error() {
 
 /// Python objects the tests use, created once the interpreter runs.
 struct python_objects {
-    PyObject* gen = nullptr;             // json_corpus_gen module
-    PyObject* json_dumps = nullptr;      // json.dumps
-    PyObject* json_loads = nullptr;      // json.loads
-    PyObject* reference_dumps = nullptr; // json.dumps(v, default=<legacy Decimal rule>)
+    PyObject* gen = nullptr;              // json_corpus_gen module
+    PyObject* json_dumps = nullptr;       // json.dumps
+    PyObject* json_loads = nullptr;       // json.loads
+    PyObject* reference_dumps = nullptr;  // json.dumps(v, default=<legacy Decimal rule>)
 };
 python_objects g_py;
 
@@ -187,8 +187,8 @@ std::string typed_diff(PyObject* a, PyObject* b) {
         auto [x, y] = todo.back();
         todo.pop_back();
         if (Py_TYPE(x) != Py_TYPE(y)) {
-            return "type " + std::string(Py_TYPE(x)->tp_name) + " " + repr_of(x, 80) + " != " +
-                   Py_TYPE(y)->tp_name + " " + repr_of(y, 80);
+            return "type " + std::string(Py_TYPE(x)->tp_name) + " " + repr_of(x, 80) + " != " + Py_TYPE(y)->tp_name +
+                   " " + repr_of(y, 80);
         }
         if (PyFloat_CheckExact(x)) {
             const double dx = PyFloat_AS_DOUBLE(x), dy = PyFloat_AS_DOUBLE(y);
@@ -241,8 +241,9 @@ std::string compare(const outcome& ours, const outcome& theirs) {
     if (ours.value || theirs.value) {
         return typed_diff(ours.value.get(), theirs.value.get());
     }
-    return ours.text == theirs.text ? "" : "texts differ: ours " + ours.text.substr(0, 400) + " | Python " +
-                                               theirs.text.substr(0, 400);
+    return ours.text == theirs.text
+               ? ""
+               : "texts differ: ours " + ours.text.substr(0, 400) + " | Python " + theirs.text.substr(0, 400);
 }
 
 std::string printable(const std::string& s, std::size_t max = 200) {
@@ -344,7 +345,8 @@ TEST(PythonJson, DumpsErrorsAreTheOnesJsonDumpsRaises) {
     EXPECT_EQ(ours_dumps(find("circular dict")).error, "exceptions.ValueError: Circular reference detected");
     EXPECT_EQ(ours_dumps(find("circular dict-list")).error, "exceptions.ValueError: Circular reference detected");
     EXPECT_EQ(ours_dumps(find("key tuple")).error, "exceptions.TypeError: keys must be a string");
-    EXPECT_EQ(ours_dumps(find("unserializable set")).error, "exceptions.TypeError: set([1, 2]) is not JSON serializable");
+    EXPECT_EQ(ours_dumps(find("unserializable set")).error,
+              "exceptions.TypeError: set([1, 2]) is not JSON serializable");
     EXPECT_EQ(ours_dumps(find("str '\\xff'")).error,
               "exceptions.UnicodeDecodeError: 'utf8' codec can't decode byte 0xff in position 0: invalid start byte");
     EXPECT_EQ(ours_dumps(find("repr raises")).error, "exceptions.KeyError: 'no repr'");
@@ -406,7 +408,11 @@ TEST(PythonJson, FloatsAreWrittenAsFloatReprOnRandomBitPatterns) {
         } else if (!std::isnan(d)) {
             theirs = repr_of(f.get());
         }
-        ASSERT_EQ(ours, theirs) << "bits " << std::hex << [&] { std::uint64_t b; std::memcpy(&b, &d, 8); return b; }();
+        ASSERT_EQ(ours, theirs) << "bits " << std::hex << [&] {
+            std::uint64_t b;
+            std::memcpy(&b, &d, 8);
+            return b;
+        }();
         ++compared;
     };
     for (int i = 0; i < 200000; ++i) {
@@ -559,20 +565,105 @@ TEST(PythonJson, LoadsRejectsInvalidInputExactlyAsPython) {
     for (int i = 0; i < 100000; ++i) {
         deep_objects += "{\"a\":";
     }
+    // clang-format off: a table, laid out by hand
     const std::vector<std::string> inputs = {
-        ""s, " "s, "\t\n\r "s, "["s, "]"s, "{"s, "}"s, "[1"s, "[1,"s, "{\"a\""s, "{\"a\":"s, "{\"a\":1"s,
-        "{\"a\":1,"s, "[1,]"s, "{\"a\":1,}"s, "{\"a\"}"s, "{a:1}"s, "{'a':1}"s, "'a'"s, "\"abc"s, "\"\\"s,
-        "\"\\x\""s, "\"\\u12\""s, "\"\\u12g4\""s, "\"\\uXXXX\""s, "\"\\U0041\""s, "\"\\ud83d\\ude0\""s,
-        "\"\\ud83d\\ude00"s, "\"\\ud83d\\u\""s, "\"a\x01" "b\""s, "\"tab\there\""s, "\"nl\nhere\""s,
-        "\"a\0b\""s, "\"\x1f\""s, "\"\xff\""s, "\"\xc3\""s, "[\"\xc3\xa9\", \"\xe9\"]"s, "\"\xc0\x80\""s,
-        "\"\xf4\x90\x80\x80\""s, "\xff"s, "\xef\xbb\xbf{}"s, "[1] x"s, "1 2"s, "{} {}"s, "[]]"s, "01"s, "-01"s,
-        "00"s, "1."s, "1.e5"s, ".5"s, "+1"s, "1e"s, "1e+"s, "1E-"s, "-"s, "--1"s, "-a"s, "0x10"s, "1_000"s,
-        "tru"s, "nul"s, "fals"s, "True"s, "None"s, "nan"s, "inf"s, "-NaN"s, "+Infinity"s, "Infinity1"s,
-        "-Infinityx"s, "[NaN,]"s, "\"\\u0000\" x"s, "[1 2]"s, "{\"a\" 1}"s, "{\"a\":1 \"b\":2}"s, "[\"a\":1]"s,
-        "{1:2}"s, "{\"a\":1}}"s, "[1]\0"s, "/*c*/1"s, "1 //c"s, "\xc2\xa0" "1"s, "\x0b" "1"s, "\f1"s, "[\f]"s,
-        "{\"a\":[1,{\"b\":}]}"s, "[1,\n2,\n3,\n]"s, "{\n\"x\": tru\n}"s, deep_open, deep_objects,
+        ""s,
+        " "s,
+        "\t\n\r "s,
+        "["s,
+        "]"s,
+        "{"s,
+        "}"s,
+        "[1"s,
+        "[1,"s,
+        "{\"a\""s,
+        "{\"a\":"s,
+        "{\"a\":1"s,
+        "{\"a\":1,"s,
+        "[1,]"s,
+        "{\"a\":1,}"s,
+        "{\"a\"}"s,
+        "{a:1}"s,
+        "{'a':1}"s,
+        "'a'"s,
+        "\"abc"s,
+        "\"\\"s,
+        "\"\\x\""s,
+        "\"\\u12\""s,
+        "\"\\u12g4\""s,
+        "\"\\uXXXX\""s,
+        "\"\\U0041\""s,
+        "\"\\ud83d\\ude0\""s,
+        "\"\\ud83d\\ude00"s,
+        "\"\\ud83d\\u\""s,
+        "\"a\x01"
+        "b\""s,
+        "\"tab\there\""s,
+        "\"nl\nhere\""s,
+        "\"a\0b\""s,
+        "\"\x1f\""s,
+        "\"\xff\""s,
+        "\"\xc3\""s,
+        "[\"\xc3\xa9\", \"\xe9\"]"s,
+        "\"\xc0\x80\""s,
+        "\"\xf4\x90\x80\x80\""s,
+        "\xff"s,
+        "\xef\xbb\xbf{}"s,
+        "[1] x"s,
+        "1 2"s,
+        "{} {}"s,
+        "[]]"s,
+        "01"s,
+        "-01"s,
+        "00"s,
+        "1."s,
+        "1.e5"s,
+        ".5"s,
+        "+1"s,
+        "1e"s,
+        "1e+"s,
+        "1E-"s,
+        "-"s,
+        "--1"s,
+        "-a"s,
+        "0x10"s,
+        "1_000"s,
+        "tru"s,
+        "nul"s,
+        "fals"s,
+        "True"s,
+        "None"s,
+        "nan"s,
+        "inf"s,
+        "-NaN"s,
+        "+Infinity"s,
+        "Infinity1"s,
+        "-Infinityx"s,
+        "[NaN,]"s,
+        "\"\\u0000\" x"s,
+        "[1 2]"s,
+        "{\"a\" 1}"s,
+        "{\"a\":1 \"b\":2}"s,
+        "[\"a\":1]"s,
+        "{1:2}"s,
+        "{\"a\":1}}"s,
+        "[1]\0"s,
+        "/*c*/1"s,
+        "1 //c"s,
+        "\xc2\xa0"
+        "1"s,
+        "\x0b"
+        "1"s,
+        "\f1"s,
+        "[\f]"s,
+        "{\"a\":[1,{\"b\":}]}"s,
+        "[1,\n2,\n3,\n]"s,
+        "{\n\"x\": tru\n}"s,
+        deep_open,
+        deep_objects,
         deep_open + std::string(100000, ']'),
     };
+    // clang-format on
     ASSERT_GE(inputs.size(), 40u);
     for (const std::string& text : inputs) {
         EXPECT_FALSE(expect_loads_like_python(text)) << "the table holds invalid inputs: " << printable(text);
@@ -595,15 +686,45 @@ TEST(PythonJson, LoadsRejectsInvalidInputExactlyAsPython) {
 }
 
 TEST(PythonJson, LoadsValidEdgeCasesExactlyAsPython) {
+    // clang-format off: a table, laid out by hand
     std::vector<std::string> inputs = {
-        "\"\\ud83d\\ude00\""s, "\"\\uD83D\\uDE00\""s, "[\"\\ud83d\\ude00\"]"s, "\"\\ud800\""s, "\"\\udc00\""s,
-        "\"\\ud800\\u0041\""s, "\"\\ud800\\ud800\""s, "\"\\udbff\\udfff\""s, "\"\\ud800x\""s, "\"\\u0000\""s,
-        "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\""s, "\"\xed\xa0\x80\""s, "\"\xf0\x9f\x98\x80\""s, "\"\xe2\x80\xa8\""s,
-        "\"\x7f\""s, "\"\xc3\xa9\\u00e9\xc3\xa9\""s, "NaN"s, "-Infinity"s, "Infinity"s, "[Infinity, NaN, -Infinity]"s,
-        "{\"NaN\": NaN}"s, "{\"a\":1,\"a\":2}"s, "{\"a\":1,\"b\":2,\"a\":3}"s, " \t\n\r[ 1 , 2 ]\r\n\t "s, "true"s,
-        "false"s, "null"s, "[]"s, "{}"s, "\"\""s, "[[[]]]"s, "{\"\":{\"\":{}}}"s, "[true,false,null]"s,
-        "{\"k\": \"\\u00e9\", \"k2\": [1, 2.5, \"x\"]}"s, "[1, 1.0, 1e400, -0, -0.0, 99999999999999999999]"s,
+        "\"\\ud83d\\ude00\""s,
+        "\"\\uD83D\\uDE00\""s,
+        "[\"\\ud83d\\ude00\"]"s,
+        "\"\\ud800\""s,
+        "\"\\udc00\""s,
+        "\"\\ud800\\u0041\""s,
+        "\"\\ud800\\ud800\""s,
+        "\"\\udbff\\udfff\""s,
+        "\"\\ud800x\""s,
+        "\"\\u0000\""s,
+        "\"\\/\\b\\f\\n\\r\\t\\\"\\\\\""s,
+        "\"\xed\xa0\x80\""s,
+        "\"\xf0\x9f\x98\x80\""s,
+        "\"\xe2\x80\xa8\""s,
+        "\"\x7f\""s,
+        "\"\xc3\xa9\\u00e9\xc3\xa9\""s,
+        "NaN"s,
+        "-Infinity"s,
+        "Infinity"s,
+        "[Infinity, NaN, -Infinity]"s,
+        "{\"NaN\": NaN}"s,
+        "{\"a\":1,\"a\":2}"s,
+        "{\"a\":1,\"b\":2,\"a\":3}"s,
+        " \t\n\r[ 1 , 2 ]\r\n\t "s,
+        "true"s,
+        "false"s,
+        "null"s,
+        "[]"s,
+        "{}"s,
+        "\"\""s,
+        "[[[]]]"s,
+        "{\"\":{\"\":{}}}"s,
+        "[true,false,null]"s,
+        "{\"k\": \"\\u00e9\", \"k2\": [1, 2.5, \"x\"]}"s,
+        "[1, 1.0, 1e400, -0, -0.0, 99999999999999999999]"s,
     };
+    // clang-format on
     ref numbers(PyObject_GetAttrString(g_py.gen, "NUMBER_TEXTS"));
     ASSERT_TRUE(numbers) << fetch_python_error();
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(numbers.get()); ++i) {
@@ -642,8 +763,9 @@ TEST(PythonJson, LoadsValidEdgeCasesExactlyAsPython) {
 }
 
 TEST(PythonJson, LoadsGivesPythonTypes) {
-    ref v(py::json_loads("[1, 1.0, 1e400, -0, -0.0, 99999999999999999999, \"s\", -9223372036854775808, "
-                         "9223372036854775808, {\"k\": null}]"));
+    ref v(
+        py::json_loads("[1, 1.0, 1e400, -0, -0.0, 99999999999999999999, \"s\", -9223372036854775808, "
+                       "9223372036854775808, {\"k\": null}]"));
     ASSERT_TRUE(v) << fetch_python_error();
     PyObject* l = v.get();
     EXPECT_TRUE(PyInt_CheckExact(PyList_GET_ITEM(l, 0)));
@@ -687,9 +809,10 @@ TEST(PythonJson, LoadsNestingBoundaryIsPythons) {
 TEST(PythonJson, DumpsNestingBoundaryIsPythons) {
     // Innermost values: containers, str() of ints (PyObject_Str has its own recursion check), user
     // __str__ code, json's `default` (TypeError), scalars without checks.
-    ref innermost(PyRun_String("[1, 2 ** 80, [], {}, [1], {'k': 1}, {7: 1}, {True: 1}, IntSub(3), {IntSub(4): 1}, "
-                               "set(), object(), 2.5, u'x', 'y', None]",
-                               Py_eval_input, PyModule_GetDict(g_py.gen), PyModule_GetDict(g_py.gen)));
+    ref innermost(
+        PyRun_String("[1, 2 ** 80, [], {}, [1], {'k': 1}, {7: 1}, {True: 1}, IntSub(3), {IntSub(4): 1}, "
+                     "set(), object(), 2.5, u'x', 'y', None]",
+                     Py_eval_input, PyModule_GetDict(g_py.gen), PyModule_GetDict(g_py.gen)));
     ASSERT_TRUE(innermost) << fetch_python_error();
     const int saved = Py_GetRecursionLimit();
     for (int limit : {1000, 100, 20}) {
@@ -703,8 +826,8 @@ TEST(PythonJson, DumpsNestingBoundaryIsPythons) {
             for (const ref& v : values) {
                 outcome ours = ours_dumps(v.get());
                 outcome theirs = python_dumps(g_py.json_dumps, v.get());
-                EXPECT_EQ(compare(ours, theirs), "") << "limit " << limit << " depth " << depth << " "
-                                                     << repr_of(v.get(), 20);
+                EXPECT_EQ(compare(ours, theirs), "")
+                    << "limit " << limit << " depth " << depth << " " << repr_of(v.get(), 20);
             }
         }
     }
@@ -778,7 +901,8 @@ TEST(PythonJson, DISABLED_SpeedOfAOneMegabyteEvent) {
         ref ps = call(g_py.json_dumps, pv.get());
         auto t5 = clock::now();
         ASSERT_TRUE(pv && ps) << fetch_python_error();
-        ASSERT_EQ(out, std::string(PyString_AS_STRING(ps.get()), static_cast<std::size_t>(PyString_GET_SIZE(ps.get()))));
+        ASSERT_EQ(out,
+                  std::string(PyString_AS_STRING(ps.get()), static_cast<std::size_t>(PyString_GET_SIZE(ps.get()))));
         ASSERT_EQ(typed_diff(v.get(), pv.get()), "");
         if (i > 0) {
             ours_loads_t.add(t1 - t0);
@@ -787,11 +911,11 @@ TEST(PythonJson, DISABLED_SpeedOfAOneMegabyteEvent) {
             py_dumps_t.add(t5 - t4);
         }
     }
-    std::printf("[ speed ] %zu-byte event, %d rounds, mean (best) in ms:\n"
-                "[ speed ]   json_loads %7.2f (%7.2f)   Python json.loads %7.2f (%7.2f)\n"
-                "[ speed ]   json_dumps %7.2f (%7.2f)   Python json.dumps %7.2f (%7.2f)\n",
-                text.size(), rounds, ours_loads_t.total / rounds, ours_loads_t.best, py_loads_t.total / rounds,
-                py_loads_t.best, ours_dumps_t.total / rounds, ours_dumps_t.best, py_dumps_t.total / rounds,
-                py_dumps_t.best);
+    std::printf(
+        "[ speed ] %zu-byte event, %d rounds, mean (best) in ms:\n"
+        "[ speed ]   json_loads %7.2f (%7.2f)   Python json.loads %7.2f (%7.2f)\n"
+        "[ speed ]   json_dumps %7.2f (%7.2f)   Python json.dumps %7.2f (%7.2f)\n",
+        text.size(), rounds, ours_loads_t.total / rounds, ours_loads_t.best, py_loads_t.total / rounds, py_loads_t.best,
+        ours_dumps_t.total / rounds, ours_dumps_t.best, py_dumps_t.total / rounds, py_dumps_t.best);
 }
 }  // namespace

@@ -8,11 +8,11 @@
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 
 namespace json = boost::json;
 using lambda_py27::test_support::data_dir;
@@ -57,17 +57,18 @@ TEST(PythonRuntime, EchoesAnEventWithUnicodeBigIntegersAndFloats) {
 TEST(PythonRuntime, DecodesTheEventIntoTheTypesJsonLoadsGives) {
     const auto got = call("basic.types", R"({"s": "x", "i": 1, "l": 99999999999999999999, "f": 1.0, "b": true,
                                            "n": null, "a": [1]})");
-    const json::value expected = json::object{{"", "dict"},        {"/s", "unicode"}, {"/i", "int"},
-                                              {"/l", "long"},      {"/f", "float"},   {"/b", "bool"},
-                                              {"/n", "NoneType"},  {"/a", "list"},    {"/a/0", "int"}};
+    const json::value expected =
+        json::object{{"", "dict"},   {"/s", "unicode"},  {"/i", "int"},  {"/l", "long"}, {"/f", "float"},
+                     {"/b", "bool"}, {"/n", "NoneType"}, {"/a", "list"}, {"/a/0", "int"}};
     EXPECT_EQ(got, expected);
 }
 
 TEST(PythonRuntime, EncodesResultsAsJsonDumpsDoes) {
     served_function fn(function_setup{"basic.floats"});
     const auto r = fn.invoke();
-    EXPECT_EQ(r.body,
-              R"([1.0, 1e+16, 1.1, NaN, Infinity, -Infinity, 1000000000000000000000000000000, "\u00e9\ud83d\ude00", null, true])");
+    EXPECT_EQ(
+        r.body,
+        R"([1.0, 1e+16, 1.1, NaN, Infinity, -Infinity, 1000000000000000000000000000000, "\u00e9\ud83d\ude00", null, true])");
 }
 
 TEST(PythonRuntime, WritesDecimalsAsBareNumbersWithTheirDigits) {
@@ -87,7 +88,8 @@ TEST(PythonRuntime, FailsAnInvalidEventWithJsonLoadsValueError) {
 
 TEST(PythonRuntime, FailsAnUnserializableResultWithTypeError) {
     const auto got = call("basic.unserializable");
-    EXPECT_EQ(got, (json::object{{"errorMessage", "<type 'object'> is not JSON serializable"}, {"errorType", "TypeError"}}));
+    EXPECT_EQ(got,
+              (json::object{{"errorMessage", "<type 'object'> is not JSON serializable"}, {"errorType", "TypeError"}}));
 }
 
 TEST(PythonRuntime, FailsANonUtf8ByteStringResultWithUnicodeDecodeError) {
@@ -118,10 +120,9 @@ TEST(PythonRuntime, BuildsTheClientContextFromTheInvokeHeader) {
         "eyJjbGllbnQiOiB7Imluc3RhbGxhdGlvbl9pZCI6ICJpMSIsICJhcHBfdGl0bGUiOiAidCJ9LCAiY3VzdG9tIjogeyJrIjogInYifSwg"
         "ImVudiI6IHsibG9jYWxlIjogImVuIn19";
     const auto got = call("basic.context_attributes", "{}", {{"X-Amz-Client-Context", b64}}).as_object();
-    EXPECT_EQ(got.at("client_context"),
-              (json::object{{"custom", json::object{{"k", "v"}}},
-                            {"env", json::object{{"locale", "en"}}},
-                            {"client", json::array{"i1", "t", nullptr, nullptr, nullptr}}}));
+    EXPECT_EQ(got.at("client_context"), (json::object{{"custom", json::object{{"k", "v"}}},
+                                                      {"env", json::object{{"locale", "en"}}},
+                                                      {"client", json::array{"i1", "t", nullptr, nullptr, nullptr}}}));
 }
 
 // ---- handler exceptions --------------------------------------------------------------------------
@@ -338,7 +339,8 @@ TEST(PythonRuntime, StartsWithTheLocalesEncodingsAndFindsEveryCodecWhenUsed) {
         EXPECT_EQ(got.at("latin1"), "iso8859-1");
         EXPECT_EQ(got.at("idna"), "xn--bcher-kva.example");
         EXPECT_EQ(got.at("mixed"), "caf\xc3\xa9 cr\xc3\xa8me");
-        EXPECT_NE(read_file(setup.log_file).find("printed caf\xc3\xa9\n"), std::string::npos) << read_file(setup.log_file);
+        EXPECT_NE(read_file(setup.log_file).find("printed caf\xc3\xa9\n"), std::string::npos)
+            << read_file(setup.log_file);
         std::remove(setup.log_file.c_str());
     }
 }

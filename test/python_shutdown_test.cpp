@@ -308,8 +308,10 @@ TEST(EmulatorShutdown, ServesTheExtensionsApiAsAnInternalExtensionUsesIt) {
                               {{"Lambda-Extension-Name", "probe"}}, R"({"events": []})");
     EXPECT_EQ(reg.status, 200u);
     EXPECT_EQ(reg.extension_id.size(), 36u);
-    EXPECT_EQ(json::parse(reg.body), json::parse(R"({"functionName": "test_function", "functionVersion": "$LATEST", "handler": ""})"));
-    const auto unnamed = call_api(endpoint, http::verb::post, "/2020-01-01/extension/register", {}, R"({"events": []})");
+    EXPECT_EQ(json::parse(reg.body),
+              json::parse(R"({"functionName": "test_function", "functionVersion": "$LATEST", "handler": ""})"));
+    const auto unnamed =
+        call_api(endpoint, http::verb::post, "/2020-01-01/extension/register", {}, R"({"events": []})");
     EXPECT_EQ(unnamed.status, 400u);
     EXPECT_EQ(json::parse(unnamed.body).at("errorType"), "InvalidRequest");
     const auto unknown = call_api(endpoint, http::verb::get, "/2020-01-01/extension/nope", {});

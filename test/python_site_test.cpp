@@ -10,10 +10,10 @@
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace json = boost::json;
 using lambda_py27::test_support::data_dir;

@@ -6,10 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <unistd.h>
 
 using lambda_py27::test_support::data_dir;
 using lambda_py27::test_support::function_setup;
@@ -39,8 +39,8 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 
 logged run(const std::string& handler, std::map<std::string, std::string> env, const std::string& event = "{}") {
     static int counter = 0;
-    const std::string path = testing::TempDir() + "/lp27_jsonlog_" + std::to_string(::getpid()) + "_" +
-                             std::to_string(counter++);
+    const std::string path =
+        testing::TempDir() + "/lp27_jsonlog_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
     logged out;
     {
         function_setup setup{handler};
@@ -66,8 +66,8 @@ std::map<std::string, std::string> json_at(const std::string& level) {
 }
 
 std::string record(const std::string& level, const std::string& message, const std::string& logger = "orders") {
-    return R"({"timestamp": "T", "level": ")" + level + R"(", "message": ")" + message + R"(", "logger": ")" +
-           logger + R"(", "requestId": "RID"})" + "\n";
+    return R"({"timestamp": "T", "level": ")" + level + R"(", "message": ")" + message + R"(", "logger": ")" + logger +
+           R"(", "requestId": "RID"})" + "\n";
 }
 
 }  // namespace
@@ -75,9 +75,8 @@ std::string record(const std::string& level, const std::string& message, const s
 TEST(StructuredLog, WritesOneJsonObjectPerRecordFilteredByTheLogLevel) {
     const auto r = run("structured.log_levels", json_at("INFO"));
     EXPECT_EQ(r.result.body, "\"ok\"");
-    EXPECT_EQ(r.log, record("INFO", "info 2") + record("WARNING", "warning 3") +
-                         record("ERROR", "error caf\xc3\xa9") + record("CRITICAL", "critical") +
-                         record("INFO", "between info and warning"));
+    EXPECT_EQ(r.log, record("INFO", "info 2") + record("WARNING", "warning 3") + record("ERROR", "error caf\xc3\xa9") +
+                         record("CRITICAL", "critical") + record("INFO", "between info and warning"));
     EXPECT_EQ(r.stamps, 5u);
 }
 
@@ -99,23 +98,33 @@ TEST(StructuredLog, IgnoresTheLogLevelWithoutTheJsonFormat) {
     const auto r = run("structured.log_levels", {{"AWS_LAMBDA_LOG_LEVEL", "DEBUG"}});
     const std::regex legacy(R"(\[(WARNING|ERROR|CRITICAL)\]\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,3}Z\tRID\t[^\n]*\n)");
     EXPECT_EQ(std::regex_replace(r.log, legacy, "<$1>"), "<WARNING><ERROR><CRITICAL>") << r.log;
-    const auto text = run("structured.log_levels", {{"AWS_LAMBDA_LOG_FORMAT", "Text"}, {"AWS_LAMBDA_LOG_LEVEL", "DEBUG"}});
+    const auto text =
+        run("structured.log_levels", {{"AWS_LAMBDA_LOG_FORMAT", "Text"}, {"AWS_LAMBDA_LOG_LEVEL", "DEBUG"}});
     EXPECT_EQ(std::regex_replace(text.log, legacy, "<$1>"), "<WARNING><ERROR><CRITICAL>") << text.log;
 }
 
 TEST(StructuredLog, AddsTheExceptionTypeMessageStackAndLocationToAnExceptionRecord) {
     const auto r = run("structured.log_exception", json_format);
     const std::string file = data_dir() + "/handlers/structured.py";
+    // clang-format off: the record, laid out by hand
     EXPECT_EQ(r.log, R"({"timestamp": "T", "level": "ERROR", "message": "lookup failed", "logger": "orders", )"
-                     R"("stackTrace": ["  File \")" + file + R"(\", line 21, in log_exception\n    {}['missing']\n"], )"
-                     R"("errorType": "KeyError", "errorMessage": "'missing'", "requestId": "RID", )"
-                     R"("location": ")" + file + R"(:log_exception:23"})" "\n");
+                     R"("stackTrace": ["  File \")" +
+                         file +
+                         R"(\", line 21, in log_exception\n    {}['missing']\n"], )"
+                         R"("errorType": "KeyError", "errorMessage": "'missing'", "requestId": "RID", )"
+                         R"("location": ")" +
+                         file +
+                         R"(:log_exception:23"})"
+                         "\n");
+    // clang-format on
 }
 
 TEST(StructuredLog, AppendsExtraFieldsSortedWithUnencodableValuesAsText) {
     const auto r = run("structured.log_extra", json_format);
     EXPECT_EQ(r.log, R"({"timestamp": "T", "level": "WARNING", "message": "with extra", "logger": "orders", )"
-                     R"("requestId": "RID", "customer": "Zo)" "\xc3\xab" R"(", "obj": "<type 'object'>", "order_id": 42})"
+                     R"("requestId": "RID", "customer": "Zo)"
+                     "\xc3\xab"
+                     R"(", "obj": "<type 'object'>", "order_id": 42})"
                      "\n");
 }
 
@@ -123,7 +132,8 @@ TEST(StructuredLog, EscapesControlCharactersAndRepairsTextThatIsNotUtf8) {
     const auto r = run("structured.log_odd_text", json_format);
     EXPECT_EQ(r.log, record("WARNING", "not utf-8: \xef\xbf\xbd, control: \\u0001, quote: \\\", tab:\\t") +
                          R"({"timestamp": "T", "level": "WARNING", "message": "nested", "logger": "orders", )"
-                         R"("requestId": "RID", "data": "{'k': [1, <type 'object'>]}"})" "\n");
+                         R"("requestId": "RID", "data": "{'k': [1, <type 'object'>]}"})"
+                         "\n");
 }
 
 TEST(StructuredLog, LeavesPrintStderrAndContextLogAsPlainText) {
@@ -134,21 +144,26 @@ TEST(StructuredLog, LeavesPrintStderrAndContextLogAsPlainText) {
 
 TEST(StructuredLog, ReportsAHandlerExceptionAsOneErrorRecordAndKeepsTheLegacyBody) {
     const auto r = run("structured.fail", json_format, R"({"what": "x"})");
-    EXPECT_EQ(served_function::parse(r.result.body),
-              served_function::parse(
-                  R"({"errorMessage": "bad input: x", "errorType": "ValueError", "stackTrace": [[")" + data_dir() +
-                  R"J(/handlers/structured.py", 41, "fail", "raise ValueError('bad input: %s' % event.get('what'))"]]})J"));
-    EXPECT_EQ(r.log, R"({"timestamp": "T", "level": "ERROR", "errorMessage": "bad input: x", "errorType": "ValueError", )"
-                     R"("requestId": "RID", "stackTrace": ["  File \")" + data_dir() +
-                         R"(/handlers/structured.py\", line 41, in fail\n    raise ValueError('bad input: %s' % )"
-                         R"J(event.get('what'))\n"]})J" "\n");
+    EXPECT_EQ(
+        served_function::parse(r.result.body),
+        served_function::parse(
+            R"({"errorMessage": "bad input: x", "errorType": "ValueError", "stackTrace": [[")" + data_dir() +
+            R"J(/handlers/structured.py", 41, "fail", "raise ValueError('bad input: %s' % event.get('what'))"]]})J"));
+    EXPECT_EQ(r.log,
+              R"({"timestamp": "T", "level": "ERROR", "errorMessage": "bad input: x", "errorType": "ValueError", )"
+              R"("requestId": "RID", "stackTrace": ["  File \")" +
+                  data_dir() +
+                  R"(/handlers/structured.py\", line 41, in fail\n    raise ValueError('bad input: %s' % )"
+                  R"J(event.get('what'))\n"]})J"
+                  "\n");
 }
 
 TEST(StructuredLog, ReportsAnUnparsableEventAsAnErrorRecord) {
     const auto r = run("structured.fail", json_format, "{bad");
     EXPECT_EQ(r.log, R"({"timestamp": "T", "level": "ERROR", "errorMessage": "Unable to parse input as json: )"
                      R"J(Expecting property name: line 1 column 2 (char 1)", "errorType": "ValueError", )J"
-                     R"("requestId": "RID", "stackTrace": []})" "\n");
+                     R"("requestId": "RID", "stackTrace": []})"
+                     "\n");
 }
 
 TEST(StructuredLog, StillImportsLoggingOnlyWhenTheFunctionDoes) {

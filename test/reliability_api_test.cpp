@@ -81,13 +81,13 @@ json::value parse(const std::string& s) {
     return ec ? json::value("<not JSON: " + s.substr(0, 200) + ">") : v;
 }
 
-
 // ---- request ids --------------------------------------------------------------------------------
 
 TEST(ReliabilityApi, InvocationsWhoseRequestIdCannotGoIntoAUrlAreSkippedAndTheNextIsAnswered) {
     fake_runtime_api api;
-    const std::vector<std::string> bad = {"a/b", "../../init/error", "..", ".", "has space", "tab\there",
-                                          "%2e%2e%2f", "q?x=1", "h#f", std::string(300, 'x'), "caf\xc3\xa9"};
+    const std::vector<std::string> bad = {"a/b",       "../../init/error",    "..",         ".",
+                                          "has space", "tab\there",           "%2e%2e%2f",  "q?x=1",
+                                          "h#f",       std::string(300, 'x'), "caf\xc3\xa9"};
     for (const auto& id : bad) api.then(answer::event(id, R"({"n": 1})"));
     api.then(answer::event("good-1", R"({"n": 2})"), answer::accepted());
     bootstrap_process rt(api.endpoint(), "rel.echo");
@@ -100,15 +100,18 @@ TEST(ReliabilityApi, InvocationsWhoseRequestIdCannotGoIntoAUrlAreSkippedAndTheNe
     EXPECT_EQ(api.requests().at(bad.size() + 1).body, R"({"n": 2})");
     const std::string log = rt.log();
     std::size_t dropped = 0;
-    for (auto at = log.find("dropped an invocation"); at != std::string::npos; at = log.find("dropped an invocation", at + 1))
+    for (auto at = log.find("dropped an invocation"); at != std::string::npos;
+         at = log.find("dropped an invocation", at + 1))
         ++dropped;
     EXPECT_EQ(dropped, bad.size()) << log;
 }
 
 TEST(ReliabilityApi, ARequestIdWithABareCarriageReturnIsAProtocolErrorAndNothingIsPosted) {
-    for (const char* raw : {"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\rInjected: 1\r\nContent-Length: 2\r\n\r\n{}",
-                            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\nb\r\nContent-Length: 2\r\n\r\n{}",
-                            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\x01" "b\r\nContent-Length: 2\r\n\r\n{}"}) {
+    for (const char* raw :
+         {"HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\rInjected: 1\r\nContent-Length: 2\r\n\r\n{}",
+          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\nb\r\nContent-Length: 2\r\n\r\n{}",
+          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\x01"
+          "b\r\nContent-Length: 2\r\n\r\n{}"}) {
         fake_runtime_api api;
         api.then(answer::raw(raw));
         bootstrap_process rt(api.endpoint(), "rel.echo");
@@ -121,8 +124,10 @@ TEST(ReliabilityApi, AFoldedRequestIdHeaderNeverReachesAUrl) {
     // obs-fold: a header value continued on the next line. Whatever the parser makes of it, no request
     // may carry anything but a platform-shaped id in its path.
     fake_runtime_api api;
-    api.then(answer::raw("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\n /../init/error\r\nContent-Length: 2\r\n\r\n{}"),
-             answer::event("after"), answer::accepted());
+    api.then(
+        answer::raw(
+            "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: abc\r\n /../init/error\r\nContent-Length: 2\r\n\r\n{}"),
+        answer::event("after"), answer::accepted());
     bootstrap_process rt(api.endpoint(), "rel.echo");
     const auto status = rt.wait_exit();
     ASSERT_TRUE(status.has_value());
@@ -169,16 +174,15 @@ TEST(ReliabilityApi, A500OnAPostEndsTheRuntimeAndNothingIsPostedTwice) {
 
 TEST(ReliabilityApi, RefusedAnswersAreLoggedAndTheNextInvocationIsServed) {
     fake_runtime_api api;
-    api.then(answer::event("a"), answer::api_error(400, "InvalidRequestID"),
-             answer::event("b"), answer::api_error(403, "InvalidStateTransition"),
-             answer::event("c"), answer::api_error(413, "RequestEntityTooLarge"),
-             answer::event("d"), answer::accepted());
+    api.then(answer::event("a"), answer::api_error(400, "InvalidRequestID"), answer::event("b"),
+             answer::api_error(403, "InvalidStateTransition"), answer::event("c"),
+             answer::api_error(413, "RequestEntityTooLarge"), answer::event("d"), answer::accepted());
     bootstrap_process rt(api.endpoint(), "rel.echo");
     EXPECT_EQ(rt.wait_exit(), 3) << rt.log();
-    EXPECT_EQ(targets(api.requests()),
-              (std::vector<std::string>{next_target, response_target("a"), next_target, response_target("b"),
-                                        next_target, response_target("c"), next_target, response_target("d"),
-                                        next_target}));
+    EXPECT_EQ(
+        targets(api.requests()),
+        (std::vector<std::string>{next_target, response_target("a"), next_target, response_target("b"), next_target,
+                                  response_target("c"), next_target, response_target("d"), next_target}));
     const std::string log = rt.log();
     for (const char* type : {"InvalidRequestID", "InvalidStateTransition", "RequestEntityTooLarge"})
         EXPECT_NE(log.find(type), std::string::npos) << type << "\n" << log;
@@ -209,11 +213,14 @@ TEST(ReliabilityApi, AConnectionLostAfterAPostIsNeverPostedAgain) {
 }
 
 TEST(ReliabilityApi, MalformedHttpAndAOneMegabyteHeaderLineEndTheRuntimeWithoutPosting) {
-    for (const std::string& raw : {std::string("garbage\r\n\r\n"), std::string("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"),
-                                  std::string("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"),
-                                  std::string("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"),
-                                  std::string("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
-                                  answer::event("a", "{}", {{"X-Huge", std::string(1024 * 1024, 'h')}}).bytes}) {
+    for (const std::string& raw :
+         {std::string("garbage\r\n\r\n"), std::string("HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"),
+          std::string("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"),
+          std::string("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nContent-Length: 1\r\nContent-Length: "
+                      "2\r\n\r\nab"),
+          std::string(
+              "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
+          answer::event("a", "{}", {{"X-Huge", std::string(1024 * 1024, 'h')}}).bytes}) {
         fake_runtime_api api;
         api.then(answer::raw(raw));
         bootstrap_process rt(api.endpoint(), "rel.echo");
@@ -247,13 +254,15 @@ TEST(ReliabilityApi, ADeadlineThatIsNotANumberLeavesNoTimeRemainingButTheInvocat
 }
 
 TEST(ReliabilityApi, ACognitoIdentityThatIsNotJsonOrNotAnObjectGivesAnIdentityWithNoneAttributes) {
-    for (const char* bad : {"{not json", "[\"cognitoIdentityId\", \"x\"]", "\"text\"", "42", "null", "{\"cognitoIdentityId\": "}) {
+    for (const char* bad :
+         {"{not json", "[\"cognitoIdentityId\", \"x\"]", "\"text\"", "42", "null", "{\"cognitoIdentityId\": "}) {
         const auto got = probe({{"Lambda-Runtime-Cognito-Identity", bad}});
         EXPECT_EQ(got.if_contains("identity") ? *got.if_contains("identity") : json::value("missing"),
                   (json::array{nullptr, nullptr}))
             << bad;
     }
-    const auto good = probe({{"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId": "i-1", "cognitoIdentityPoolId": "p-1"})"}});
+    const auto good =
+        probe({{"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId": "i-1", "cognitoIdentityPoolId": "p-1"})"}});
     EXPECT_EQ(good.at("identity"), (json::array{"i-1", "p-1"}));
 }
 
@@ -287,7 +296,8 @@ TEST(ReliabilityApi, AClientContextThatIsJsonButNotAnObjectGivesAContextWithNone
     }
     // An object whose `client` is not an object: no client.
     const auto odd = probe({{"Lambda-Runtime-Client-Context", R"({"client": [1], "custom": {"a": 1}, "env": "e"})"}});
-    EXPECT_EQ(odd.at("client_context"), (json::object{{"custom", json::object{{"a", 1}}}, {"env", "e"}, {"client", nullptr}}));
+    EXPECT_EQ(odd.at("client_context"),
+              (json::object{{"custom", json::object{{"a", 1}}}, {"env", "e"}, {"client", nullptr}}));
 }
 
 TEST(ReliabilityApi, ATraceIdWithControlCharactersNeverReachesTheEnvironment) {

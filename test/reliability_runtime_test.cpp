@@ -101,8 +101,10 @@ TEST(ReliabilityRuntime, InvalidEventsAreAnsweredWithJsonLoadsErrorsAndTheRuntim
         {"{} {}", "ValueError", "Extra data: line 1 column 4 - line 1 column 6 (char 3 - 5)"},
         {"\xff", "ValueError", "No JSON object could be decoded"},
         {"\"\xff\"", "UnicodeDecodeError", "'utf8' codec can't decode byte 0xff in position 0: invalid start byte"},
-        {"{\"k\": \"caf\xc3\"}", "UnicodeDecodeError", "'utf8' codec can't decode byte 0xc3 in position 3: unexpected end of data"},
-        {"[\"\xc0\xaf\"]", "UnicodeDecodeError", "'utf8' codec can't decode byte 0xc0 in position 0: invalid start byte"},
+        {"{\"k\": \"caf\xc3\"}", "UnicodeDecodeError",
+         "'utf8' codec can't decode byte 0xc3 in position 3: unexpected end of data"},
+        {"[\"\xc0\xaf\"]", "UnicodeDecodeError",
+         "'utf8' codec can't decode byte 0xc0 in position 0: invalid start byte"},
     };
     for (const auto& c : cases) {
         const auto r = fn.invoke(c.event);
@@ -161,7 +163,8 @@ TEST(ReliabilityRuntime, AnEventNested100000LevelsDeepIsARuntimeErrorNotACrash) 
     const auto before = parse(fn.invoke("{}").body).at("pid");
     const std::size_t depth = 100000;
     const auto arrays = error_body(fn.invoke(std::string(depth, '[') + std::string(depth, ']')));
-    EXPECT_EQ(arrays, (json::object{{"errorMessage", "maximum recursion depth exceeded while decoding a JSON array from a byte string"},
+    EXPECT_EQ(arrays, (json::object{{"errorMessage",
+                                     "maximum recursion depth exceeded while decoding a JSON array from a byte string"},
                                     {"errorType", "RuntimeError"}}));
     std::string objects;
     for (std::size_t i = 0; i < depth; ++i) objects += "{\"a\":";
@@ -272,7 +275,8 @@ TEST(ReliabilityRuntime, ARuntimeKilledDuringAnInvocationIsARuntimeExitErrorAndI
     served_function fn(reliability("rel.dispatch"));
     const auto pid = runtime_pid(fn);
     ASSERT_GT(pid, 0);
-    auto pending = std::async(std::launch::async, [&] { return fn.invoke(R"({"do": "sleep", "with": {"seconds": 30}})"); });
+    auto pending =
+        std::async(std::launch::async, [&] { return fn.invoke(R"({"do": "sleep", "with": {"seconds": 30}})"); });
     std::this_thread::sleep_for(500ms);
     ::kill(static_cast<pid_t>(pid), SIGKILL);
     ASSERT_EQ(pending.wait_for(15s), std::future_status::ready);

@@ -100,7 +100,9 @@ void expect_loopback_only(unsigned port, const char* what) {
     for (const auto& a : other_ipv4_addresses()) EXPECT_FALSE(can_connect(a, port)) << what << " reachable on " << a;
 }
 
-unsigned port_of(const std::string& endpoint) { return static_cast<unsigned>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1))); }
+unsigned port_of(const std::string& endpoint) {
+    return static_cast<unsigned>(std::stoul(endpoint.substr(endpoint.rfind(':') + 1)));
+}
 
 // ---- loopback -------------------------------------------------------------------------------------
 
@@ -185,9 +187,13 @@ function_setup reliability(const std::string& handler) {
 TEST(ReliabilitySecurity, NoShellSeesTheEventTheHeadersOrTheHandlerName) {
     const std::string marker = ::testing::TempDir() + "/lp27_rel_shell_marker_" + std::to_string(::getpid());
     ::unlink(marker.c_str());
-    const std::vector<std::string> attacks = {"$(touch " + marker + ")", "`touch " + marker + "`",
-                                              "; touch " + marker, "| touch " + marker, "&& touch " + marker,
-                                              "' ; touch " + marker + " ; '", "\" ; touch " + marker + " ; \""};
+    const std::vector<std::string> attacks = {"$(touch " + marker + ")",
+                                              "`touch " + marker + "`",
+                                              "; touch " + marker,
+                                              "| touch " + marker,
+                                              "&& touch " + marker,
+                                              "' ; touch " + marker + " ; '",
+                                              "\" ; touch " + marker + " ; \""};
     {
         served_function fn(reliability("rel.echo"));
         for (const auto& a : attacks) {
@@ -259,8 +265,9 @@ TEST(ReliabilitySecurity, AClientContextWithLineBreaksCannotInjectAHeader) {
     EXPECT_EQ(spaced.at("client_context").at("custom"), (json::object{{"k", "v\n"}}));
     // A header smuggled after the document: it reaches the runtime as text of the client context (so the
     // invocation fails as invalid JSON), never as a header of its own that would replace the request id.
-    const auto r = fn.invoke("{}", {{"X-Amz-Client-Context",
-                                     base64("{}\r\nLambda-Runtime-Aws-Request-Id: injected\r\nLambda-Runtime-Trace-Id: x")}});
+    const auto r =
+        fn.invoke("{}", {{"X-Amz-Client-Context",
+                          base64("{}\r\nLambda-Runtime-Aws-Request-Id: injected\r\nLambda-Runtime-Trace-Id: x")}});
     const auto body = served_function::parse(r.body);
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(body.at("errorType"), "ValueError") << r.body;

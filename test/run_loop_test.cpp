@@ -155,7 +155,8 @@ TEST(RunLoop, PostsASuccessAsTheResponseWithItsContentType) {
     scripted_client client;
     client.event("a", "in");
     logged_options o;
-    run(client, [](const invocation&) { return invocation_response::success("<p/>", "text/html"); }, o.options);
+    run(
+        client, [](const invocation&) { return invocation_response::success("<p/>", "text/html"); }, o.options);
     ASSERT_EQ(client.posts.size(), 1u);
     EXPECT_EQ(client.posts[0].path, "response");
     EXPECT_EQ(client.posts[0].request_id, "a");
@@ -167,7 +168,8 @@ TEST(RunLoop, PostsAFailureAsAnErrorWithItsTypeAndXRayCause) {
     scripted_client client;
     client.event("a");
     logged_options o;
-    run(client,
+    run(
+        client,
         [](const invocation&) {
             return invocation_response::failure(R"({"errorType":"KeyError"})", "KeyError", R"({"paths":[]})");
         },
@@ -184,7 +186,8 @@ TEST(RunLoop, PostsNothingForAnExitAndReturnsItsStatus) {
     scripted_client client;
     client.event("a").event("b");
     logged_options o;
-    const int status = run(client, [](const invocation&) { return invocation_response::exit(7); }, o.options);
+    const int status = run(
+        client, [](const invocation&) { return invocation_response::exit(7); }, o.options);
     EXPECT_EQ(status, 7);
     EXPECT_TRUE(client.posts.empty());
     EXPECT_EQ(client.next_calls, 1);
@@ -292,9 +295,9 @@ TEST(RunLoop, RunsTheBeforeHookBeforeTheHandlerAndTheAfterHookAfterThePost) {
         },
         o.options);
     const std::string refused = std::error_code(errc::invalid_state_transition).message();
-    EXPECT_EQ(order, (std::vector<std::string>{"before a trace=Root=1", "handler a",
-                                               "after a r-a posts=1 ec=" + refused, "before b trace=-", "handler b",
-                                               "after b r-b posts=2 ec=ok"}));
+    EXPECT_EQ(order,
+              (std::vector<std::string>{"before a trace=Root=1", "handler a", "after a r-a posts=1 ec=" + refused,
+                                        "before b trace=-", "handler b", "after b r-b posts=2 ec=ok"}));
 }
 
 TEST(RunLoop, PostsAnErrorAndGoesOnWhenTheHandlerThrows) {
@@ -379,9 +382,8 @@ TEST(RunLoop, ResponseAboveTheLimitIsPostedAsAResponseSizeTooLargeError) {
     run(
         client,
         [](const invocation& inv) {
-            return invocation_response::success(
-                std::string(inv.request_id == "a" ? lambda_py27::max_response_bytes + 1 : lambda_py27::max_response_bytes,
-                            'x'));
+            return invocation_response::success(std::string(
+                inv.request_id == "a" ? lambda_py27::max_response_bytes + 1 : lambda_py27::max_response_bytes, 'x'));
         },
         o.options);
     ASSERT_EQ(client.posts.size(), 2u);
@@ -591,7 +593,9 @@ TEST(RunLoop, HandlerExitCodeIsReturnedAgainstTheRealApi) {
     api.then(answer::event("a"));
     runtime_client client(api.endpoint());
     logged_options o;
-    EXPECT_EQ(run(client, [](const invocation&) { return invocation_response::exit(42); }, o.options), 42);
+    EXPECT_EQ(run(
+                  client, [](const invocation&) { return invocation_response::exit(42); }, o.options),
+              42);
     EXPECT_EQ(api.request_count(), 1u);
 }
 

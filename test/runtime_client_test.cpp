@@ -130,14 +130,15 @@ TEST(RuntimeClient, ConnectsLazilySoConstructionNeedsNoServer) {
 TEST(RuntimeClient, NextParsesEveryHeaderOfTheSpecIntoTheInvocation) {
     fake_runtime_api api;
     const auto deadline = now_ms() + 10'000;
-    api.then(answer::event(request_id, R"({"hello":"world"})",
-                           {{"Lambda-Runtime-Deadline-Ms", std::to_string(deadline)},
-                            {"Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123:function:f"},
-                            {"Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1"},
-                            {"Lambda-Runtime-Client-Context", R"({"client":{},"custom":{"k":"v"},"env":{}})"},
-                            {"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"})"},
-                            {"Lambda-Runtime-Aws-Tenant-Id", "tenant-42"},
-                            {"Content-Type", "text/plain; charset=utf-8"}}));
+    api.then(
+        answer::event(request_id, R"({"hello":"world"})",
+                      {{"Lambda-Runtime-Deadline-Ms", std::to_string(deadline)},
+                       {"Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123:function:f"},
+                       {"Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Sampled=1"},
+                       {"Lambda-Runtime-Client-Context", R"({"client":{},"custom":{"k":"v"},"env":{}})"},
+                       {"Lambda-Runtime-Cognito-Identity", R"({"cognitoIdentityId":"i","cognitoIdentityPoolId":"p"})"},
+                       {"Lambda-Runtime-Aws-Tenant-Id", "tenant-42"},
+                       {"Content-Type", "text/plain; charset=utf-8"}}));
     runtime_client client(api.endpoint());
     const invocation inv = client.next();
 
@@ -250,8 +251,8 @@ TEST(RuntimeClient, NextReadsAChunkedEvent) {
 
 TEST(RuntimeClient, ReusedInvocationIsClearedOfThePreviousOne) {
     fake_runtime_api api;
-    api.then(answer::event("first", "a long first body", {{"Lambda-Runtime-Trace-Id", "Root=1"},
-                                                         {"Lambda-Runtime-Deadline-Ms", "123"}}),
+    api.then(answer::event("first", "a long first body",
+                           {{"Lambda-Runtime-Trace-Id", "Root=1"}, {"Lambda-Runtime-Deadline-Ms", "123"}}),
              answer::event("second", "b"));
     runtime_client client(api.endpoint());
     invocation inv;
@@ -528,14 +529,15 @@ TEST_P(RuntimeClientPostStatus, MapsTheApisAnswerToItsErrorAndRemembersTheErrorT
     EXPECT_EQ(api.accepted_connections(), 1u);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    ErrorAnswers, RuntimeClientPostStatus,
-    ::testing::Values(status_case{400, "InvalidRequestID", errc::invalid_request_id},
-                      status_case{403, "InvalidStateTransition", errc::invalid_state_transition},
-                      status_case{413, "RequestEntityTooLarge", errc::payload_too_large},
-                      status_case{500, "Runtime.Unknown", errc::container_error},
-                      status_case{404, "NotFound", errc::protocol_error}),
-    [](const ::testing::TestParamInfo<status_case>& p) { return "Status" + std::to_string(p.param.status); });
+INSTANTIATE_TEST_SUITE_P(ErrorAnswers, RuntimeClientPostStatus,
+                         ::testing::Values(status_case{400, "InvalidRequestID", errc::invalid_request_id},
+                                           status_case{403, "InvalidStateTransition", errc::invalid_state_transition},
+                                           status_case{413, "RequestEntityTooLarge", errc::payload_too_large},
+                                           status_case{500, "Runtime.Unknown", errc::container_error},
+                                           status_case{404, "NotFound", errc::protocol_error}),
+                         [](const ::testing::TestParamInfo<status_case>& p) {
+                             return "Status" + std::to_string(p.param.status);
+                         });
 
 TEST(RuntimeClient, Post202IsSuccessAndClearsTheLastErrorType) {
     fake_runtime_api api;
@@ -783,11 +785,12 @@ TEST(RuntimeClient, HeaderLineOfOneMegabyteIsAProtocolErrorNotACrash) {
 }
 
 TEST(RuntimeClient, MalformedHttpIsAProtocolError) {
-    for (const char* bytes : {"garbage\r\n\r\n", "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
-                              "HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n",
-                              "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
-                              "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\x01" "b\r\nContent-Length: 0\r\n\r\n",
-                              "HTTP/1.1 200 OK\nContent-Length: 0\n\n"}) {
+    for (const char* bytes :
+         {"garbage\r\n\r\n", "HTTP/1.1 abc OK\r\nContent-Length: 0\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n", "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+          "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\x01"
+          "b\r\nContent-Length: 0\r\n\r\n",
+          "HTTP/1.1 200 OK\nContent-Length: 0\n\n"}) {
         EXPECT_EQ(next_error_for(bytes), errc::protocol_error) << bytes;
     }
 }
@@ -845,10 +848,10 @@ TEST(RuntimeClient, PlainAndGeneralAnswersGiveTheSameInvocation) {
     const std::string body = R"({"k": [1, 2, 3]})";
     const std::string plain =
         "HTTP/1.1 200 OK\r\n" + head_fields() + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    const std::string chunked = "HTTP/1.1 200 OK\r\n" + head_fields() + "Transfer-Encoding: chunked\r\n\r\n" +
-                                "5\r\n" + body.substr(0, 5) + "\r\n" + "b\r\n" + body.substr(5) + "\r\n0\r\n\r\n";
-    const std::string http10 = "HTTP/1.0 200 OK\r\n" + head_fields() + "Content-Length: " +
-                               std::to_string(body.size()) + "\r\n\r\n" + body;
+    const std::string chunked = "HTTP/1.1 200 OK\r\n" + head_fields() + "Transfer-Encoding: chunked\r\n\r\n" + "5\r\n" +
+                                body.substr(0, 5) + "\r\n" + "b\r\n" + body.substr(5) + "\r\n0\r\n\r\n";
+    const std::string http10 =
+        "HTTP/1.0 200 OK\r\n" + head_fields() + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     std::vector<invocation> got;
     for (const std::string& bytes : {plain, chunked, http10}) {
         for (bool dribble : {false, true}) {
@@ -913,7 +916,8 @@ struct both_ways {
             const auto& [beast_ec, beast] = outcomes[1][i];
             ++compared;
             EXPECT_EQ(static_cast<bool>(plain_ec), static_cast<bool>(beast_ec))
-                << plain_ec.message() << " / " << beast_ec.message() << "\n" << heads[i];
+                << plain_ec.message() << " / " << beast_ec.message() << "\n"
+                << heads[i];
             if (plain_ec || beast_ec) continue;
             ++accepted;
             EXPECT_EQ(plain.request_id, beast.request_id) << heads[i];
@@ -937,7 +941,8 @@ struct both_ways {
 TEST(RuntimeClient, PlainReaderAgreesWithBeastOnEveryByteAtEveryOffset) {
     std::vector<unsigned char> probes;
     for (int c = 0; c < 0x20; ++c) probes.push_back(static_cast<unsigned char>(c));
-    for (int c : {0x20, int{':'}, int{'~'}, 0x7f, 0x80, 0xa0, 0xfe, 0xff}) probes.push_back(static_cast<unsigned char>(c));
+    for (int c : {0x20, int{':'}, int{'~'}, 0x7f, 0x80, 0xa0, 0xfe, 0xff})
+        probes.push_back(static_cast<unsigned char>(c));
     both_ways check;
     for (bool in_reason : {false, true}) {
         std::vector<std::string> heads;
@@ -975,27 +980,41 @@ TEST(RuntimeClient, PlainReaderAgreesWithBeastOnRandomHeads) {
     };
     const auto recase = [&](std::string name) {
         for (char& c : name)
-            if (chance(30)) c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
+            if (chance(30))
+                c = static_cast<char>(std::isupper(static_cast<unsigned char>(c)) ? std::tolower(c) : std::toupper(c));
         if (chance(3)) name[pick(name.size())] = "( @\"/"[pick(5)];  // not a token character
         return name;
     };
-    const std::vector<std::string> names = {
-        "Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Trace-Id", "Lambda-Runtime-Deadline-Ms",
-        "Lambda-Runtime-Invoked-Function-Arn", "Lambda-Runtime-Client-Context", "Lambda-Runtime-Cognito-Identity",
-        "Lambda-Runtime-Aws-Tenant-Id", "Lambda-Runtime-Aws-Request-Ix", "Lambda-Runtime-Other", "Content-Type",
-        "Date", "X-Amzn-Something", "Connection"};
+    const std::vector<std::string> names = {"Lambda-Runtime-Aws-Request-Id",
+                                            "Lambda-Runtime-Trace-Id",
+                                            "Lambda-Runtime-Deadline-Ms",
+                                            "Lambda-Runtime-Invoked-Function-Arn",
+                                            "Lambda-Runtime-Client-Context",
+                                            "Lambda-Runtime-Cognito-Identity",
+                                            "Lambda-Runtime-Aws-Tenant-Id",
+                                            "Lambda-Runtime-Aws-Request-Ix",
+                                            "Lambda-Runtime-Other",
+                                            "Content-Type",
+                                            "Date",
+                                            "X-Amzn-Something",
+                                            "Connection"};
     std::vector<std::string> heads;
     for (int n = 0; n < 1500; ++n) {
         std::string h = " 200 " + (chance(90) ? std::string("OK") : value(12)) + "\r\n";
-        if (chance(95)) h += recase("Lambda-Runtime-Aws-Request-Id") + ":" + (chance(80) ? " " : "") + "req-" +
-                             std::to_string(n) + (chance(5) ? value(3) : "") + "\r\n";
+        if (chance(95))
+            h += recase("Lambda-Runtime-Aws-Request-Id") + ":" + (chance(80) ? " " : "") + "req-" + std::to_string(n) +
+                 (chance(5) ? value(3) : "") + "\r\n";
         for (std::size_t lines = pick(7); lines > 0; --lines) {
             const std::string& name = names[pick(names.size())];
             std::string v = name == "Connection" ? (chance(50) ? "keep-alive" : "close")
-                            : name == "Lambda-Runtime-Deadline-Ms" && chance(70) ? std::to_string(rng() % 5000000000000ull)
-                                                                                : value(40);
-            h += recase(name) + (chance(4) ? " :" : ":") + (chance(70) ? " " : chance(50) ? "\t" : "") + v +
-                 (chance(20) ? " \t" : "") + "\r\n";
+                            : name == "Lambda-Runtime-Deadline-Ms" && chance(70)
+                                ? std::to_string(rng() % 5000000000000ull)
+                                : value(40);
+            h += recase(name) + (chance(4) ? " :" : ":") +
+                 (chance(70)   ? " "
+                  : chance(50) ? "\t"
+                               : "") +
+                 v + (chance(20) ? " \t" : "") + "\r\n";
         }
         h += "Content-Length: 2\r\n\r\n{}";
         heads.push_back(std::move(h));
@@ -1011,10 +1030,12 @@ TEST(RuntimeClient, PlainReaderAgreesWithBeastOnRandomHeads) {
 // Heads the plain reader must hand to Beast at once rather than wait for a blank line: Beast's verdict
 // (a protocol error) comes without the peer closing the connection.
 TEST(RuntimeClient, AnswersThatAreNotPlainGetBeastsVerdictWithoutWaiting) {
-    for (const char* bytes : {"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n",
-                              "\nHTTP/1.1 200 OK\r\n\r\n",
-                              // no blank line yet, and none is needed to see that these are not HTTP
-                              "HTTP/1.1 200 OK\r\nX: a\x01" "b\r\n", "garbage, not a status line\r\n"}) {
+    for (const char* bytes :
+         {"HTTP/1.1 200 OK\nContent-Length: 0\n\n", "HTTP/1.1 200 OK\r\nX: a\nb\r\n\r\n", "\nHTTP/1.1 200 OK\r\n\r\n",
+          // no blank line yet, and none is needed to see that these are not HTTP
+          "HTTP/1.1 200 OK\r\nX: a\x01"
+          "b\r\n",
+          "garbage, not a status line\r\n"}) {
         EXPECT_EQ(next_error_for(bytes), errc::protocol_error) << bytes;
     }
 }
@@ -1044,7 +1065,9 @@ TEST(RuntimeClient, AnswerCutMidHeadGetsBeastsVerdict) {
         client.next(inv, ec);
         return ec;
     };
-    EXPECT_EQ(next_error_for_cut("HTTP/1.1 200 OK\r\nContent-Type: a\x05" "b\r\n"), errc::protocol_error);
+    EXPECT_EQ(next_error_for_cut("HTTP/1.1 200 OK\r\nContent-Type: a\x05"
+                                 "b\r\n"),
+              errc::protocol_error);
     EXPECT_EQ(next_error_for_cut("garbage, not a status line\r\n"), errc::protocol_error);
     EXPECT_EQ(next_error_for_cut("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\n"), errc::api_unavailable);
 }

@@ -315,8 +315,7 @@ TEST(ResponseWriter, AClientThatCannotStreamGetsTheChunksAsOneBufferedPost) {
     struct plain final : lambda_py27::api_client {
         explicit plain(runtime_client& r) : real(r) {}
         void next(invocation& out, std::error_code& ec) override { real.next(out, ec); }
-        void post_response(std::string_view id, std::string_view b, std::string_view ct,
-                           std::error_code& ec) override {
+        void post_response(std::string_view id, std::string_view b, std::string_view ct, std::error_code& ec) override {
             real.post_response(id, b, ct, ec);
         }
         void post_error(std::string_view id, std::string_view b, std::string_view t, std::string_view x,

@@ -132,8 +132,10 @@ void apply_environment(emulator_command& cmd) {
     if (const char* l = env("LOG_LEVEL")) from_env([&] { cmd.quiet = quiet_level("LOG_LEVEL", l); });
     if (const char* n = env("AWS_LAMBDA_FUNCTION_NAME")) o.function_name = n;
     if (const char* v = env("AWS_LAMBDA_FUNCTION_VERSION")) o.function_version = v;
-    if (const char* r = env("AWS_REGION")) o.region = r;
-    else if (const char* d = env("AWS_DEFAULT_REGION")) o.region = d;
+    if (const char* r = env("AWS_REGION"))
+        o.region = r;
+    else if (const char* d = env("AWS_DEFAULT_REGION"))
+        o.region = d;
     if (const char* h = env("AWS_LAMBDA_FUNCTION_HANDLER")) o.handler = h;
 }
 
@@ -230,7 +232,8 @@ private:
         } else if (name_ == "--task-root") {
             o.task_root = std::string(value());
             std::error_code ec;
-            if (!fs::is_directory(o.task_root, ec)) throw usage_error{"--task-root: not a directory: '" + o.task_root + "'"};
+            if (!fs::is_directory(o.task_root, ec))
+                throw usage_error{"--task-root: not a directory: '" + o.task_root + "'"};
         } else if (name_ == "--function-name") {
             o.function_name = std::string(value());
             if (o.function_name.empty()) throw usage_error{"--function-name: must not be empty"};
@@ -261,12 +264,15 @@ private:
     void finish(const std::optional<std::string>& handler) {
         auto& o = cmd_.options;
         // RIE: a command with arguments ends with the handler.
-        if (handler) o.handler = *handler;
-        else if (command_.size() >= 2) o.handler = command_.back();
+        if (handler)
+            o.handler = *handler;
+        else if (command_.size() >= 2)
+            o.handler = command_.back();
         o.runtime_command = std::move(command_);
         const bool artifact = !cmd_.function_zip.empty() || !cmd_.layers.empty();
         if (artifact) {
-            if (!o.task_root.empty()) throw usage_error{"--task-root: not with --zip/--layer (the zip is the task root)"};
+            if (!o.task_root.empty())
+                throw usage_error{"--task-root: not with --zip/--layer (the zip is the task root)"};
             return;  // the runtime command is completed in the private root
         }
         if (o.runtime_command.empty()) default_runtime(cmd_);

@@ -13,11 +13,11 @@ namespace lambda_py27::tools {
 /// What the command line asks for beyond `emulator_options`.
 struct emulator_command {
     testing::emulator_options options;
-    std::filesystem::path function_zip;             ///< --zip
-    std::vector<std::filesystem::path> layers;      ///< --layer, in order
-    bool quiet = false;                             ///< --log-level above info: no start line of ours
-    bool help = false;                              ///< --help was given (and printed)
-    std::vector<std::string> notes;                 ///< lines to print at start (ignored options, ...)
+    std::filesystem::path function_zip;         ///< --zip
+    std::vector<std::filesystem::path> layers;  ///< --layer, in order
+    bool quiet = false;                         ///< --log-level above info: no start line of ours
+    bool help = false;                          ///< --help was given (and printed)
+    std::vector<std::string> notes;             ///< lines to print at start (ignored options, ...)
 };
 
 /// A command line that cannot be run: the message, for "lambda-py27-emulator: <message>", exit 2.

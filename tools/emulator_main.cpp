@@ -28,7 +28,8 @@ std::unique_ptr<lambda_py27::testing::artifact_root> enter_artifact(const lambda
     using lambda_py27::testing::artifact_root;
     if (const auto why = artifact_root::unavailable())
         throw std::runtime_error("--zip/--layer: cannot run the artifact in a private root here: " + *why);
-    auto root = std::make_unique<artifact_root>(lambda_py27::testing::artifact_options{cmd.function_zip, cmd.layers, {}});
+    auto root =
+        std::make_unique<artifact_root>(lambda_py27::testing::artifact_options{cmd.function_zip, cmd.layers, {}});
     opts.runtime_command = root->runtime_command(std::move(opts.runtime_command));
     opts.task_root = root->at("/var/task").string();
     auto env = artifact_root::lambda_environment();

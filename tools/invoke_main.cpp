@@ -14,11 +14,11 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iterator>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -67,8 +67,8 @@ std::string string_field(const boost::json::object& o, const char* key) {
 // The context file into `options`; returns what is wrong with it (an unknown or misspelt key, a value of
 // the wrong type), or nothing. A key that is silently ignored is a test that silently tests less.
 std::string read_context(const boost::json::object& o, lambda_py27::testing::invoke_options& options) {
-    static const char* const keys[] = {"request_id", "function_arn", "trace_id", "timeout_ms", "client_context",
-                                       "identity"};
+    static const char* const keys[] = {"request_id", "function_arn",   "trace_id",
+                                       "timeout_ms", "client_context", "identity"};
     for (const auto& kv : o) {
         const auto known = std::find_if(std::begin(keys), std::end(keys), [&](const char* k) { return kv.key() == k; });
         if (known == std::end(keys))
@@ -147,17 +147,21 @@ int main(int argc, char** argv) {
             }
             out = argv[++i];
         };
-        if (a == "--handler") value(handler);
-        else if (a == "--event") value(event_path);
-        else if (a == "--context") value(context_path);
-        else if (a == "--task-root") value(task_root);
-        else if (a == "--zip") value(zip);
+        if (a == "--handler")
+            value(handler);
+        else if (a == "--event")
+            value(event_path);
+        else if (a == "--context")
+            value(context_path);
+        else if (a == "--task-root")
+            value(task_root);
+        else if (a == "--zip")
+            value(zip);
         else if (a == "--layer") {
             std::string l;
             value(l);
             layers.emplace_back(l);
-        }
-        else if (a == "--help" || a == "-h") {
+        } else if (a == "--help" || a == "-h") {
             std::fputs(usage, stdout);
             return 0;
         } else {
@@ -176,8 +180,9 @@ int main(int argc, char** argv) {
     }
     if (!zip.empty() || !layers.empty()) {
         if (!context_path.empty() || !task_root.empty()) {
-            std::fprintf(stderr, "lambda-py27-invoke: --context and --task-root are for in-process invocations, "
-                                 "not with --zip/--layer\n");
+            std::fprintf(stderr,
+                         "lambda-py27-invoke: --context and --task-root are for in-process invocations, "
+                         "not with --zip/--layer\n");
             return 2;
         }
         return invoke_artifact(handler, event, {zip, layers, {}});

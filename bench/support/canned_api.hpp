@@ -151,11 +151,11 @@ public:
         bool parked = false;  // the limit was reached and the next GET is held (or was answered 500)
         bool closed = false;  // the runtime closed the connection (or died)
         std::size_t handed_out = 0;
-        std::size_t answered = 0;      // posts to .../response
-        std::size_t errors = 0;        // posts to .../error or .../init/error
-        std::size_t wrong_ids = 0;     // answers for another id than the one handed out last
+        std::size_t answered = 0;   // posts to .../response
+        std::size_t errors = 0;     // posts to .../error or .../init/error
+        std::size_t wrong_ids = 0;  // answers for another id than the one handed out last
         std::size_t last_answer_bytes = 0;
-        std::string last_error_body;   // the last error post's body (first 2 KB), for diagnostics
+        std::string last_error_body;  // the last error post's body (first 2 KB), for diagnostics
         clock_type::time_point first_get{};
         std::vector<stamp> stamps;
     };
@@ -234,9 +234,10 @@ private:
     static constexpr std::size_t id_digits = 12;  // the tail of the request id that varies
 
     void build_answers(session& s) {
-        event_answer_ = "HTTP/1.1 200 OK\r\n"
-                        "Content-Type: application/json\r\n"
-                        "Lambda-Runtime-Aws-Request-Id: ";
+        event_answer_ =
+            "HTTP/1.1 200 OK\r\n"
+            "Content-Type: application/json\r\n"
+            "Lambda-Runtime-Aws-Request-Id: ";
         id_at_ = event_answer_.size();
         event_answer_ += std::string(default_request_id) + "\r\n" +
                          "Lambda-Runtime-Deadline-Ms: 4102444800000\r\n"
@@ -245,7 +246,8 @@ private:
         trace_at_ = event_answer_.size() + std::string_view("Root=1-5bef4de7-ad49b0e87f6e").size();
         event_answer_ += std::string(default_trace_id) + "\r\n" +
                          "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-                         "Content-Length: " + std::to_string(s.event.size()) + "\r\n\r\n";
+                         "Content-Length: " +
+                         std::to_string(s.event.size()) + "\r\n\r\n";
         // Small events go out with the headers in one send; big ones in one sendmsg of two buffers.
         event_body_.clear();
         if (s.event.size() <= 64 * 1024)
@@ -253,10 +255,11 @@ private:
         else
             event_body_ = std::move(s.event);
         s.event.clear();
-        accepted_answer_ = "HTTP/1.1 202 Accepted\r\n"
-                           "Content-Type: application/json\r\n"
-                           "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-                           "Content-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
+        accepted_answer_ =
+            "HTTP/1.1 202 Accepted\r\n"
+            "Content-Type: application/json\r\n"
+            "Date: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+            "Content-Length: 16\r\n\r\n{\"status\":\"OK\"}\n";
         const std::string body = R"({"errorType":"Bench.Done","errorMessage":"the benchmark is over"})";
         error_answer_ = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
                         std::to_string(body.size()) + "\r\n\r\n" + body;

@@ -65,12 +65,12 @@ bp::object parse_json(const std::string& text) {
 /// What `invoke` returns: the invocation's outcome as the runtime would have posted it.
 struct invoke_result {
     bool success = false;
-    bp::object body;        // the posted body: JSON text (str)
-    bp::object response;    // the body parsed (json.loads) on success, else None
-    bp::object error;       // the error body parsed (a dict with errorMessage, errorType, stackTrace), else None
-    bp::object log;         // what was logged (logging, print, context.log, error reports), str
-    bp::object xray_cause;  // the X-Ray error cause sent with an error (JSON text), else None
-    bp::object exit_status; // the status the runtime would exit with (sys.exit, fatal init error), else None
+    bp::object body;         // the posted body: JSON text (str)
+    bp::object response;     // the body parsed (json.loads) on success, else None
+    bp::object error;        // the error body parsed (a dict with errorMessage, errorType, stackTrace), else None
+    bp::object log;          // what was logged (logging, print, context.log, error reports), str
+    bp::object xray_cause;   // the X-Ray error cause sent with an error (JSON text), else None
+    bp::object exit_status;  // the status the runtime would exit with (sys.exit, fatal init error), else None
 
     explicit invoke_result(const local_result& r)
         : success(r.success),
@@ -90,12 +90,9 @@ struct invoke_result {
 // test did not set: os.environ is a copy made at interpreter start, so they must be put there too.
 std::map<std::string, std::string> environment_with_defaults(const bp::object& environment) {
     static const std::pair<const char*, const char*> defaults[] = {
-        {"AWS_LAMBDA_FUNCTION_NAME", "test_function"},
-        {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
-        {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"},
-        {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/Functions"},
-        {"AWS_LAMBDA_LOG_STREAM_NAME", "$LATEST"},
-        {"AWS_REGION", "us-east-1"},
+        {"AWS_LAMBDA_FUNCTION_NAME", "test_function"}, {"AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"},
+        {"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "3008"},   {"AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/Functions"},
+        {"AWS_LAMBDA_LOG_STREAM_NAME", "$LATEST"},     {"AWS_REGION", "us-east-1"},
     };
     std::map<std::string, std::string> out;
     const bp::object os_environ = bp::import("os").attr("environ");

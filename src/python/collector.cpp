@@ -4,9 +4,7 @@
 namespace lambda_py27::python::detail {
 namespace {
 
-bool is_empty_list(const PyGC_Head* head) noexcept {
-    return head->gc.gc_next == head && head->gc.gc_prev == head;
-}
+bool is_empty_list(const PyGC_Head* head) noexcept { return head->gc.gc_next == head && head->gc.gc_prev == head; }
 
 /// As gcmodule.c leaves them before any object is tracked.
 bool verify_pristine(gc_generation* g) noexcept {
@@ -27,12 +25,12 @@ bool verify_live(gc_generation* g) {
     bool ok = false;
     int t[3] = {0, 0, 0};
     PyObject* thresholds = PyObject_CallMethod(gc, const_cast<char*>("get_threshold"), nullptr);
-    if (thresholds != nullptr && PyArg_ParseTuple(thresholds, "iii", &t[0], &t[1], &t[2]) &&
-        g[0].threshold == t[0] && g[1].threshold == t[1] && g[2].threshold == t[2]) {
+    if (thresholds != nullptr && PyArg_ParseTuple(thresholds, "iii", &t[0], &t[1], &t[2]) && g[0].threshold == t[0] &&
+        g[1].threshold == t[1] && g[2].threshold == t[2]) {
         PyObject* r = PyObject_CallMethod(gc, const_cast<char*>("set_threshold"), const_cast<char*>("iii"), t[0] + 1,
                                           t[1] + 1, t[2] + 1);
-        const bool moved = r != nullptr && g[0].threshold == t[0] + 1 && g[1].threshold == t[1] + 1 &&
-                           g[2].threshold == t[2] + 1;
+        const bool moved =
+            r != nullptr && g[0].threshold == t[0] + 1 && g[1].threshold == t[1] + 1 && g[2].threshold == t[2] + 1;
         Py_XDECREF(r);
         r = PyObject_CallMethod(gc, const_cast<char*>("set_threshold"), const_cast<char*>("iii"), t[0], t[1], t[2]);
         const bool restored = r != nullptr && g[0].threshold == t[0];

@@ -6,6 +6,10 @@
 
 #include <Python.h>
 
+#include <dirent.h>
+#include <langinfo.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <atomic>
 #include <clocale>
 #include <cstdio>
@@ -14,10 +18,6 @@
 #include <deque>
 #include <stdexcept>
 #include <string>
-#include <dirent.h>
-#include <langinfo.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 extern "C" void init_lambda_py27();  // bindings/module.cpp (BOOST_PYTHON_MODULE(_lambda_py27))
 extern char** environ;
@@ -62,7 +62,9 @@ std::string current_dir() {
     return buf;
 }
 
-bool is_python_home(const std::string& dir) { return exists(dir + "/lib/python2.7/os.py") || exists(dir + "/lib/python2.7/os.pyc"); }
+bool is_python_home(const std::string& dir) {
+    return exists(dir + "/lib/python2.7/os.py") || exists(dir + "/lib/python2.7/os.pyc");
+}
 
 std::string find_home(const interpreter_options& o) {
     if (!o.python_home.empty()) return o.python_home;

@@ -19,7 +19,8 @@
 // comfortable room for: Python then decides whether it is a RuntimeError.
 #include "lambda_py27/python/json.hpp"
 
-#include <lambda_py27/python/detail/collector.hpp>
+#include "json_decode_fallback.hpp"
+#include "json_key_memo.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 
@@ -27,8 +28,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <new>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +38,9 @@ namespace lambda_py27::python {
 namespace {
 
 namespace bj = boost::json;
+using detail::gc_pause;
+using detail::key_memo;
+using detail::python_json_loads;
 
 // Deepest nesting decoded in C++. Beyond it (or beyond what the current recursion headroom leaves),
 // Python's json.loads decides, including its RuntimeError.
@@ -112,126 +116,6 @@ PyObject* unicode_from_utf8(const char* data, std::size_t size) {
     }
     return u;
 }
-
-/// The keys met so far in one document, by their UTF-8 text, so that the dicts of a list of records share
-/// their key objects (made, and their hashes computed, once): 13% fewer instructions for an event of
-/// records. Python 2.7's scanner makes a new, equal, object for each occurrence (Python 3's json and
-/// simplejson share them as we do); only `is` between keys of different dicts can tell. Open addressing
-/// over a power-of-two table; the texts live in one string.
-class key_memo {
-public:
-    key_memo() = default;
-    ~key_memo() { clear(); }
-    key_memo(const key_memo&) = delete;
-    key_memo& operator=(const key_memo&) = delete;
-
-    /// The key object for this text (borrowed), or nullptr.
-    PyObject* find(const char* data, std::size_t size) const noexcept {
-        if (slots_.empty()) {
-            return nullptr;
-        }
-        const std::uint64_t h = hash(data, size);
-        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
-            const slot& e = slots_[i];
-            if (e.key == nullptr) {
-                return nullptr;
-            }
-            if (e.hash == h && e.size == size && std::memcmp(texts_.data() + e.offset, data, size) == 0) {
-                return e.key;
-            }
-        }
-    }
-
-    /// Remembers `key` (takes a reference of its own) for this text. Keys above 256 bytes are not kept,
-    /// nor any key once the memo is full().
-    void insert(const char* data, std::size_t size, PyObject* key) {
-        if (size > 256 || full()) {
-            return;
-        }
-        if ((count_ + 1) * 2 > slots_.size()) {
-            grow();
-        }
-        const std::uint64_t h = hash(data, size);
-        std::size_t i = h & mask_;
-        while (slots_[i].key != nullptr) {
-            i = (i + 1) & mask_;
-        }
-        const std::size_t offset = texts_.size();
-        texts_.append(data, size);
-        slots_[i] = slot{h, offset, size, key};
-        Py_INCREF(key);
-        ++count_;
-    }
-
-    /// Holds as many keys, or as much key text, as it may: nothing more is remembered.
-    bool full() const noexcept { return count_ >= max_keys || texts_.size() >= max_text_bytes; }
-
-    /// Forgets every key (and drops its references); a table of moderate size is kept for the next document.
-    void clear() noexcept {
-        if (count_ != 0) {
-            for (slot& e : slots_) {
-                Py_XDECREF(e.key);
-                e.key = nullptr;
-            }
-        }
-        if (slots_.size() > 4096) {
-            std::vector<slot>().swap(slots_);
-            mask_ = 0;
-        }
-        if (texts_.capacity() > 64 * 1024) {
-            std::string().swap(texts_);
-        }
-        texts_.clear();
-        count_ = 0;
-    }
-
-private:
-    static constexpr std::size_t max_keys = 1024;
-    static constexpr std::size_t max_text_bytes = 32 * 1024;
-
-    struct slot {
-        std::uint64_t hash;
-        std::size_t offset;
-        std::size_t size;
-        PyObject* key;  // strong; nullptr: free
-    };
-
-    /// Eight bytes at a time (keys are short), each word mixed in by a multiply and a rotation.
-    static std::uint64_t hash(const char* data, std::size_t size) noexcept {
-        constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
-        std::uint64_t h = size * k;
-        std::uint64_t w = 0;
-        for (; size >= 8; size -= 8, data += 8) {
-            std::memcpy(&w, data, 8);
-            h = ((h ^ w) * k);
-            h ^= h >> 29;
-        }
-        w = 0;
-        std::memcpy(&w, data, size);
-        h = (h ^ w) * k;
-        return h ^ (h >> 32);
-    }
-
-    void grow() {
-        std::vector<slot> old(slots_.empty() ? 32 : slots_.size() * 2, slot{0, 0, 0, nullptr});
-        old.swap(slots_);
-        mask_ = slots_.size() - 1;
-        for (const slot& e : old) {
-            if (e.key != nullptr) {
-                std::size_t i = e.hash & mask_;
-                while (slots_[i].key != nullptr) {
-                    i = (i + 1) & mask_;
-                }
-                slots_[i] = e;
-            }
-        }
-    }
-
-    std::vector<slot> slots_;
-    std::string texts_;
-    std::size_t count_ = 0;
-    std::size_t mask_ = 0;
-};
 
 /// The Boost.JSON handler: a value stack of new references. A container's members are on the stack when
 /// its end event comes (Boost passes their count), so it is built there with no recursion.
@@ -344,7 +228,7 @@ public:
     bool on_int64(std::int64_t i, bj::string_view, bj::error_code& ec) {
         text_.clear();
         PyObject* v = (i >= LONG_MIN && i <= LONG_MAX) ? PyInt_FromLong(static_cast<long>(i))
-                                                     : PyLong_FromLongLong(static_cast<long long>(i));
+                                                       : PyLong_FromLongLong(static_cast<long long>(i));
         return push(v, ec);
     }
     bool on_uint64(std::uint64_t u, bj::string_view, bj::error_code& ec) {
@@ -460,99 +344,6 @@ std::size_t fast_path_max_depth() {
     }
     return static_cast<std::size_t>(headroom < kFastPathMaxDepth ? headroom : kFastPathMaxDepth);
 }
-
-/// Python's own json.loads on the bytes (the reference behaviour, messages included).
-PyObject* python_json_loads(std::string_view text) {
-    static PyObject* loads = nullptr;  // json.loads, imported once (the interpreter is never finalised)
-    if (loads == nullptr) {
-        PyObject* json = PyImport_ImportModule("json");
-        if (json == nullptr) {
-            return nullptr;
-        }
-        loads = PyObject_GetAttrString(json, "loads");
-        Py_DECREF(json);
-        if (loads == nullptr) {
-            return nullptr;
-        }
-    }
-    PyObject* s = PyString_FromStringAndSize(text.data(), static_cast<Py_ssize_t>(text.size()));
-    if (s == nullptr) {
-        return nullptr;
-    }
-    PyObject* result = PyObject_CallFunctionObjArgs(loads, s, nullptr);
-    Py_DECREF(s);
-    return result;
-}
-
-/// Suspends Python's cyclic garbage collector while a large document is built, and has the collector
-/// not count the containers built. Each of them would otherwise count as an allocation: every 700 start
-/// a collection walking all young objects, and the count left behind starts one more at the handler's
-/// first allocation, which walks the whole event again (then promotes it, to be walked by the older
-/// generations' collections), a quarter of the time of a 1 MB echo. The event is a tree of new objects:
-/// nothing in it can be garbage while it is built and no Python code runs meanwhile. Its containers stay
-/// tracked, so the collector walks them when a collection comes due for other reasons (and finds any
-/// cycle the handler makes out of them); an event the handler drops costs the collector nothing.
-class gc_pause {
-public:
-    gc_pause() {
-        // The collector only costs time: a failure here is ignored (and its exception dropped).
-        if (functions_ready()) {
-            PyObject* enabled = PyObject_CallFunctionObjArgs(isenabled_, nullptr);
-            paused_ = enabled == Py_True && call(disable_);
-            Py_XDECREF(enabled);
-        }
-        if (PyErr_Occurred()) {
-            PyErr_Clear();
-        }
-        if (paused_) {
-            if (detail::gc_generation* g = detail::gc_generations(); g != nullptr) {
-                counter_ = &g[0].count;  // generation 0's allocation count
-                saved_count_ = *counter_;
-            }
-        }
-    }
-    ~gc_pause() {
-        if (paused_) {
-            if (counter_ != nullptr && *counter_ > saved_count_) {
-                *counter_ = saved_count_;
-            }
-            PyObject *type, *value, *tb;
-            PyErr_Fetch(&type, &value, &tb);
-            call(enable_);
-            PyErr_Clear();
-            PyErr_Restore(type, value, tb);
-        }
-    }
-    gc_pause(const gc_pause&) = delete;
-    gc_pause& operator=(const gc_pause&) = delete;
-
-private:
-    static bool call(PyObject* fn) {
-        PyObject* r = PyObject_CallFunctionObjArgs(fn, nullptr);
-        Py_XDECREF(r);
-        return r != nullptr;
-    }
-    static bool functions_ready() {
-        if (isenabled_ == nullptr) {
-            PyObject* gc = PyImport_ImportModule("gc");
-            if (gc == nullptr) {
-                return false;
-            }
-            enable_ = PyObject_GetAttrString(gc, "enable");
-            disable_ = PyObject_GetAttrString(gc, "disable");
-            isenabled_ = enable_ && disable_ ? PyObject_GetAttrString(gc, "isenabled") : nullptr;
-            Py_DECREF(gc);
-        }
-        return isenabled_ != nullptr;
-    }
-
-    static inline PyObject* isenabled_ = nullptr;  // gc.isenabled, gc.enable, gc.disable (kept for good)
-    static inline PyObject* enable_ = nullptr;
-    static inline PyObject* disable_ = nullptr;
-    bool paused_ = false;
-    int* counter_ = nullptr;
-    int saved_count_ = 0;
-};
 
 }  // namespace
 

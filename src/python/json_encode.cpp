@@ -20,8 +20,11 @@
 // holds), and the recursion limit is applied at the depth json.dumps (called from C) would reach it.
 #include "lambda_py27/python/json.hpp"
 
+#include "json_encode_fallback.hpp"
+#include "json_float_repr.hpp"
+#include "json_sink.hpp"
+
 #include <charconv>
-#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -33,6 +36,11 @@
 
 namespace lambda_py27::python {
 namespace {
+
+using detail::append_and_drop;
+using detail::append_float;
+using detail::json_sink;
+using detail::recursion_depth_scope;
 
 constexpr char kHex[] = "0123456789abcdef";
 
@@ -87,59 +95,9 @@ inline char* write_char(std::uint32_t c, char* p) {
     return write_u_escape(c, p);
 }
 
-/// The output: the caller's std::string, written through a raw pointer. While the encoder runs the string
-/// is kept at its full size (grown by doubling, a new part zero-filled once) and cut to what was written
-/// when the sink goes.
-class sink {
-public:
-    explicit sink(std::string& s) : s_(s) {
-        const std::size_t start = s_.size();
-        s_.resize(s_.capacity() > start + 64 ? s_.capacity() : start + 256);
-        p_ = s_.data() + start;
-        end_ = s_.data() + s_.size();
-    }
-    ~sink() { s_.resize(size()); }
-    sink(const sink&) = delete;
-    sink& operator=(const sink&) = delete;
-
-    std::size_t size() const noexcept { return static_cast<std::size_t>(p_ - s_.data()); }
-    /// Where to write the next `n` bytes (at most); `advance` past what was written.
-    char* room(std::size_t n) {
-        if (static_cast<std::size_t>(end_ - p_) < n) {
-            grow(n);
-        }
-        return p_;
-    }
-    void advance(char* p) noexcept { p_ = p; }
-    void put(char c) { *room(1) = c, ++p_; }
-    void put(const char* data, std::size_t n) {
-        std::memcpy(room(n), data, n);
-        p_ += n;
-    }
-    template <std::size_t N>
-    void put(const char (&literal)[N]) {
-        put(literal, N - 1);
-    }
-    /// Forgets everything written after the first `size` bytes.
-    void truncate(std::size_t size) noexcept { p_ = s_.data() + size; }
-
-private:
-    void grow(std::size_t n) {
-        const std::size_t used = size();
-        const std::size_t want = used + n > 2 * s_.size() ? used + n : 2 * s_.size();
-        s_.resize(want);
-        p_ = s_.data() + used;
-        end_ = s_.data() + s_.size();
-    }
-
-    std::string& s_;
-    char* p_ = nullptr;
-    char* end_ = nullptr;
-};
-
 /// Appends the escaped JSON string of `n` code points: stored straight into the output while nothing
 /// needs escaping (room for that case is taken at once), then one character at a time.
-void append_code_points(sink& out, const Py_UNICODE* s, Py_ssize_t n) {
+void append_code_points(json_sink& out, const Py_UNICODE* s, Py_ssize_t n) {
     const auto count = static_cast<std::size_t>(n);
     char* p = out.room(count + 2);
     *p++ = '"';
@@ -199,7 +157,7 @@ inline std::size_t utf8_sequence(const unsigned char* s, std::size_t avail, std:
 
 /// Appends the escaped JSON string of a byte str (its UTF-8 decoding). False with Python's
 /// UnicodeDecodeError set when the bytes are not UTF-8.
-bool append_bytes(sink& out, const char* data, std::size_t n) {
+bool append_bytes(json_sink& out, const char* data, std::size_t n) {
     const auto* s = reinterpret_cast<const unsigned char*>(data);
     std::size_t plain = 0;
     while (plain < n && plain_char(s[plain])) {
@@ -236,7 +194,7 @@ bool append_bytes(sink& out, const char* data, std::size_t n) {
     return true;
 }
 
-inline bool append_string_object(sink& out, PyObject* o) {
+inline bool append_string_object(json_sink& out, PyObject* o) {
     if (PyUnicode_Check(o)) {
         append_code_points(out, PyUnicode_AS_UNICODE(o), PyUnicode_GET_SIZE(o));
         return true;
@@ -245,211 +203,14 @@ inline bool append_string_object(sink& out, PyObject* o) {
 }
 
 template <class Int>
-inline void append_integer(sink& out, Int v) {
+inline void append_integer(json_sink& out, Int v) {
     char* p = out.room(24);
     out.advance(std::to_chars(p, p + 24, v).ptr);
 }
 
-/// float.__repr__ of a finite value (Python 2.7's float_repr: the shortest digits that round-trip, laid
-/// out by format_float_short with mode 'r' and Py_DTSF_ADD_DOT_0): positional when the decimal point
-/// falls within -4 < exponent + 1 <= 16 (`0.0001`, `1.5`, `1e+16` is the first exponent form), then
-/// `d.ddde+XX` with at least two exponent digits, and ".0" after a positional integer. The digits are
-/// std::to_chars' shortest round-trip ones, which are the same: both take, among the shortest digit
-/// strings that round-trip, the one nearest the exact value.
-void append_finite_float(sink& out, double v) {
-    char sci[64];
-    const auto r = std::to_chars(sci, sci + sizeof sci, v, std::chars_format::scientific);
-    // sci: [-]d[.ddd]e(+|-)XX[X]
-    const char* p = sci;
-    char* const buf = out.room(32);  // at most 24: "-d.dddddddddddddddde-308"
-    char* o = buf;
-    if (*p == '-') {
-        *o++ = '-';
-        ++p;
-    }
-    char digits[32];
-    std::size_t n = 0;
-    digits[n++] = *p++;
-    if (*p == '.') {
-        ++p;
-        while (*p != 'e') {
-            digits[n++] = *p++;
-        }
-    }
-    ++p;  // 'e'
-    const bool negative_exp = *p == '-';
-    ++p;
-    int exp = 0;
-    while (p < r.ptr) {
-        exp = exp * 10 + (*p++ - '0');
-    }
-    if (negative_exp) {
-        exp = -exp;
-    }
-    const int decpt = exp + 1;  // value = 0.d1d2...dn * 10^decpt
-    if (decpt > -4 && decpt <= 16) {
-        if (decpt <= 0) {
-            *o++ = '0';
-            *o++ = '.';
-            for (int i = decpt; i < 0; ++i) {
-                *o++ = '0';
-            }
-            for (std::size_t i = 0; i < n; ++i) {
-                *o++ = digits[i];
-            }
-        } else if (static_cast<std::size_t>(decpt) >= n) {
-            for (std::size_t i = 0; i < n; ++i) {
-                *o++ = digits[i];
-            }
-            for (std::size_t i = n; i < static_cast<std::size_t>(decpt); ++i) {
-                *o++ = '0';
-            }
-            *o++ = '.';
-            *o++ = '0';
-        } else {
-            for (std::size_t i = 0; i < n; ++i) {
-                if (i == static_cast<std::size_t>(decpt)) {
-                    *o++ = '.';
-                }
-                *o++ = digits[i];
-            }
-        }
-    } else {
-        *o++ = digits[0];
-        if (n > 1) {
-            *o++ = '.';
-            for (std::size_t i = 1; i < n; ++i) {
-                *o++ = digits[i];
-            }
-        }
-        *o++ = 'e';
-        *o++ = exp < 0 ? '-' : '+';
-        const int a = exp < 0 ? -exp : exp;
-        if (a < 10) {
-            *o++ = '0';
-        }
-        o = std::to_chars(o, buf + 32, a).ptr;
-    }
-    out.advance(o);
-}
-
-/// The positional repr of a finite float that is a decimal of at most 15 significant digits, at most 16
-/// integer digits and no more than -log10(|v|) + 15 fractional ones (prices, coordinates, measurements):
-/// 123.25 is 12325 / 10^2. For the least k for which N = round(v * 10^k) gives back v as N / 10^k (a
-/// correctly rounded division of two exact doubles, so exactly what parsing "N e-k" gives), N's digits are
-/// the shortest that round-trip: a decimal with fewer significant digits at this magnitude has fewer
-/// fractional digits and would have been found at a smaller k, and below 10^15 no two decimals of as many
-/// digits round to the same double. False when the value is not of that kind (repr's general path then).
-bool append_short_decimal_float(sink& out, double v) {
-    static constexpr double kPow10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                        1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    const double a = v < 0 ? -v : v;
-    if (!(a >= 1e-4 && a < 1e15)) {  // positional layout only; 0.0 and -0.0 take the general path
-        return false;
-    }
-    for (int k = 0; k < 16; ++k) {
-        const double scaled = a * kPow10[k];
-        if (scaled >= 1e15) {
-            return false;
-        }
-        const auto n = static_cast<std::int64_t>(scaled + 0.5);
-        if (static_cast<double>(n) / kPow10[k] != a) {
-            continue;
-        }
-        char digits[24];
-        const char* end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-        const int count = static_cast<int>(end - digits);
-        char* p = out.room(40);
-        if (v < 0) {
-            *p++ = '-';
-        }
-        if (k == 0) {
-            std::memcpy(p, digits, static_cast<std::size_t>(count));
-            p += count;
-            *p++ = '.';
-            *p++ = '0';
-        } else if (count > k) {
-            std::memcpy(p, digits, static_cast<std::size_t>(count - k));
-            p += count - k;
-            *p++ = '.';
-            std::memcpy(p, digits + count - k, static_cast<std::size_t>(k));
-            p += k;
-        } else {
-            *p++ = '0';
-            *p++ = '.';
-            for (int z = count; z < k; ++z) {
-                *p++ = '0';
-            }
-            std::memcpy(p, digits, static_cast<std::size_t>(count));
-            p += count;
-        }
-        out.advance(p);
-        return true;
-    }
-    return false;
-}
-
-/// float.__repr__ of the value, or the allow_nan names.
-bool append_float(sink& out, double v) {
-    if (!std::isfinite(v)) {
-        if (v > 0) {
-            out.put("Infinity");
-        } else if (v < 0) {
-            out.put("-Infinity");
-        } else {
-            out.put("NaN");
-        }
-        return true;
-    }
-    if (!append_short_decimal_float(out, v)) {
-        append_finite_float(out, v);
-    }
-    return true;
-}
-
-/// Appends a byte str object (what PyObject_Str and PyObject_Repr give in Python 2) and drops it.
-bool append_and_drop(sink& out, PyObject* s) {
-    if (s == nullptr) {
-        return false;
-    }
-    out.put(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s)));
-    Py_DECREF(s);
-    return true;
-}
-
-/// Sets the thread's recursion depth for its lifetime: user code and the C API's own recursion checks
-/// then run at the depth they would inside json.dumps.
-class recursion_depth_scope {
-public:
-    explicit recursion_depth_scope(long depth) : ts_(PyThreadState_GET()), saved_(ts_->recursion_depth) {
-        ts_->recursion_depth = static_cast<int>(depth);
-    }
-    ~recursion_depth_scope() { ts_->recursion_depth = saved_; }
-    recursion_depth_scope(const recursion_depth_scope&) = delete;
-    recursion_depth_scope& operator=(const recursion_depth_scope&) = delete;
-
-private:
-    PyThreadState* ts_;
-    int saved_;
-};
-
-/// decimal.Decimal, imported on first need (a result holding anything unusual), then kept.
-PyObject* decimal_type() {
-    static PyObject* type = nullptr;
-    if (type == nullptr) {
-        PyObject* module = PyImport_ImportModule("decimal");
-        if (module == nullptr) {
-            return nullptr;
-        }
-        type = PyObject_GetAttrString(module, "Decimal");
-        Py_DECREF(module);
-    }
-    return type;
-}
-
 class encoder {
 public:
-    explicit encoder(sink& out) : out_(out) {
+    explicit encoder(json_sink& out) : out_(out) {
         const PyThreadState* ts = PyThreadState_GET();
         depth_base_ = static_cast<long>(ts->recursion_depth) + kDumpsCallOverhead;
         limit_ = static_cast<long>(Py_GetRecursionLimit());
@@ -481,7 +242,7 @@ private:
         PyObject* container;  // strong: the list/tuple/dict being written (its identity: circular check)
         PyObject* items;      // strong: PySequence_Fast(container), or iter(dict subclass); null for a dict
         Py_ssize_t pos;
-        Py_ssize_t count;     // members written
+        Py_ssize_t count;  // members written
         kind k;
     };
 
@@ -522,8 +283,7 @@ private:
                 Py_DECREF(val);
                 return ok;
             }
-            case kind::dict_iter:
-                return dict_iter_step(f);
+            case kind::dict_iter: return dict_iter_step(f);
         }
         return false;
     }
@@ -573,7 +333,7 @@ private:
         if (PyFloat_Check(key) || PyInt_Check(key) || PyLong_Check(key) || key == Py_None) {
             std::string text;
             {
-                sink t(text);
+                json_sink t(text);
                 if (!scalar_key_text(key, t)) {
                     return nullptr;
                 }
@@ -586,7 +346,7 @@ private:
 
     /// The text of a float, int/long (bool: "True"/"False") or None key; `text` gets what str()/repr()
     /// gives, to be escaped as a string (only an int subclass's __str__ can give more than plain ASCII).
-    bool scalar_key_text(PyObject* key, sink& text) {
+    bool scalar_key_text(PyObject* key, json_sink& text) {
         if (PyFloat_Check(key)) {
             return append_float(text, PyFloat_AS_DOUBLE(key));
         }
@@ -599,11 +359,12 @@ private:
 
     /// str() of an int/long as _json.c gets it (PyObject_Str, with its recursion check); exact types
     /// are formatted without a temporary object.
-    bool write_int(sink& dst, PyObject* o) {
+    bool write_int(json_sink& dst, PyObject* o) {
         const bool exact_int = PyInt_CheckExact(o);
         if (exact_int || PyLong_CheckExact(o)) {
             if (python_depth() + 1 > limit_) {
-                PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while getting the str of an object");
+                PyErr_SetString(PyExc_RuntimeError,
+                                "maximum recursion depth exceeded while getting the str of an object");
                 return false;
             }
             if (exact_int) {
@@ -733,48 +494,8 @@ private:
         return true;
     }
 
-    /// Decimal as str(d); anything else is JSONEncoder.default's TypeError. Both run where json.dumps
-    /// runs its `default` (three recursion levels deeper, with the same RuntimeErrors on the way).
-    bool other(PyObject* o) {
-        PyObject* decimal = decimal_type();
-        if (decimal == nullptr) {
-            return false;
-        }
-        const int is_decimal = PyObject_IsInstance(o, decimal);
-        if (is_decimal < 0) {
-            return false;
-        }
-        // The bound method JSONEncoder.default: PyObject_Call of the method, then of its function, then
-        // the function's frame; repr() runs in that frame.
-        if (python_depth() + 2 > limit_) {
-            PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded while calling a Python object");
-            return false;
-        }
-        if (python_depth() + 3 > limit_) {
-            PyErr_SetString(PyExc_RuntimeError, "maximum recursion depth exceeded");
-            return false;
-        }
-        recursion_depth_scope scope(python_depth() + 3);
-        if (is_decimal != 0) {
-            return append_and_drop(out_, PyObject_Str(o));
-        }
-        PyObject* repr = PyObject_Repr(o);
-        if (repr == nullptr) {
-            return false;
-        }
-        PyString_ConcatAndDel(&repr, PyString_FromString(" is not JSON serializable"));
-        if (repr == nullptr) {
-            return false;
-        }
-        PyObject* exc = PyObject_CallFunctionObjArgs(PyExc_TypeError, repr, nullptr);
-        Py_DECREF(repr);
-        if (exc == nullptr) {
-            return false;
-        }
-        PyErr_SetObject(PyExc_TypeError, exc);
-        Py_DECREF(exc);
-        return false;
-    }
+    /// Decimal as str(d); anything else is JSONEncoder.default's TypeError (the rare path, elsewhere).
+    bool other(PyObject* o) { return detail::append_unserializable(out_, o, python_depth(), limit_); }
 
     /// Python's recursion depth at this point of json.dumps (called from C): one level per open container.
     long python_depth() const { return depth_base_ + static_cast<long>(stack_.size()); }
@@ -837,7 +558,7 @@ private:
         Py_DECREF(container);
     }
 
-    sink& out_;
+    json_sink& out_;
     std::vector<frame> stack_;
     std::unordered_set<PyObject*> deep_;  // containers at stack index >= kLinearScanDepth
     long depth_base_ = 0;
@@ -848,7 +569,7 @@ private:
 
 bool json_dumps(PyObject* obj, std::string& out) {
     try {
-        sink s(out);
+        json_sink s(out);
         encoder e(s);
         return e.run(obj);
     } catch (const std::bad_alloc&) {

@@ -10,12 +10,14 @@
 // exactly as it does when a single-process runtime dies; re-forking would leave that invocation to time out.
 #include <lambda_py27/python/detail/prefork.hpp>
 
+#include "runtime/diagnostic.hpp"
+
 #include <boost/python.hpp>
 
 #include <atomic>
-#include <chrono>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -37,18 +39,14 @@
 namespace lambda_py27::python::detail {
 namespace {
 
-void log_line(const std::string& text) {
-    const std::string line = "[lambda-py27] " + text + "\n";
-    // stderr is unbuffered; one write keeps lines of concurrent processes whole.
-    const ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)ignored;
-}
+void log_line(const std::string& text) { lambda_py27::detail::diagnostic(text); }
 
 std::string describe(int wait_status) {
     if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));
     if (WIFSIGNALED(wait_status)) {
         const char* name = ::strsignal(WTERMSIG(wait_status));
-        return "signal " + std::to_string(WTERMSIG(wait_status)) + (name != nullptr ? std::string(" (") + name + ")" : "");
+        return "signal " + std::to_string(WTERMSIG(wait_status)) +
+               (name != nullptr ? std::string(" (") + name + ")" : "");
     }
     return "wait status " + std::to_string(wait_status);
 }
@@ -182,7 +180,7 @@ private:
 
 // A new worker: everything the fork copied that must not be shared is renewed, then it serves.
 [[noreturn]] void run_worker(pid_t parent, const std::function<int(api_client&)>& serve, const pool_hooks& hooks) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the runtime
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);     // never outlive the runtime
     if (::getppid() != parent) ::_exit(1);  // the parent died before that took effect
     PyOS_AfterFork();                       // the GIL, the import lock and the threading module, re-made
     if (PyObject* random = PyDict_GetItemString(PyImport_GetModuleDict(), "random")) {  // borrowed

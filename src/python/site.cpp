@@ -4,15 +4,15 @@
 #include <structmember.h>
 #include <structseq.h>
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <stdexcept>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 #include <utility>
-#include <unistd.h>
 
 // The objects are site.py's (2.7.18) written as C types: making three types costs a few thousand
 // instructions where importing `site` costs millions. Their names, texts and behaviour are site.py's.
@@ -102,8 +102,7 @@ PyObject* printer_new(PyTypeObject* type, PyObject* args, PyObject* kwds) {
     static char* names[] = {const_cast<char*>("name"), const_cast<char*>("data"), const_cast<char*>("files"),
                             const_cast<char*>("dirs"), nullptr};
     PyObject *name = nullptr, *data = nullptr, *files = nullptr, *dirs = nullptr;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|OO:_Printer", names, &name, &data, &files, &dirs))
-        return nullptr;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "OO|OO:_Printer", names, &name, &data, &files, &dirs)) return nullptr;
     auto* self = reinterpret_cast<printer*>(type->tp_alloc(type, 0));
     if (self == nullptr) return nullptr;
     PyObject* empty = PyTuple_New(0);
@@ -206,8 +205,8 @@ PyObject* printer_repr(PyObject* o) {
     }
     PyObject* name = PyObject_Str(self->name);
     if (name == nullptr) return nullptr;
-    PyObject* r = PyString_FromFormat("Type %s() to see the full %s text", PyString_AS_STRING(name),
-                                      PyString_AS_STRING(name));
+    PyObject* r =
+        PyString_FromFormat("Type %s() to see the full %s text", PyString_AS_STRING(name), PyString_AS_STRING(name));
     Py_DECREF(name);
     return r;
 }
@@ -320,8 +319,8 @@ int load_real_site(PyObject* module) {
                                               g_stdlib_dir.c_str());
         if (found != nullptr && PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 3) {
             PyObject* file = PyTuple_GET_ITEM(found, 0);
-            loaded = PyObject_CallMethod(imp, const_cast<char*>("load_module"), const_cast<char*>("sOOO"), "site",
-                                         file, PyTuple_GET_ITEM(found, 1), PyTuple_GET_ITEM(found, 2));
+            loaded = PyObject_CallMethod(imp, const_cast<char*>("load_module"), const_cast<char*>("sOOO"), "site", file,
+                                         PyTuple_GET_ITEM(found, 1), PyTuple_GET_ITEM(found, 2));
             if (file != Py_None) {
                 PyObject *t, *v, *tb;
                 PyErr_Fetch(&t, &v, &tb);
@@ -451,8 +450,8 @@ void clear_no_site_flag() {
     if (flags == nullptr) return;
     for (const PyMemberDef* m = Py_TYPE(flags)->tp_members; m != nullptr && m->name != nullptr; ++m) {
         if (std::strcmp(m->name, "no_site") != 0) continue;
-        const auto index = static_cast<Py_ssize_t>((static_cast<std::size_t>(m->offset) -
-                                                    offsetof(PyStructSequence, ob_item)) / sizeof(PyObject*));
+        const auto index = static_cast<Py_ssize_t>(
+            (static_cast<std::size_t>(m->offset) - offsetof(PyStructSequence, ob_item)) / sizeof(PyObject*));
         if (index < 0 || index >= Py_SIZE(flags)) return;
         PyObject* zero = PyInt_FromLong(0);
         if (zero == nullptr) fail("cannot set sys.flags");

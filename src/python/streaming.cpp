@@ -18,7 +18,8 @@ namespace lambda_py27::python::detail {
 namespace {
 
 // The public module handlers import. Kept tiny: the prelude is the only thing Python code must build.
-constexpr const char* streaming_module_source = R"PY('''Response streaming for lambda-py27 (enabled by LAMBDA_PY27_RESPONSE_STREAMING=1).
+constexpr const char* streaming_module_source =
+    R"PY('''Response streaming for lambda-py27 (enabled by LAMBDA_PY27_RESPONSE_STREAMING=1).
 
 A handler streams its response by returning a generator: each yielded str (or bytearray) is sent as it
 is, each unicode as UTF-8, as soon as it is yielded. For a Function URL, yield http_response(...) first:
@@ -118,7 +119,8 @@ void register_streaming_module() {
     if (prelude_class == nullptr) bp::throw_error_already_set();
 }
 
-invocation_response stream_generator(PyObject* generator, const std::function<invocation_response()>& answer_exception) {
+invocation_response stream_generator(PyObject* generator,
+                                     const std::function<invocation_response()>& answer_exception) {
     response_writer* writer = response_writer::current();
     std::string content_type = "application/octet-stream";
     std::string collected;  // without a writer
@@ -175,7 +177,7 @@ invocation_response stream_generator(PyObject* generator, const std::function<in
         began = true;
         if (ec) {
             // The stream is over (too large, the API gone); the loop reports the writer's error.
-            write_log("lambda-py27: the response stream ended early: " + ec.message() + "\n");
+            write_log("[lambda-py27] the response stream ended early: " + ec.message() + "\n");
             close_generator(generator);
             return invocation_response::success({}, {});
         }

@@ -115,7 +115,8 @@ artifact_root::artifact_root(artifact_options options)
         }
         const auto unpack = [&](const fs::path& zip, const char* inside) {
             std::string out;
-            const int rc = run_captured({*unzip, "-q", "-o", fs::absolute(zip).string(), "-d", at(inside).string()}, out);
+            const int rc =
+                run_captured({*unzip, "-q", "-o", fs::absolute(zip).string(), "-d", at(inside).string()}, out);
             if (rc != 0) throw std::runtime_error("unpacking " + zip.string() + " failed: " + last_line(out));
         };
         for (const auto& layer : options.layers) unpack(layer, "/opt");
@@ -129,8 +130,9 @@ artifact_root::artifact_root(artifact_options options)
             }
         }
         if (bootstrap_.empty())
-            throw std::runtime_error("neither /var/task/bootstrap nor /opt/bootstrap is in the artifact: give the "
-                                     "runtime layer too (or a --with-runtime zip)");
+            throw std::runtime_error(
+                "neither /var/task/bootstrap nor /opt/bootstrap is in the artifact: give the "
+                "runtime layer too (or a --with-runtime zip)");
     } catch (...) {
         std::error_code ec;
         fs::remove_all(path_, ec);

@@ -60,8 +60,7 @@ pid_t spawn_process(const spawn_request& request, int& error) {
     ::posix_spawnattr_setsigdefault(&sa.attr, &defaults);
     ::posix_spawnattr_setflags(&sa.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     if (!request.working_directory.empty()) {
-        if (int rc = ::posix_spawn_file_actions_addchdir_np(&sa.actions, request.working_directory.c_str());
-            rc != 0) {
+        if (int rc = ::posix_spawn_file_actions_addchdir_np(&sa.actions, request.working_directory.c_str()); rc != 0) {
             error = rc;
             return -1;
         }

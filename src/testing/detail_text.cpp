@@ -98,7 +98,7 @@ bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
 }
 
 std::string format_uuid(std::uint64_t hi, std::uint64_t lo) {
-    hi = (hi & ~std::uint64_t{0xf000}) | 0x4000;                            // version 4
+    hi = (hi & ~std::uint64_t{0xf000}) | 0x4000;                           // version 4
     lo = (lo & ~(std::uint64_t{0xc} << 60)) | (std::uint64_t{0x8} << 60);  // RFC 4122 variant
     std::string out;
     out.reserve(36);

@@ -111,8 +111,8 @@ bool reply_accepted(tcp::socket& socket, bool keep_alive) {
     return write_response(socket, res);
 }
 
-bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status,
-            std::string_view type, std::string_view message) {
+bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status, std::string_view type,
+            std::string_view message) {
     std::string ignored;
     const auto r = read_body(socket, buffer, p, 0, ignored);
     return reply_error(socket, status, type, message, r != body_read::failed && p.get().keep_alive()) &&

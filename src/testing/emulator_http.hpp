@@ -67,7 +67,7 @@ bool reply_error(tcp::socket& socket, unsigned status, std::string_view type, st
 bool reply_accepted(tcp::socket& socket, bool keep_alive);
 
 /// Drains the body, then `reply_error`; false if the connection is unusable.
-bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status,
-            std::string_view type, std::string_view message);
+bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status, std::string_view type,
+            std::string_view message);
 
 }  // namespace lambda_py27::testing::detail

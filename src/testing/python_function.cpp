@@ -7,8 +7,8 @@
 #include <boost/python.hpp>
 
 #include <cstdio>
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -61,9 +61,12 @@ variables put_environment(const variables& vars) {
             // The process's value is the truth: a test may have set one with setenv() since start-up.
             const char* before = std::getenv(k.c_str());
             previous[k] = before != nullptr ? std::optional<std::string>(before) : std::nullopt;
-            if (v) environ[k] = *v;
-            else if (bp::extract<bool>(environ.attr("__contains__")(k))) environ.attr("__delitem__")(k);
-            else ::unsetenv(k.c_str());
+            if (v)
+                environ[k] = *v;
+            else if (bp::extract<bool>(environ.attr("__contains__")(k)))
+                environ.attr("__delitem__")(k);
+            else
+                ::unsetenv(k.c_str());
         }
     } catch (const bp::error_already_set&) {
         PyErr_Print();
@@ -188,8 +191,8 @@ python_function::python_function(std::string handler, std::string task_root,
     }
     if (first) put_environment(before_start);  // then taken back like any function's
     const auto name = impl_->environment.find("AWS_LAMBDA_FUNCTION_NAME");
-    impl_->function_name = name != impl_->environment.end() && name->second ? *name->second
-                                                                             : std::getenv("AWS_LAMBDA_FUNCTION_NAME");
+    impl_->function_name =
+        name != impl_->environment.end() && name->second ? *name->second : std::getenv("AWS_LAMBDA_FUNCTION_NAME");
 }
 
 python_function::~python_function() = default;

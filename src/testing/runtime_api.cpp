@@ -43,8 +43,8 @@ void emulator::impl::serve_runtime_api(connection& c) {
         if (path.substr(0, extension_prefix.size()) == extension_prefix)
             usable = handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
         else if (path.substr(0, api_prefix.size()) != api_prefix)
-            usable = detail::refuse(c.socket, buffer, p, 404, "NotFound",
-                                    "Unknown Runtime API path: " + std::string(path));
+            usable =
+                detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
         else
             usable = route_runtime_api(c, buffer, p, path.substr(api_prefix.size()));
         if (!usable || !keep_alive) return;

@@ -42,7 +42,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,8 +135,8 @@ std::optional<std::string> missing_prerequisite(tools& t) {
     return why;
 }
 
-#define REQUIRE_EMPTY_ROOTS(t)                                                               \
-    tools t;                                                                                 \
+#define REQUIRE_EMPTY_ROOTS(t) \
+    tools t;                   \
     if (const auto why = missing_prerequisite(t)) GTEST_SKIP() << "bundle test skipped: " << *why
 
 // ---- an empty root ---------------------------------------------------------------------------------------
@@ -177,7 +176,7 @@ public:
 
     // The runtime command: a private PID and mount namespace (for a /proc of its own), then chroot.
     std::vector<std::string> enter(const tools& t, std::vector<std::string> argv) const {
-        std::vector<std::string> cmd{t.unshare, "--fork", "--pid", "--mount-proc=" + at("/proc").string(),
+        std::vector<std::string> cmd{t.unshare,      "--fork", "--pid",       "--mount-proc=" + at("/proc").string(),
                                      "--kill-child", t.chroot, path_.string()};
         cmd.insert(cmd.end(), argv.begin(), argv.end());
         return cmd;
@@ -249,7 +248,8 @@ void check_probe(const lambda_py27::testing::invoke_result& r, const std::string
     ASSERT_FALSE(path.empty());
     EXPECT_EQ(path.front(), "/var/task");
     EXPECT_LT(index("/var/runtime"), n);
-    EXPECT_LT(index(prefix + "/python/sdk"), n) << "the SDK folder is not on sys.path: " << json::serialize(o.at("sys_path"));
+    EXPECT_LT(index(prefix + "/python/sdk"), n)
+        << "the SDK folder is not on sys.path: " << json::serialize(o.at("sys_path"));
     EXPECT_LT(index("/var/runtime"), index(prefix + "/python/sdk"));
     EXPECT_LT(index(prefix + "/python/sdk"), index(prefix + "/python/lib/python2.7"));
     EXPECT_LT(index(prefix + "/python/lib/python2.7/lib-dynload"), n);
@@ -319,7 +319,10 @@ elf_info read_elf(const fs::path& file) {
     elf_info info;
     std::ifstream in(file, std::ios::binary);
     std::string data((std::istreambuf_iterator<char>(in)), {});
-    if (data.size() < sizeof(Elf64_Ehdr) || data.compare(0, 4, "\x7f" "ELF") != 0) return info;
+    if (data.size() < sizeof(Elf64_Ehdr) || data.compare(0, 4,
+                                                         "\x7f"
+                                                         "ELF") != 0)
+        return info;
     info.is_elf = true;
     Elf64_Ehdr eh;
     std::memcpy(&eh, data.data(), sizeof eh);
@@ -365,7 +368,8 @@ void check_layout(const fs::path& tree, const std::string& prefix, const std::st
     for (const auto& e : fs::recursive_directory_iterator(tree)) {
         if (!e.is_regular_file()) continue;
         const auto rel = fs::relative(e.path(), tree).string();
-        EXPECT_NE(e.status().permissions() & fs::perms::others_read, fs::perms::none) << rel << " is not world-readable";
+        EXPECT_NE(e.status().permissions() & fs::perms::others_read, fs::perms::none)
+            << rel << " is not world-readable";
         const auto info = read_elf(e.path());
         if (!info.is_elf) continue;
         ++elves;
@@ -381,12 +385,13 @@ void check_layout(const fs::path& tree, const std::string& prefix, const std::st
         }
     }
     EXPECT_GT(elves, 40u);
-    for (const char* lib : {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
-                            "libpython2.7.so.1.0", "libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libz.so.1",
-                            "libbz2.so.1.0"})
+    for (const char* lib :
+         {"libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1", "libutil.so.1",
+          "libpython2.7.so.1.0", "libssl.so.3", "libcrypto.so.3", "libsqlite3.so.0", "libz.so.1", "libbz2.so.1.0"})
         EXPECT_TRUE(fs::exists(tree / "lib" / lib)) << lib;
     EXPECT_TRUE(fs::exists(tree / "lib" / loader));
-    for (const char* m : {"_ssl", "_sqlite3", "zlib", "_ctypes", "unicodedata", "datetime", "_socket", "pyexpat", "_json"})
+    for (const char* m :
+         {"_ssl", "_sqlite3", "zlib", "_ctypes", "unicodedata", "datetime", "_socket", "pyexpat", "_json"})
         EXPECT_TRUE(fs::exists(stdlib / "lib-dynload" / (std::string(m) + ".so"))) << m;
     for (const char* m : {"readline", "_tkinter", "_curses", "_testcapi"})
         EXPECT_FALSE(fs::exists(stdlib / "lib-dynload" / (std::string(m) + ".so"))) << m;

@@ -13,7 +13,7 @@ foreach(v ROUTE WORK_DIR LAMBDA_PY27_SOURCE_DIR LAMBDA_PY27_BINARY_DIR SERVE_ONC
   endif()
 endforeach()
 
-set(consumer_source "${LAMBDA_PY27_SOURCE_DIR}/test/consumers/${ROUTE}")
+set(consumer_source "${WORK_DIR}/src/${ROUTE}")
 set(consumer_build "${WORK_DIR}/build")
 set(prefix "${WORK_DIR}/prefix")
 
@@ -27,6 +27,55 @@ function(run what)
     message(FATAL_ERROR "${what} failed (${rc})")
   endif()
 endfunction()
+
+# The consumer project, copied into the test's folder, with README.md's block for this route beside it as
+# readme_snippet.cmake: the block after the line `<!-- test/consumers/<ROUTE> builds this block`, as printed
+# (the FetchContent one with the URL of a local repository in place of `<url of lambda-py27>`).
+file(REMOVE_RECURSE "${WORK_DIR}/src" "${consumer_build}")
+file(COPY "${LAMBDA_PY27_SOURCE_DIR}/test/consumers/${ROUTE}" "${LAMBDA_PY27_SOURCE_DIR}/test/consumers/expectations.cmake"
+     DESTINATION "${WORK_DIR}/src")
+file(READ "${LAMBDA_PY27_SOURCE_DIR}/README.md" readme)
+string(FIND "${readme}" "<!-- test/consumers/${ROUTE} builds this block" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "README.md has no block marked for test/consumers/${ROUTE}")
+endif()
+string(SUBSTRING "${readme}" ${at} -1 readme)
+string(FIND "${readme}" "```cmake\n" at)
+math(EXPR at "${at} + 9")
+string(SUBSTRING "${readme}" ${at} -1 snippet)
+string(FIND "${snippet}" "```" end)
+string(SUBSTRING "${snippet}" 0 ${end} snippet)
+message(STATUS "README.md's block for ${ROUTE}:\n${snippet}")
+
+if(ROUTE STREQUAL "subdirectory")
+  file(MAKE_DIRECTORY "${consumer_source}/third_party")
+  file(CREATE_LINK "${LAMBDA_PY27_SOURCE_DIR}" "${consumer_source}/third_party/lambda-py27" SYMBOLIC)
+elseif(ROUTE STREQUAL "fetchcontent")
+  # The checkout's tracked files as they are now (uncommitted changes included) as one parentless commit on
+  # branch `main` of a bare repository here: what the README's `GIT_TAG main` fetches.
+  find_package(Git REQUIRED)
+  function(git out)
+    execute_process(COMMAND "${GIT_EXECUTABLE}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE o
+                    OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0)
+      message(FATAL_ERROR "git ${ARGN} failed (${rc}): the FetchContent test needs a git checkout")
+    endif()
+    set(${out} "${o}" PARENT_SCOPE)
+  endfunction()
+  set(g -C "${LAMBDA_PY27_SOURCE_DIR}" -c user.name=lambda-py27-test -c user.email=test@lambda-py27)
+  git(stash ${g} stash create)
+  if(stash STREQUAL "")
+    set(stash HEAD)
+  endif()
+  git(tree ${g} rev-parse "${stash}^{tree}")
+  git(commit ${g} commit-tree "${tree}" -m "lambda-py27 as checked out (consumer test)")
+  set(repo "${WORK_DIR}/lambda-py27.git")
+  file(REMOVE_RECURSE "${repo}")
+  git(ignored init -q --bare "${repo}")
+  git(ignored ${g} push -q "${repo}" "${commit}:refs/heads/main")
+  string(REPLACE "<url of lambda-py27>" "file://${repo}" snippet "${snippet}")
+endif()
+file(WRITE "${consumer_source}/readme_snippet.cmake" "${snippet}")
 
 set(configure_args -S "${consumer_source}" -B "${consumer_build}" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
@@ -69,7 +118,6 @@ if(ROUTE STREQUAL "find_package")
     list(APPEND configure_args "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined")
   endif()
 else()
-  list(APPEND configure_args "-DLAMBDA_PY27_SOURCE_DIR=${LAMBDA_PY27_SOURCE_DIR}")
   if(PYTHON27_ROOT)
     list(APPEND configure_args "-DPYTHON27_ROOT=${PYTHON27_ROOT}")
   endif()

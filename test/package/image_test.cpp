@@ -5,6 +5,7 @@
 // unprivileged user id. Skips only where podman is missing or cannot run at all.
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "../support/free_port.hpp"
 #include "../support/run_command.hpp"
 
 #include <gtest/gtest.h>
@@ -29,22 +30,11 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 using lambda_py27::test_support::run_command;
+using lambda_py27::test_support::free_port;
 using namespace std::chrono_literals;
 
 const fs::path bin_dir = LAMBDA_PY27_BIN_DIR;
 const fs::path function_dir = fs::path(LAMBDA_PY27_TEST_DATA_DIR) / "package" / "image_function";
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 std::string unique(const std::string& what) { return "lambda-py27-test-" + what + "-" + std::to_string(::getpid()); }
 
@@ -92,9 +82,9 @@ TEST_F(Image, IsTheRuntimeAndTheFunctionOnlyAndSmall) {
     ASSERT_EQ(run_command({"podman", "image", "inspect", "--format", "{{.Size}}", tag_}, {}, &size), 0) << size;
     EXPECT_LT(std::stoull(size), 45'000'000ull) << "the smallest Python 2.7 Lambda image: under 45 MB";
     std::string config;
-    ASSERT_EQ(run_command({"podman", "image", "inspect", "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}}",
-                           tag_},
-                          {}, &config),
+    ASSERT_EQ(run_command(
+                  {"podman", "image", "inspect", "--format", "{{json .Config.Entrypoint}} {{json .Config.Cmd}}", tag_},
+                  {}, &config),
               0);
     EXPECT_EQ(config, "[\"/opt/bootstrap\"] [\"app.handler\"]\n");
 }
@@ -105,9 +95,9 @@ TEST_F(Image, ServesThePlatformsRuntimeApiAsAnUnprivilegedUser) {
     container_ = unique("platform");
     lambda_py27::testing::emulator_options o;
     o.runtime_command = {"podman", "run", "--rm", "--name", container_, "--network", "host", "--user", "993:993"};
-    for (const char* v : {"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
-                          "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
-                          "AWS_REGION"}) {
+    for (const char* v :
+         {"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_VERSION",
+          "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME", "AWS_REGION"}) {
         o.runtime_command.push_back("-e");
         o.runtime_command.push_back(v);  // the value the emulator gives podman, passed into the container
     }
@@ -136,10 +126,11 @@ TEST_F(Image, ServesItselfInLocalModeOnPort8080) {
     container_ = unique("local");
     const auto port = free_port();
     std::string out;
-    ASSERT_EQ(run_command({"podman", "run", "-d", "--name", container_, "-p", "127.0.0.1:" + std::to_string(port) + ":8080",
-                           "--user", "993:993", "-e", "AWS_LAMBDA_FUNCTION_NAME=local-fn", tag_},
-                          {}, &out),
-              0)
+    ASSERT_EQ(
+        run_command({"podman", "run", "-d", "--name", container_, "-p", "127.0.0.1:" + std::to_string(port) + ":8080",
+                     "--user", "993:993", "-e", "AWS_LAMBDA_FUNCTION_NAME=local-fn", tag_},
+                    {}, &out),
+        0)
         << out;
     lambda_py27::testing::invoke_result r;
     for (int attempt = 0;; ++attempt) {

@@ -9,7 +9,9 @@
 #include <lambda_py27/testing/artifact_root.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 
+#include "../support/free_port.hpp"
 #include "../support/run_command.hpp"
+#include "../support/scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -38,7 +40,9 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace json = boost::json;
+using lambda_py27::test_support::free_port;
 using lambda_py27::test_support::run_command;
+using lambda_py27::test_support::scratch_dir;
 using namespace std::chrono_literals;
 
 const fs::path bin_dir = LAMBDA_PY27_BIN_DIR;
@@ -47,25 +51,6 @@ const fs::path layer_zip = LAMBDA_PY27_LAYER_ZIP;
 const fs::path python = LAMBDA_PY27_PYTHON_EXECUTABLE;
 const fs::path tool = bin_dir / "lambda-py27-package";
 const fs::path enter_root = bin_dir / "lambda-py27-enter-root";
-
-class scratch_dir {
-public:
-    scratch_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "lambda-py27-package-test.XXXXXX").string();
-        if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = tmpl;
-    }
-    ~scratch_dir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-    scratch_dir(const scratch_dir&) = delete;
-    scratch_dir& operator=(const scratch_dir&) = delete;
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 struct tool_run {
     int status;
@@ -107,12 +92,12 @@ std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_
 class Package : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        work_ = new scratch_dir();
+        work_ = new scratch_dir("lambda-py27-package-test");
         wheelhouse_ = work_->path() / "wheelhouse";
         std::string out;
-        ASSERT_EQ(run_command({python.string(), (data_dir / "make_wheelhouse.py").string(), wheelhouse_.string()}, {},
-                              &out),
-                  0)
+        ASSERT_EQ(
+            run_command({python.string(), (data_dir / "make_wheelhouse.py").string(), wheelhouse_.string()}, {}, &out),
+            0)
             << out;
     }
     static void TearDownTestSuite() {
@@ -120,8 +105,7 @@ protected:
         work_ = nullptr;
     }
     void SetUp() override {
-        if (const auto why = lambda_py27::testing::artifact_root::unavailable(enter_root))
-            private_root_missing_ = *why;
+        if (const auto why = lambda_py27::testing::artifact_root::unavailable(enter_root)) private_root_missing_ = *why;
     }
 
     static fs::path function_zip(bool with_runtime) {
@@ -141,7 +125,7 @@ protected:
     std::optional<std::string> private_root_missing_;
 };
 
-#define REQUIRE_PRIVATE_ROOT()                                                                     \
+#define REQUIRE_PRIVATE_ROOT() \
     if (private_root_missing_) GTEST_SKIP() << "private root unavailable: " << *private_root_missing_
 
 // Serves the artifact in a private root and invokes it once.
@@ -208,8 +192,8 @@ TEST_F(Package, SelfContainedZipServesAloneInAPrivateRoot) {
 
 TEST_F(Package, ZipHoldsByteCompiledCodeAndLeavesOutExcludedPaths) {
     const auto names = zip_listing(function_zip(false));
-    for (const char* present : {"app.py", "app.pyc", "lib_helpers/__init__.pyc", "purepkg/__init__.pyc",
-                                "fastmath.so", "fastsum.so", "requirements.txt"})
+    for (const char* present : {"app.py", "app.pyc", "lib_helpers/__init__.pyc", "purepkg/__init__.pyc", "fastmath.so",
+                                "fastsum.so", "requirements.txt"})
         EXPECT_TRUE(contains(names, present)) << present;
     for (const auto& n : names) {
         EXPECT_NE(n.rfind("tests/", 0), 0u) << n;
@@ -307,8 +291,8 @@ TEST_F(Package, UpgradedPipInstallsTheRequirements) {
     const fs::path cache = work_->path() / "pip-cache";
     ::setenv("LAMBDA_PY27_CACHE_HOME", cache.c_str(), 1);
     const fs::path bundled = python.parent_path().parent_path() / "lib/python2.7/ensurepip/_bundled";
-    auto r = package({"--upgrade-pip", "pip==19.2.3", "--pip-option=--no-index", "--pip-option=--find-links=" +
-                                                                                 bundled.string()});
+    auto r = package(
+        {"--upgrade-pip", "pip==19.2.3", "--pip-option=--no-index", "--pip-option=--find-links=" + bundled.string()});
     EXPECT_EQ(r.status, 0) << r.output;
     EXPECT_NE(r.output.find("lambda-py27-package: pip 19.2.3"), std::string::npos) << r.output;
     std::vector<std::string> args{(data_dir / "function").string(), "-o", (work_->path() / "upgraded.zip").string()};
@@ -320,18 +304,6 @@ TEST_F(Package, UpgradedPipInstallsTheRequirements) {
 }
 
 // ---- the emulator's --zip/--layer, as a user runs it ----------------------------------------------------
-
-std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
-}
 
 // Invokes the emulator started on `port` once it listens (it unpacks the artifact first).
 lambda_py27::testing::invoke_result invoke_when_listening(std::uint16_t port) {
@@ -384,8 +356,9 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
     for (const auto& p : {work_->path(), shared}) fs::permissions(p, fs::perms(0755));
     for (const char* f : {"function.zip", "layer.zip"}) fs::permissions(shared / f, fs::perms(0644));
     std::string probe;
-    if (run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", enter_root.string(), "/", "--probe"},
-                    {}, &probe) != 0)
+    if (run_command(
+            {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", enter_root.string(), "/", "--probe"}, {},
+            &probe) != 0)
         GTEST_SKIP() << "no unprivileged user namespaces here: " << probe;
     const auto port = free_port();
     const fs::path log = work_->path() / "nobody.log";
@@ -453,8 +426,8 @@ TEST_F(Package, EmulatorRefusesAZipThatHasNoRuntimeWithoutTheLayer) {
     const auto zip = function_zip(false);
     REQUIRE_PRIVATE_ROOT();
     std::string out;
-    const int rc = run_command({(bin_dir / "lambda-py27-emulator").string(), "--port", "0", "--zip", zip.string()}, {},
-                               &out);
+    const int rc =
+        run_command({(bin_dir / "lambda-py27-emulator").string(), "--port", "0", "--zip", zip.string()}, {}, &out);
     EXPECT_EQ(rc, 1) << out;
     EXPECT_NE(out.find("neither /var/task/bootstrap nor /opt/bootstrap"), std::string::npos) << out;
 }

@@ -43,7 +43,7 @@ struct received_request {
     std::string target;
     header_list headers;  ///< as sent, in order
     std::string body;
-    std::size_t connection = 0;  ///< 1 for the first accepted connection, 2 for the next...
+    std::size_t connection = 0;       ///< 1 for the first accepted connection, 2 for the next...
     std::vector<std::string> chunks;  ///< a chunked body's chunks, in order (body holds them joined)
     header_list trailers;             ///< a chunked body's trailers
 
@@ -69,9 +69,9 @@ struct received_request {
 
 /// How the server answers one request.
 struct answer {
-    std::string bytes;                          ///< raw bytes written back
-    std::size_t cut_at = std::string::npos;     ///< write only this many bytes, then close
-    bool close_after = false;                   ///< close the connection after writing
+    std::string bytes;                           ///< raw bytes written back
+    std::size_t cut_at = std::string::npos;      ///< write only this many bytes, then close
+    bool close_after = false;                    ///< close the connection after writing
     std::chrono::microseconds dribble_pause{0};  ///< > 0: write byte by byte with this pause
     std::size_t flood_bytes = 0;                 ///< after `bytes`, this many `flood_byte`s, never held whole
     char flood_byte = 'x';
@@ -87,8 +87,7 @@ struct answer {
         return a;
     }
     /// 200 to `/next`: an event with `Lambda-Runtime-Aws-Request-Id: id` and the given extra headers.
-    static answer event(const std::string& id, std::string body = R"({"key":"value"})",
-                        header_list headers = {}) {
+    static answer event(const std::string& id, std::string body = R"({"key":"value"})", header_list headers = {}) {
         headers.insert(headers.begin(), {"Lambda-Runtime-Aws-Request-Id", id});
         return http(200, std::move(body), headers, "OK");
     }
@@ -297,8 +296,8 @@ private:
         while (line_end != std::string::npos) {
             const std::size_t start = line_end + 2;
             line_end = head.find("\r\n", start);
-            const std::string line = head.substr(start, line_end == std::string::npos ? std::string::npos
-                                                                                       : line_end - start);
+            const std::string line =
+                head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
             const auto colon = line.find(':');
             if (colon == std::string::npos) return false;
             std::size_t v = colon + 1;

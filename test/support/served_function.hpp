@@ -24,10 +24,10 @@ struct function_setup {
     std::string handler;
     std::string task_root = data_dir() + "/handlers";
     std::map<std::string, std::string> environment;
-    std::vector<std::string> extra_args;         ///< after the bootstrap path (e.g. the handler as argv[1])
+    std::vector<std::string> extra_args;  ///< after the bootstrap path (e.g. the handler as argv[1])
     std::chrono::milliseconds timeout{20000};
-    std::string log_file;                        ///< when set, the runtime's stdout+stderr go there
-    unsigned max_concurrency = 1;                ///< emulator_options::max_concurrency
+    std::string log_file;          ///< when set, the runtime's stdout+stderr go there
+    unsigned max_concurrency = 1;  ///< emulator_options::max_concurrency
 };
 
 /// One emulator serving one function; `invoke()` calls it over HTTP.

@@ -68,8 +68,8 @@ struct builtin_module_registrar {
 /// Registration runs during static initialisation, so put the module in a source file of the executable
 /// itself (a static library's object nobody references may be left out by the linker). Needs
 /// <boost/python.hpp> (it expands to BOOST_PYTHON_MODULE); `name` is a plain identifier.
-#define LAMBDA_PY27_BUILTIN_MODULE(name)                                                                  \
-    extern "C" BOOST_SYMBOL_EXPORT void init##name();                                                     \
+#define LAMBDA_PY27_BUILTIN_MODULE(name)                                                                       \
+    extern "C" BOOST_SYMBOL_EXPORT void init##name();                                                          \
     static const ::lambda_py27::python::detail::builtin_module_registrar lambda_py27_builtin_registrar_##name{ \
-        #name, &init##name};                                                                              \
+        #name, &init##name};                                                                                   \
     BOOST_PYTHON_MODULE(name)

@@ -28,8 +28,7 @@ namespace detail {
 // the extension registered before the fork, SIGTERM taken by a thread of each process after it.
 
 /// Registers the internal extension (no thread started); its identifier in `extension_id`.
-bool register_shutdown_extension(const std::string& runtime_api_endpoint, std::string& extension_id,
-                                 std::string& what);
+bool register_shutdown_extension(const std::string& runtime_api_endpoint, std::string& extension_id, std::string& what);
 
 /// SIGTERM ends this process gracefully (the thread, the handler, the mask of enable_graceful_shutdown);
 /// `before_exit` runs after the hooks, before the exit.

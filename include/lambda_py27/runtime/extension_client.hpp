@@ -9,8 +9,8 @@ namespace lambda_py27 {
 
 /// What the Extensions API answers to a registration.
 struct extension_registration {
-    std::string id;       ///< `Lambda-Extension-Identifier`: names the extension in its later calls
-    std::string body;     ///< the answer's JSON (`functionName`, `functionVersion`, `handler`)
+    std::string id;    ///< `Lambda-Extension-Identifier`: names the extension in its later calls
+    std::string body;  ///< the answer's JSON (`functionName`, `functionVersion`, `handler`)
 };
 
 /// Registers an internal extension named `name` that subscribes to no events

@@ -33,17 +33,15 @@ public:
     virtual void next(invocation& out, std::error_code& ec) = 0;
     /// Posts a successful result for `request_id`. A body above `max_response_bytes` is not sent
     /// (`errc::payload_too_large`); an empty `content_type` sends no `Content-Type`.
-    virtual void post_response(std::string_view request_id, std::string_view body,
-                               std::string_view content_type, std::error_code& ec) = 0;
+    virtual void post_response(std::string_view request_id, std::string_view body, std::string_view content_type,
+                               std::error_code& ec) = 0;
     /// Posts a function error for `request_id`. Empty `error_type`/`xray_cause` send no header;
     /// an `xray_cause` above `max_xray_cause_bytes` is dropped. A header value with a control character
     /// (CR, LF...) is dropped too, never sent.
-    virtual void post_error(std::string_view request_id, std::string_view error_body,
-                            std::string_view error_type, std::string_view xray_cause,
-                            std::error_code& ec) = 0;
+    virtual void post_error(std::string_view request_id, std::string_view error_body, std::string_view error_type,
+                            std::string_view xray_cause, std::error_code& ec) = 0;
     /// Reports a non-recoverable initialisation error; the runtime should exit afterwards.
-    virtual void post_init_error(std::string_view error_body, std::string_view error_type,
-                                 std::error_code& ec) = 0;
+    virtual void post_init_error(std::string_view error_body, std::string_view error_type, std::error_code& ec) = 0;
 
     /// The `errorType` of the API's answer to the last call when that answer was a 4xx/5xx
     /// (e.g. `InvalidStateTransition`); empty when the last call got none.
@@ -56,14 +54,14 @@ public:
     /// Opens a streamed response for `request_id` (see `response_stream`). The default buffers the
     /// chunks and posts them with `post_response` at `finish` (`post_error` at `fail`), so any client can
     /// serve a streaming handler; `runtime_client` streams for real.
-    virtual std::unique_ptr<response_stream> begin_stream(std::string_view request_id,
-                                                          std::string_view content_type, std::error_code& ec);
+    virtual std::unique_ptr<response_stream> begin_stream(std::string_view request_id, std::string_view content_type,
+                                                          std::error_code& ec);
 
     invocation next();
     void post_response(std::string_view request_id, std::string_view body,
                        std::string_view content_type = "application/json");
-    void post_error(std::string_view request_id, std::string_view error_body,
-                    std::string_view error_type = {}, std::string_view xray_cause = {});
+    void post_error(std::string_view request_id, std::string_view error_body, std::string_view error_type = {},
+                    std::string_view xray_cause = {});
     void post_init_error(std::string_view error_body, std::string_view error_type = {});
 };
 
@@ -97,13 +95,11 @@ public:
     using api_client::post_response;
 
     void next(invocation& out, std::error_code& ec) override;
-    void post_response(std::string_view request_id, std::string_view body,
-                       std::string_view content_type, std::error_code& ec) override;
-    void post_error(std::string_view request_id, std::string_view error_body,
-                    std::string_view error_type, std::string_view xray_cause,
-                    std::error_code& ec) override;
-    void post_init_error(std::string_view error_body, std::string_view error_type,
-                         std::error_code& ec) override;
+    void post_response(std::string_view request_id, std::string_view body, std::string_view content_type,
+                       std::error_code& ec) override;
+    void post_error(std::string_view request_id, std::string_view error_body, std::string_view error_type,
+                    std::string_view xray_cause, std::error_code& ec) override;
+    void post_init_error(std::string_view error_body, std::string_view error_type, std::error_code& ec) override;
     std::string last_api_error_type() const override;
     int last_api_status() const override;
     /// A chunked `POST /response` in streaming mode. Until the stream ends, use the client for nothing else.

@@ -11,8 +11,8 @@ namespace lambda_py27::testing {
 
 /// What to unpack, as `aws lambda create-function --zip-file ... --layers ...` would deploy it.
 struct artifact_options {
-    std::filesystem::path function_zip;              ///< unpacked at /var/task (read-only to the runtime)
-    std::vector<std::filesystem::path> layers;       ///< unpacked at /opt in this order (a later one wins)
+    std::filesystem::path function_zip;         ///< unpacked at /var/task (read-only to the runtime)
+    std::vector<std::filesystem::path> layers;  ///< unpacked at /opt in this order (a later one wins)
     /// `lambda-py27-enter-root` (it enters the root and execs the runtime); default: beside this executable.
     std::filesystem::path enter_root_program;
 };

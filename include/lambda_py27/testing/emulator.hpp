@@ -17,10 +17,10 @@ struct emulator_options {
     /// The runtime's argv. Empty: no process is started and an external runtime (a test's
     /// `runtime_client`) is expected to connect to `runtime_api_endpoint()`.
     std::vector<std::string> runtime_command;
-    std::string invoke_address = "127.0.0.1";  ///< where the invoke endpoint listens
-    std::uint16_t invoke_port = 8080;          ///< 0 picks an ephemeral port
+    std::string invoke_address = "127.0.0.1";       ///< where the invoke endpoint listens
+    std::uint16_t invoke_port = 8080;               ///< 0 picks an ephemeral port
     std::string runtime_api_address = "127.0.0.1";  ///< where the Runtime API listens
-    std::uint16_t runtime_api_port = 0;              ///< its port; 0 picks an ephemeral one
+    std::uint16_t runtime_api_port = 0;             ///< its port; 0 picks an ephemeral one
     std::string task_root;  ///< LAMBDA_TASK_ROOT and the runtime's working directory (default: current dir)
     std::string handler;    ///< _HANDLER
     std::string function_name = "test_function";
@@ -31,7 +31,7 @@ struct emulator_options {
     std::string log_group = "/aws/lambda/Functions";
     std::string log_stream = "$LATEST";
     std::map<std::string, std::string> environment;  ///< extra variables for the runtime
-    std::size_t max_event_bytes = 6 * 1024 * 1024;    ///< larger invoke bodies get 413
+    std::size_t max_event_bytes = 6 * 1024 * 1024;   ///< larger invoke bodies get 413
     /// Invocations in flight at once, as on Lambda Managed Instances: up to this many invokes are accepted
     /// (one more gets 429 `TooManyRequestsException`) and as many `/next` calls may wait at once; the
     /// runtime gets `AWS_LAMBDA_MAX_CONCURRENCY`. 1 (the default): one invoke at a time, a concurrent

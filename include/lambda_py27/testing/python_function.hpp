@@ -11,17 +11,17 @@ namespace lambda_py27::testing {
 
 /// The invocation's metadata; empty strings are left out, as the platform leaves out absent headers.
 struct invoke_options {
-    std::string request_id;  ///< default: a fresh UUID-shaped id per invocation
+    std::string request_id;                   ///< default: a fresh UUID-shaped id per invocation
     std::chrono::milliseconds timeout{3000};  ///< the deadline is now + timeout
-    std::string function_arn;      ///< default: arn:aws:lambda:us-east-1:012345678912:function:<name>
-    std::string trace_id;          ///< becomes _X_AMZN_TRACE_ID; empty removes it
-    std::string client_context;    ///< JSON text, as in Lambda-Runtime-Client-Context
-    std::string cognito_identity;  ///< JSON text, as in Lambda-Runtime-Cognito-Identity
+    std::string function_arn;                 ///< default: arn:aws:lambda:us-east-1:012345678912:function:<name>
+    std::string trace_id;                     ///< becomes _X_AMZN_TRACE_ID; empty removes it
+    std::string client_context;               ///< JSON text, as in Lambda-Runtime-Client-Context
+    std::string cognito_identity;             ///< JSON text, as in Lambda-Runtime-Cognito-Identity
 };
 
 /// What one invocation produced, exactly as the runtime would have posted it.
 struct local_result {
-    bool success = false;    ///< true: `body` is the response; false: `body` is the legacy error body
+    bool success = false;  ///< true: `body` is the response; false: `body` is the legacy error body
     std::string body;
     std::string xray_cause;  ///< the X-Ray error cause the runtime would send with an error
     std::string log;         ///< everything logged during the invocation (logging, print, context.log, errors)

@@ -2,8 +2,8 @@
 // also after the command; the function's settings and the caller's credentials from the environment; the
 // handler from the command's last argument. Each case runs the real emulator executable, which runs the
 // real bootstrap, and invokes it over HTTP.
-#include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/detail/text.hpp>
+#include <lambda_py27/testing/emulator.hpp>
 
 #include "support/free_port.hpp"
 
@@ -251,7 +251,8 @@ TEST(EmulatorCli, LambdasInvokeApiWithAPythonHandler) {
     EXPECT_EQ(dry.status, 204);
     const auto event_id = event.headers.at("X-Amzn-RequestId");
     for (const auto until = std::chrono::steady_clock::now() + 20s;
-         emu.log().find("REPORT RequestId: " + event_id) == std::string::npos && std::chrono::steady_clock::now() < until;)
+         emu.log().find("REPORT RequestId: " + event_id) == std::string::npos &&
+         std::chrono::steady_clock::now() < until;)
         std::this_thread::sleep_for(20ms);
     emu.stop();
     // The runtime's output still reaches the emulator's own output, before each END.

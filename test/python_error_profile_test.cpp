@@ -249,8 +249,9 @@ TEST(ErrorProfile, KeepsTypeTextAndStackOfAnExceptionWhoseTextIsNotUtf8InBothPro
             EXPECT_EQ(text_of(body.at("errorType")), row.type);
             EXPECT_EQ(text_of(body.at("errorMessage")), row.message);
             ASSERT_TRUE(body.contains("stackTrace"));
-            EXPECT_NE(json::serialize(body.at("stackTrace")).find(json::serialize(json::value(row.stack_text)).substr(
-                          1, json::serialize(json::value(row.stack_text)).size() - 2)),
+            EXPECT_NE(json::serialize(body.at("stackTrace"))
+                          .find(json::serialize(json::value(row.stack_text))
+                                    .substr(1, json::serialize(json::value(row.stack_text)).size() - 2)),
                       std::string::npos)
                 << r.post.body;
             if (is_modern) {

@@ -390,9 +390,10 @@ TEST(ReliabilityApi, InterimAnswersAreSkippedAndStatusesAndRepeatedRequestIdsEnd
     }
     {  // a chunk-size line that never ends
         fake_runtime_api api;
-        api.then(answer::raw("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nTransfer-Encoding: chunked\r\n\r\n2;")
-                     .flooded(4 * 1024 * 1024)
-                     .then_close());
+        api.then(
+            answer::raw("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: a\r\nTransfer-Encoding: chunked\r\n\r\n2;")
+                .flooded(4 * 1024 * 1024)
+                .then_close());
         bootstrap_process rt(api.endpoint(), "rel.echo");
         EXPECT_EQ(rt.wait_exit(), 5) << rt.log();
         EXPECT_EQ(targets(api.requests()), std::vector<std::string>{next_target});

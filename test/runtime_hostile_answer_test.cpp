@@ -47,9 +47,10 @@ bool reset_peak_memory() {
 
 // ---- interim (1xx) answers --------------------------------------------------------------------------
 
-const std::string interim = "HTTP/1.1 100 Continue\r\n\r\n"
-                            "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n"
-                            "Lambda-Runtime-Aws-Request-Id: from-the-interim-answer\r\n\r\n";
+const std::string interim =
+    "HTTP/1.1 100 Continue\r\n\r\n"
+    "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n"
+    "Lambda-Runtime-Aws-Request-Id: from-the-interim-answer\r\n\r\n";
 
 TEST(RuntimeClientHostileAnswers, InterimAnswersBeforeTheAnswerToNextAreSkipped) {
     fake_runtime_api api;
@@ -101,8 +102,8 @@ TEST(RuntimeClientHostileAnswers, EndlessInterimAnswersAreAProtocolErrorAndTheRe
 
 TEST(RuntimeClientHostileAnswers, SwitchingProtocolsUnaskedIsAProtocolError) {
     fake_runtime_api api;
-    api.then(answer::raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n" +
-                         event_bytes()));
+    api.then(
+        answer::raw("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n" + event_bytes()));
     runtime_client client(api.endpoint());
     invocation inv;
     EXPECT_EQ(next_error(api, client, inv), errc::protocol_error);
@@ -176,8 +177,8 @@ const std::string chunked_event_head = std::string("HTTP/1.1 200 OK\r\nLambda-Ru
 
 TEST(RuntimeClientHostileAnswers, ChunkExtensionsAndTrailersWithinTheLimitsAreAccepted) {
     fake_runtime_api api;
-    api.then(answer::raw(chunked_event_head + "2;name=" + std::string(30000, 'v') + "\r\n{}\r\n0;last\r\nX-Trailer: " +
-                         std::string(30000, 't') + "\r\nX-Other: o\r\n\r\n"),
+    api.then(answer::raw(chunked_event_head + "2;name=" + std::string(30000, 'v') +
+                         "\r\n{}\r\n0;last\r\nX-Trailer: " + std::string(30000, 't') + "\r\nX-Other: o\r\n\r\n"),
              answer::raw("HTTP/1.1 202 Accepted\r\nTransfer-Encoding: chunked\r\n\r\n2;x=y\r\n{}\r\n0\r\nX-T: " +
                          std::string(30000, 't') + "\r\n\r\n"),
              answer::event("after"));

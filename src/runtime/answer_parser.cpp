@@ -52,8 +52,7 @@ std::size_t answer_parser::on_body_impl(boost::beast::string_view s, boost::syst
 
 void answer_parser::on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) {}
 
-std::size_t answer_parser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view s,
-                                              boost::system::error_code&) {
+std::size_t answer_parser::on_chunk_body_impl(std::uint64_t, boost::beast::string_view s, boost::system::error_code&) {
     body_.append(s.data(), s.size());
     return s.size();
 }

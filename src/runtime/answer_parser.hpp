@@ -42,12 +42,10 @@ private:
     void on_field_impl(boost::beast::http::field name, boost::beast::string_view name_string,
                        boost::beast::string_view value, boost::system::error_code&) override;
     void on_header_impl(boost::system::error_code&) override;
-    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
-                           boost::system::error_code&) override;
+    void on_body_init_impl(const boost::optional<std::uint64_t>& content_length, boost::system::error_code&) override;
     std::size_t on_body_impl(boost::beast::string_view s, boost::system::error_code&) override;
     void on_chunk_header_impl(std::uint64_t, boost::beast::string_view, boost::system::error_code&) override;
-    std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view s,
-                                   boost::system::error_code&) override;
+    std::size_t on_chunk_body_impl(std::uint64_t, boost::beast::string_view s, boost::system::error_code&) override;
     void on_finish_impl(boost::system::error_code&) override;
 
     invocation* inv_;

@@ -36,8 +36,7 @@ inline bool is_connection_lost(const boost::system::error_code& ec) {
     namespace net = boost::asio;
     namespace http = boost::beast::http;
     return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == net::error::eof ||
-           ec == net::error::connection_reset || ec == net::error::broken_pipe ||
-           ec == net::error::connection_aborted;
+           ec == net::error::connection_reset || ec == net::error::broken_pipe || ec == net::error::connection_aborted;
 }
 
 /// How an answer was read, for the retry decision.

@@ -42,8 +42,8 @@ int report_init_error(api_client& client, std::string_view error_type, std::stri
     std::fprintf(stderr, "[lambda-py27] %.*s: %.*s\n", static_cast<int>(error_type.size()), error_type.data(),
                  static_cast<int>(message.size()), message.data());
     std::error_code ec;
-    const std::string body =
-        "{\"errorMessage\": " + detail::json_string(message) + ", \"errorType\": " + detail::json_string(error_type) + "}";
+    const std::string body = "{\"errorMessage\": " + detail::json_string(message) +
+                             ", \"errorType\": " + detail::json_string(error_type) + "}";
     client.post_init_error(body, error_type, ec);
     return status;
 }

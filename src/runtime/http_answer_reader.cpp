@@ -142,8 +142,10 @@ bool parse_plain_head(std::string_view head, invocation* inv, plain_head& out) {
         } else if (name_is(name, "Connection")) {
             if (have_connection) return false;
             have_connection = true;
-            if (name_is(value, "close")) out.keep_alive = false;
-            else if (!name_is(value, "keep-alive")) return false;
+            if (name_is(value, "close"))
+                out.keep_alive = false;
+            else if (!name_is(value, "keep-alive"))
+                return false;
         } else if (!all_token_chars(name) || name_is(name, "Transfer-Encoding") || name_is(name, "Content-Encoding") ||
                    name_is(name, "Upgrade")) {
             return false;

@@ -69,8 +69,9 @@ read_outcome read_plain_answer(SyncReadStream& stream, boost::beast::flat_buffer
     // Each line feed must follow a carriage return (else Beast's parser refuses the answer); the first one
     // that ends an empty line ends the head.
     std::size_t head_size = 0;
-    for (const char* lf = data; size != 0 && (lf = static_cast<const char*>(
-                                                  std::memchr(lf, '\n', size - static_cast<std::size_t>(lf - data))));
+    for (const char* lf = data;
+         size != 0 &&
+         (lf = static_cast<const char*>(std::memchr(lf, '\n', size - static_cast<std::size_t>(lf - data))));
          ++lf) {
         if (lf == data || lf[-1] != '\r') return read_outcome::not_plain;
         if (lf - data >= 3 && lf[-2] == '\n') {

@@ -6,8 +6,8 @@ namespace lambda_py27 {
 
 std::chrono::milliseconds invocation::remaining_time() const noexcept {
     if (deadline_ms <= 0) return std::chrono::milliseconds{0};
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now().time_since_epoch());
+    const auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
     const auto left = std::chrono::milliseconds{deadline_ms} - now;
     return left.count() > 0 ? left : std::chrono::milliseconds{0};
 }

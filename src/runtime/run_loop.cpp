@@ -68,15 +68,15 @@ int status_for(const std::error_code& ec) {
 
 // The answer for a handler (or before hook) that threw.
 invocation_response handler_error(std::string_view what) {
-    return invocation_response::failure(
-        R"({"errorMessage": ")" + detail::json_escape(what) + R"(", "errorType": "Runtime.HandlerError", "stackTrace": []})",
-        "Runtime.HandlerError");
+    return invocation_response::failure(R"({"errorMessage": ")" + detail::json_escape(what) +
+                                            R"(", "errorType": "Runtime.HandlerError", "stackTrace": []})",
+                                        "Runtime.HandlerError");
 }
 
 // Runs the before hook and the handler. An exception from either is answered as a handler error: the
 // invocation still gets an answer, and the loop goes on.
-invocation_response call_handler(const handler_function& handler,
-                                 const std::function<void(const invocation&)>& before, const invocation& inv) {
+invocation_response call_handler(const handler_function& handler, const std::function<void(const invocation&)>& before,
+                                 const invocation& inv) {
     try {
         if (before) before(inv);
         return handler(inv);

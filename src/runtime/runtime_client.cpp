@@ -152,8 +152,8 @@ void runtime_client::next(invocation& out, std::error_code& ec) {
         ec = errc::bad_request_id;
 }
 
-void runtime_client::post_response(std::string_view request_id, std::string_view body,
-                                   std::string_view content_type, std::error_code& ec) {
+void runtime_client::post_response(std::string_view request_id, std::string_view body, std::string_view content_type,
+                                   std::error_code& ec) {
     impl_->last_error_type.clear();
     impl_->last_status = 0;
     if (!is_valid_request_id(request_id)) {
@@ -167,8 +167,8 @@ void runtime_client::post_response(std::string_view request_id, std::string_view
     impl_->post("invocation/", request_id, "/response", body, content_type, {}, {}, ec);
 }
 
-void runtime_client::post_error(std::string_view request_id, std::string_view error_body,
-                                std::string_view error_type, std::string_view xray_cause, std::error_code& ec) {
+void runtime_client::post_error(std::string_view request_id, std::string_view error_body, std::string_view error_type,
+                                std::string_view xray_cause, std::error_code& ec) {
     impl_->last_error_type.clear();
     impl_->last_status = 0;
     if (!is_valid_request_id(request_id)) {
@@ -178,8 +178,7 @@ void runtime_client::post_error(std::string_view request_id, std::string_view er
     impl_->post("invocation/", request_id, "/error", error_body, "application/json", error_type, xray_cause, ec);
 }
 
-void runtime_client::post_init_error(std::string_view error_body, std::string_view error_type,
-                                     std::error_code& ec) {
+void runtime_client::post_init_error(std::string_view error_body, std::string_view error_type, std::error_code& ec) {
     impl_->post("init/error", {}, {}, error_body, "application/json", error_type, {}, ec);
 }
 

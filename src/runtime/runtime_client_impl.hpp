@@ -51,9 +51,9 @@ struct runtime_client::impl {
     // Maps a non-2xx answer to an error and remembers the API's errorType.
     std::error_code status_error(int status, std::string_view body);
 
-    void post(std::string_view path, std::string_view request_id, std::string_view path_suffix,
-              std::string_view body, std::string_view content_type, std::string_view error_type,
-              std::string_view xray_cause, std::error_code& ec);
+    void post(std::string_view path, std::string_view request_id, std::string_view path_suffix, std::string_view body,
+              std::string_view content_type, std::string_view error_type, std::string_view xray_cause,
+              std::error_code& ec);
 };
 
 }  // namespace lambda_py27

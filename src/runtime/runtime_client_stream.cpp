@@ -31,9 +31,10 @@ public:
     // Connects (or checks the idle connection) and sends the request head, with the retry rules of a
     // post: a head that could not be written at all on a reused connection is sent once more on a new one.
     std::error_code open(std::string_view head) {
-        return d_.connection.round_trip(head, {}, false,
-                                        [](detail::signal_safe_stream&, boost::beast::flat_buffer&,
-                                           boost::system::error_code&) { return detail::answer_read{}; });
+        return d_.connection.round_trip(
+            head, {}, false, [](detail::signal_safe_stream&, boost::beast::flat_buffer&, boost::system::error_code&) {
+                return detail::answer_read{};
+            });
     }
 
     void write(std::string_view data, std::error_code& ec) override {

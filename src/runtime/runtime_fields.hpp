@@ -27,8 +27,8 @@ inline std::int64_t parse_deadline(std::string_view v) noexcept {
 
 /// What store_runtime_field found.
 enum class runtime_field {
-    other,       ///< not a header of the Runtime API's: ignored
-    stored,      ///< one of them (then made of token characters: see name_is), stored
+    other,   ///< not a header of the Runtime API's: ignored
+    stored,  ///< one of them (then made of token characters: see name_is), stored
     /// `Lambda-Runtime-Aws-Request-Id`, stored. The reader refuses the answer when it comes twice, even
     /// with one value: RFC 9110 §5.3 reads two lines as one value "a, a", which is no request id.
     request_id,
@@ -54,10 +54,22 @@ inline runtime_field store_runtime_field(invocation* inv, std::string_view name,
             if (!name_is(name, "Lambda-Runtime-Deadline-Ms")) return runtime_field::other;
             if (inv != nullptr) inv->deadline_ms = parse_deadline(v);
             return runtime_field::stored;
-        case 35: target = &invocation::function_arn; expected = "Lambda-Runtime-Invoked-Function-Arn"; break;
-        case 23: target = &invocation::trace_id; expected = "Lambda-Runtime-Trace-Id"; break;
-        case 31: target = &invocation::cognito_identity; expected = "Lambda-Runtime-Cognito-Identity"; break;
-        case 28: target = &invocation::tenant_id; expected = "Lambda-Runtime-Aws-Tenant-Id"; break;
+        case 35:
+            target = &invocation::function_arn;
+            expected = "Lambda-Runtime-Invoked-Function-Arn";
+            break;
+        case 23:
+            target = &invocation::trace_id;
+            expected = "Lambda-Runtime-Trace-Id";
+            break;
+        case 31:
+            target = &invocation::cognito_identity;
+            expected = "Lambda-Runtime-Cognito-Identity";
+            break;
+        case 28:
+            target = &invocation::tenant_id;
+            expected = "Lambda-Runtime-Aws-Tenant-Id";
+            break;
         default: return runtime_field::other;
     }
     if (!name_is(name, expected)) return runtime_field::other;

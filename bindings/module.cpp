@@ -119,6 +119,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
         .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
         .add_property("identity", &context_identity, &set_context_identity)
         .def_readwrite("client_context", &lambda_context::client_context)
+        .def_readwrite("tenant_id", &lambda_context::tenant_id)
         .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
         .def("log", &context_log);
 

@@ -176,6 +176,7 @@ struct python_handler::state {
             c.log_stream_name = log_stream_name;
             c.identity_header = inv.cognito_identity;
             c.client_context = make_client_context(inv.client_context);
+            if (!inv.tenant_id.empty()) c.tenant_id = py_str(inv.tenant_id);
             c.deadline_ms = inv.deadline_ms;
             context = bp::object(c);
         } catch (const bp::error_already_set&) {

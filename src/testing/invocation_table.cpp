@@ -15,12 +15,13 @@ constexpr std::size_t remembered_ids = 4096;
 }  // namespace
 
 std::shared_ptr<invocation_state> invocation_table::add(std::string event, std::string_view trace_id,
-                                                        std::string client_context) {
+                                                        std::string client_context, std::string tenant_id) {
     auto inv = std::make_shared<invocation_state>();
     inv->id = new_request_id();
     inv->event = std::move(event);
     inv->trace_id = trace_id.empty() ? new_trace_id() : std::string(trace_id);
     inv->client_context = std::move(client_context);
+    inv->tenant_id = std::move(tenant_id);
     inv->received = invocation_state::clock::now();
     active_.push_back(inv);
     remember(inv->id, id_status::pending);

@@ -23,6 +23,7 @@ struct invocation_state {
     std::string event;
     std::string trace_id;
     std::string client_context;
+    std::string tenant_id;  ///< `X-Amz-Tenant-Id` of the invoke, empty without one
     unsigned generation = 0;  ///< of the runtime process that serves it (child mode)
     clock::time_point received;
     clock::time_point delivered_at;
@@ -55,7 +56,8 @@ public:
     std::size_t size() const { return active_.size(); }
 
     /// Accepts an invocation with a new request id, `trace_id` (a new one when empty) and the time now.
-    std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context);
+    std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context,
+                                          std::string tenant_id = {});
     /// The oldest invocation not yet delivered to a runtime, or null.
     std::shared_ptr<invocation_state> next_undelivered() const;
     /// The invocation a runtime may answer as `id`, or null and `refusal` set.

@@ -84,8 +84,9 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
                keep_alive;
     }
-    const auto inv =
-        invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context));
+    // Tenant isolation mode: the invoke's tenant reaches the runtime as Lambda-Runtime-Aws-Tenant-Id.
+    const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
+                                     detail::header_safe(detail::sv(req["X-Amz-Tenant-Id"])));
     bool started_runtime = false;
     std::string spawn_failure;
     if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;

@@ -66,6 +66,8 @@ struct invoke_result {
 /// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
+/// - the invoke's `X-Amz-Tenant-Id` (Lambda's tenant isolation mode) reaches the runtime as
+///   `Lambda-Runtime-Aws-Tenant-Id`;
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error` and
 ///   `X-Amz-Function-Error-Body` (base64 of the error JSON) when the stream ends in an error.

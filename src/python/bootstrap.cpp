@@ -1,5 +1,7 @@
 #include <lambda_py27/python/bootstrap.hpp>
 
+#include "exec_wrapper.hpp"
+
 #include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/graceful_shutdown.hpp>
 #include <lambda_py27/python/python_handler.hpp>
@@ -100,8 +102,12 @@ void run_exit_functions() {
 }
 
 int run_bootstrap(int argc, char** argv, bootstrap_options options) {
+    // Before anything is opened that the wrapper's exec would carry along.
+    const std::string wrapper_failure = detail::exec_wrapper_if_asked(argc, argv);
     std::optional<runtime_client> client = client_from_environment();
     if (!client) return exit_status::usage;
+    if (!wrapper_failure.empty())
+        return report_init_error(*client, "Runtime.InvalidEntrypoint", wrapper_failure, exit_status::handler_fatal);
 
     const std::string handler_spec = options.handler.empty() ? handler_name_from(argc, argv) : options.handler;
     if (handler_spec.empty())

@@ -116,3 +116,148 @@ TEST(PythonPlatform, LeavesAnExecWrapperThatExitsToThePlatformAsARuntimeExit) {
     EXPECT_EQ(body.at("errorType"), "Runtime.ExitError");
     EXPECT_NE(std::string(body.at("errorMessage").as_string()).find("exit status 3"), std::string::npos) << r.body;
 }
+
+// ---- the telemetry log descriptor --------------------------------------------------------------
+
+namespace {
+
+struct frame {
+    std::uint32_t type = 0;
+    std::uint64_t micros = 0;
+    std::string message;
+};
+
+std::uint64_t big_endian(const std::string& bytes, std::size_t at, int n) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+    return v;
+}
+
+// The frames of a telemetry log; a torn frame fails the test.
+std::vector<frame> read_frames(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::vector<frame> frames;
+    std::size_t at = 0;
+    while (at + 16 <= bytes.size()) {
+        frame f;
+        f.type = static_cast<std::uint32_t>(big_endian(bytes, at, 4));
+        const auto length = static_cast<std::size_t>(big_endian(bytes, at + 4, 4));
+        f.micros = big_endian(bytes, at + 8, 8);
+        if (at + 16 + length > bytes.size()) break;
+        f.message = bytes.substr(at + 16, length);
+        frames.push_back(std::move(f));
+        at += 16 + length;
+    }
+    EXPECT_EQ(at, bytes.size()) << "a torn frame in " << path;
+    return frames;
+}
+
+std::string temp_path(const char* name) {
+    return ::testing::TempDir() + "/lp27_" + name + "_" + std::to_string(::getpid());
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::uint64_t micros_now() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+}
+
+}  // namespace
+
+TEST(PythonPlatform, EncodesTelemetryFramesAsAwsRuntimesDo) {
+    using lambda_py27::python::log_level;
+    using lambda_py27::python::telemetry_log_frame;
+    const auto f = telemetry_log_frame("a\nb", log_level::plain, false, 0x0102030405060708ull);
+    EXPECT_EQ(f, std::string("\xA5\x5A\x00\x03\x00\x00\x00\x03\x01\x02\x03\x04\x05\x06\x07\x08" "a\nb", 19));
+    const auto type = [](log_level l, bool json) { return big_endian(telemetry_log_frame("", l, json, 0), 0, 4); };
+    EXPECT_EQ(type(log_level::plain, true), 0xA55A0003u);
+    EXPECT_EQ(type(log_level::notset, true), 0xA55A0002u);
+    EXPECT_EQ(type(log_level::debug, false), 0xA55A000Bu);
+    EXPECT_EQ(type(log_level::info, true), 0xA55A000Eu);
+    EXPECT_EQ(type(log_level::warn, false), 0xA55A0013u);
+    EXPECT_EQ(type(log_level::error, true), 0xA55A0016u);
+    EXPECT_EQ(type(log_level::error, false), 0xA55A0017u);
+    EXPECT_EQ(type(log_level::fatal, true), 0xA55A001Au);
+    EXPECT_EQ(lambda_py27::python::log_level_of(0), log_level::notset);
+    EXPECT_EQ(lambda_py27::python::log_level_of(10), log_level::debug);
+    EXPECT_EQ(lambda_py27::python::log_level_of(25), log_level::info);
+    EXPECT_EQ(lambda_py27::python::log_level_of(30), log_level::warn);
+    EXPECT_EQ(lambda_py27::python::log_level_of(40), log_level::error);
+    EXPECT_EQ(lambda_py27::python::log_level_of(99), log_level::fatal);
+}
+
+TEST(PythonPlatform, WritesAMultiLineLogRecordToTheTelemetryLogAsOneFrame) {
+    const auto telemetry = temp_path("telemetry"), output = temp_path("output");
+    std::remove(telemetry.c_str());
+    std::remove(output.c_str());
+    function_setup s{"platform.log_exception"};
+    s.telemetry_log_file = telemetry;
+    s.log_file = output;
+    const auto before = micros_now();
+    {
+        served_function fn(s);
+        const auto got = call(fn);
+        EXPECT_EQ(got.at("telemetry_fd"), nullptr);        // gone from the environment
+        EXPECT_EQ(got.at("child_inherits_fd"), false);     // close-on-exec
+    }
+    const auto frames = read_frames(telemetry);
+    ASSERT_EQ(frames.size(), 2u);
+    // The legacy text record, traceback and all, as one plain frame.
+    EXPECT_EQ(frames[0].type, 0xA55A0003u);
+    EXPECT_EQ(frames[0].message.rfind("[ERROR]\t", 0), 0u) << frames[0].message;
+    EXPECT_NE(frames[0].message.find("\tit failed\nTraceback (most recent call last):\n"), std::string::npos)
+        << frames[0].message;
+    EXPECT_NE(frames[0].message.find("ValueError: bad value"), std::string::npos);
+    EXPECT_GE(frames[0].micros, before);
+    EXPECT_LE(frames[0].micros, micros_now());
+    EXPECT_EQ(frames[1].type, 0xA55A0003u);
+    EXPECT_EQ(frames[1].message, "context line\n");
+    // print stays on stdout, as in AWS's runtimes; no record is written twice.
+    const auto text = read_text(output);
+    EXPECT_NE(text.find("printed line\n"), std::string::npos) << text;
+    EXPECT_EQ(text.find("it failed"), std::string::npos) << text;
+    std::remove(telemetry.c_str());
+    std::remove(output.c_str());
+}
+
+TEST(PythonPlatform, WritesAHandlerExceptionReportAsOneErrorFrame) {
+    const auto telemetry = temp_path("telemetry_error");
+    std::remove(telemetry.c_str());
+    function_setup s{"platform.fail"};
+    s.telemetry_log_file = telemetry;
+    {
+        served_function fn(s);
+        EXPECT_EQ(fn.invoke("{}").function_error, "Unhandled");
+    }
+    const auto frames = read_frames(telemetry);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].type, 0xA55A0017u);  // text, ERROR
+    EXPECT_EQ(frames[0].message.rfind("line one\nline two: ValueError\nTraceback", 0), 0u) << frames[0].message;
+    std::remove(telemetry.c_str());
+}
+
+TEST(PythonPlatform, WritesJsonLogRecordsAsLevelledJsonFrames) {
+    const auto telemetry = temp_path("telemetry_json");
+    std::remove(telemetry.c_str());
+    function_setup s{"platform.log_json"};
+    s.telemetry_log_file = telemetry;
+    s.environment["AWS_LAMBDA_LOG_FORMAT"] = "json";
+    {
+        served_function fn(s);
+        EXPECT_EQ(fn.invoke("{}").body, "\"ok\"");
+    }
+    const auto frames = read_frames(telemetry);
+    ASSERT_EQ(frames.size(), 1u);
+    EXPECT_EQ(frames[0].type, 0xA55A0012u);  // JSON, WARNING
+    const auto record = served_function::parse(frames[0].message);
+    ASSERT_TRUE(record.is_object()) << frames[0].message;
+    EXPECT_EQ(record.at("message"), "warned\nacross lines");
+    EXPECT_EQ(record.at("logger"), "orders");
+    std::remove(telemetry.c_str());
+}

@@ -4,6 +4,7 @@
 
 #include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/graceful_shutdown.hpp>
+#include <lambda_py27/python/log.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/extension_client.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
@@ -108,6 +109,7 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
     if (!client) return exit_status::usage;
     if (!wrapper_failure.empty())
         return report_init_error(*client, "Runtime.InvalidEntrypoint", wrapper_failure, exit_status::handler_fatal);
+    adopt_telemetry_log();  // after the wrapper: the descriptor and its variable pass through it
 
     const std::string handler_spec = options.handler.empty() ? handler_name_from(argc, argv) : options.handler;
     if (handler_spec.empty())

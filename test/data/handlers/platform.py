@@ -20,3 +20,26 @@ def wrapped(event, context):
             'mark': [k for k in os.environ if 'EXEC_WRAPPER' in k and k != 'AWS_LAMBDA_EXEC_WRAPPER'],
             'runs': os.environ.get('LP27_WRAPPER_RUNS'),
             'argv0_seen_by_wrapper': os.environ.get('LP27_WRAPPER_ARGV')}
+
+
+def log_exception(event, context):
+    """A legacy-profile logging.exception: one multi-line record."""
+    try:
+        raise ValueError('bad value')
+    except ValueError:
+        logging.exception('it failed')
+    print 'printed line'
+    context.log('context line\n')
+    import subprocess
+    with open(os.devnull, 'w') as quiet:
+        inherited = subprocess.call(['/bin/sh', '-c', ': >&3'], stderr=quiet) == 0
+    return {'telemetry_fd': os.environ.get('_LAMBDA_TELEMETRY_LOG_FD'), 'child_inherits_fd': inherited}
+
+
+def log_json(event, context):
+    logging.getLogger('orders').warning('warned\nacross lines')
+    return 'ok'
+
+
+def fail(event, context):
+    raise ValueError('line one\nline two')

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -260,4 +261,32 @@ TEST(PythonPlatform, WritesJsonLogRecordsAsLevelledJsonFrames) {
     EXPECT_EQ(record.at("message"), "warned\nacross lines");
     EXPECT_EQ(record.at("logger"), "orders");
     std::remove(telemetry.c_str());
+}
+
+TEST(PythonPlatform, EmulatorShowsEachTelemetryFrameAsOneLine) {
+    std::ostringstream telemetry, report;
+    lambda_py27::testing::emulator_options o;
+    o.runtime_command = {lambda_py27::test_support::bootstrap_path()};
+    o.invoke_port = 0;
+    o.task_root = lambda_py27::test_support::data_dir() + "/handlers";
+    o.handler = "platform.log_exception";
+    o.environment["PYTHONDONTWRITEBYTECODE"] = "1";
+    o.report = &report;
+    o.telemetry_log = &telemetry;
+    {
+        lambda_py27::testing::emulator em(o);
+        em.start();
+        const auto r = lambda_py27::testing::invoke("127.0.0.1", em.invoke_port(), "{}");
+        EXPECT_EQ(r.status, 200) << r.body;
+        EXPECT_EQ(served_function::parse(r.body).at("telemetry_fd"), nullptr);
+    }  // stopped: every reader joined
+    const auto text = telemetry.str();
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    ASSERT_EQ(lines.size(), 2u) << text;
+    EXPECT_EQ(lines[0].rfind("[ERROR]\t", 0), 0u) << text;
+    EXPECT_NE(lines[0].find("\tit failed\\nTraceback (most recent call last):\\n"), std::string::npos) << text;
+    EXPECT_NE(lines[0].find("\\nValueError: bad value"), std::string::npos) << text;
+    EXPECT_EQ(lines[1], "context line");
 }

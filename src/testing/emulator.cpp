@@ -74,6 +74,7 @@ void emulator::impl::stop() {
     for (auto& c : connections)
         if (c->thread.joinable()) c->thread.join();
     child.join_reaper();
+    telemetry.stop();
     connections.clear();
     boost::system::error_code ignored;
     invoke_acceptor.close(ignored);

@@ -26,6 +26,7 @@
 #include "emulator_http.hpp"
 #include "invocation_log.hpp"
 #include "invocation_table.hpp"
+#include "telemetry_relay.hpp"
 #include "runtime_process.hpp"
 
 #include <chrono>
@@ -113,6 +114,7 @@ struct emulator::impl {
     detail::invocation_table invocations;   // at most max_concurrency() in flight
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
     detail::log_sink log_lines{opts.report};
+    detail::telemetry_relay telemetry{opts.telemetry_log};
 
     explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
 

@@ -138,7 +138,11 @@ bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, in
 // Starts a runtime process; returns an error text when it cannot.
 std::string emulator::impl::spawn_runtime_locked() {
     init_error.reset();  // belongs to a process that is gone
-    return child.start_locked(detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency()));
+    auto request = detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency());
+    telemetry.prepare(request);
+    auto failure = child.start_locked(request);
+    telemetry.spawned();
+    return failure;
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.

@@ -42,6 +42,11 @@ struct emulator_options {
     std::chrono::milliseconds shutdown_budget{500};
     /// Where START/END/REPORT lines go; nullptr = stdout.
     std::ostream* report = nullptr;
+    /// When set, each runtime process gets a telemetry log descriptor (a pipe named by
+    /// `_LAMBDA_TELEMETRY_LOG_FD`), as Lambda gives its managed runtimes, and every frame written there is
+    /// shown on this stream as one line (final newline dropped, other line breaks as `\n`), as each frame
+    /// is one CloudWatch event on Lambda. nullptr: no descriptor, the runtime logs to its stdout.
+    std::ostream* telemetry_log = nullptr;
 };
 
 /// Result of `invoke()`: what a caller of the invoke endpoint sees.

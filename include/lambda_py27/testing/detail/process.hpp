@@ -13,10 +13,11 @@ struct spawn_request {
     std::vector<std::string> argv;         ///< argv[0] is searched in PATH when it has no '/'
     std::vector<std::string> environment;  ///< "NAME=value" entries: the whole environment of the child
     std::string working_directory;         ///< empty: the caller's
+    std::vector<int> inherited;            ///< given to the child as descriptors 3, 4, ... (in this order)
 };
 
 /// Starts the process (posix_spawnp) with default signal dispositions, an empty signal mask, stdin on
-/// /dev/null, stdout and stderr inherited, and no other descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
+/// /dev/null, stdout and stderr inherited, `request.inherited` from 3 on, and no other descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
 /// (including a failed exec or chdir).
 pid_t spawn_process(const spawn_request& request, int& error);
 

@@ -31,6 +31,8 @@ std::string exec_wrapper_if_asked(int argc, char** argv) {
     }
     const char* wrapper = std::getenv("AWS_LAMBDA_EXEC_WRAPPER");
     if (wrapper == nullptr || *wrapper == '\0') return {};
+    // Without a Runtime API the bootstrap only reports that and exits: nothing for a wrapper to wrap.
+    if (std::getenv("AWS_LAMBDA_RUNTIME_API") == nullptr) return {};
     const std::string path = wrapper;  // the environment may change under the pointer
 
     std::vector<std::string> args{path, own_path(argc > 0 ? argv[0] : nullptr)};

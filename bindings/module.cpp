@@ -24,18 +24,21 @@ long lambda_context::get_remaining_time_in_millis() const {
 namespace {
 
 // The bytes of a record: unicode as UTF-8, anything else as str().
-void log_object(PyObject* obj) {
+void log_object(PyObject* obj, log_level level = log_level::plain) {
     PyObject* bytes = nullptr;
     if (PyUnicode_Check(obj))
         bytes = PyUnicode_AsUTF8String(obj);
     else
         bytes = PyObject_Str(obj);
     if (bytes == nullptr) bp::throw_error_already_set();
-    write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))));
+    write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))),
+              level);
     Py_DECREF(bytes);
 }
 
 void native_log(const bp::object& text) { log_object(text.ptr()); }
+// A `logging` record with its level number (the JSON format's records: levelled telemetry frames).
+void native_log_levelled(const bp::object& text, int levelno) { log_object(text.ptr(), log_level_of(levelno)); }
 
 // A file-like object whose writes become log records; stands in for sys.stdout/sys.stderr where the
 // output must be captured (in-process invocation).
@@ -119,6 +122,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
         .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
         .add_property("identity", &context_identity, &set_context_identity)
         .def_readwrite("client_context", &lambda_context::client_context)
+        .def_readwrite("tenant_id", &lambda_context::tenant_id)
         .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
         .def("log", &context_log);
 
@@ -129,6 +133,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
         .def("isatty", &log_writer::isatty);
 
     bp::def("log", &native_log);
+    bp::def("log", &native_log_levelled);
     bp::def("current_request_id", &native_current_request_id);
     bp::def("dumps", &native_dumps);
     bp::def("loads", &native_loads);

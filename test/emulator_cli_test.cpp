@@ -158,6 +158,18 @@ TEST(EmulatorCli, LogLevelAboveInfoLeavesOutTheEmulatorsOwnLine) {
     EXPECT_NE(log.find("REPORT RequestId:"), std::string::npos) << "the function's log stays: " << log;
 }
 
+TEST(EmulatorCli, TelemetryLogShowsEachRecordOfTheRuntimeAsOneLine) {
+    const auto port = free_port();
+    emulator_process emu({"--telemetry-log", "--port", std::to_string(port), "--", bootstrap(), "platform.log_exception"},
+                         {});
+    describe(invoke_when_listening(port));
+    emu.stop();
+    const auto log = emu.log();
+    EXPECT_NE(log.find("\tit failed\\nTraceback (most recent call last):\\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("\ncontext line\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("\nprinted line\n"), std::string::npos) << "print stays on stdout: " << log;
+}
+
 TEST(EmulatorCli, LogLevelFromTheEnvironmentAndABadOneIsAUsageError) {
     const auto port = free_port();
     {

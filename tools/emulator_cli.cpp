@@ -43,6 +43,8 @@ Options (also accepted after RUNTIME_CMD, unless a -- comes first; --name=value 
                        $AWS_LAMBDA_MAX_CONCURRENCY, else 1); an invoke beyond N gets 429
   --shutdown-budget MS time a runtime that registered an extension gets between SIGTERM and SIGKILL
                        when the emulator stops (default 500, Lambda's budget with an internal extension)
+  --telemetry-log      give the runtime a telemetry log descriptor (_LAMBDA_TELEMETRY_LOG_FD), as Lambda
+                       does, and print each record written there as one line (line breaks as \n)
   --zip FILE           run a deployment artifact as Lambda does: FILE unpacked at /var/task, read-only,
                        in a private root holding only it, the layers, /tmp, /dev and /proc (needs root
                        or unprivileged user namespaces); the bootstrap is /var/task/bootstrap, else
@@ -245,6 +247,8 @@ private:
             o.max_concurrency = parse_number<unsigned>(name_, value(), 1, 1024);
         } else if (name_ == "--shutdown-budget") {
             o.shutdown_budget = std::chrono::milliseconds(parse_number<unsigned>(name_, value(), 0, 60000));
+        } else if (name_ == "--telemetry-log") {
+            o.telemetry_log = &std::cout;
         } else if (name_ == "--zip") {
             cmd_.function_zip = std::string(value());
         } else if (name_ == "--layer") {

@@ -1,7 +1,10 @@
 #include <lambda_py27/python/bootstrap.hpp>
 
+#include "exec_wrapper.hpp"
+
 #include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/graceful_shutdown.hpp>
+#include <lambda_py27/python/log.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/extension_client.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
@@ -100,8 +103,13 @@ void run_exit_functions() {
 }
 
 int run_bootstrap(int argc, char** argv, bootstrap_options options) {
+    // Before anything is opened that the wrapper's exec would carry along.
+    const std::string wrapper_failure = detail::exec_wrapper_if_asked(argc, argv);
     std::optional<runtime_client> client = client_from_environment();
     if (!client) return exit_status::usage;
+    if (!wrapper_failure.empty())
+        return report_init_error(*client, "Runtime.InvalidEntrypoint", wrapper_failure, exit_status::handler_fatal);
+    adopt_telemetry_log();  // after the wrapper: the descriptor and its variable pass through it
 
     const std::string handler_spec = options.handler.empty() ? handler_name_from(argc, argv) : options.handler;
     if (handler_spec.empty())

@@ -66,7 +66,7 @@ struct python_handler::state {
     // (body, log, cause) from a support formatter, logged, as a failure answer.
     invocation_response failure_from(const bp::object& formatted) {
         const std::string log = as_string(formatted[1]);
-        write_log(log);
+        write_log(log, log_level::error);
         return invocation_response::failure(as_string(formatted[0]), {}, as_string(formatted[2]));
     }
 
@@ -89,7 +89,7 @@ struct python_handler::state {
             return failure_from(format_exception(t, v, b));
         } catch (const bp::error_already_set&) {
             PyErr_Clear();
-            write_log("lambda-py27: could not format an exception\n");
+            write_log("lambda-py27: could not format an exception\n", log_level::error);
             return invocation_response::failure(R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
         }
     }
@@ -176,6 +176,7 @@ struct python_handler::state {
             c.log_stream_name = log_stream_name;
             c.identity_header = inv.cognito_identity;
             c.client_context = make_client_context(inv.client_context);
+            if (!inv.tenant_id.empty()) c.tenant_id = py_str(inv.tenant_id);
             c.deadline_ms = inv.deadline_ms;
             context = bp::object(c);
         } catch (const bp::error_already_set&) {
@@ -303,7 +304,7 @@ python_handler::python_handler(std::string spec)
         }
         s.fault = as_string(fault);
         s.fatal = bp::extract<bool>(fatal);
-        write_log(as_string(log));
+        write_log(as_string(log), log_level::error);
         if (!error_type.is_none()) {  // modern error profile
             s.fault_type = as_string(error_type);
             s.fault_body = as_string(error_body);

@@ -195,7 +195,7 @@ def install_json_logging(logging):
             except Exception:
                 self.handleError(record)
                 return
-            _native.log(text)
+            _native.log(text, record.levelno)
 
     handler = LambdaJsonHandler()
     handler.setFormatter(JsonFormatter())

@@ -69,8 +69,10 @@ pid_t spawn_process(const spawn_request& request, int& error) {
     ::posix_spawn_file_actions_addopen(&sa.actions, 0, "/dev/null", O_RDONLY, 0);
     if (request.stdout_fd >= 0) ::posix_spawn_file_actions_adddup2(&sa.actions, request.stdout_fd, 1);
     if (request.stderr_fd >= 0) ::posix_spawn_file_actions_adddup2(&sa.actions, request.stderr_fd, 2);
+    for (std::size_t i = 0; i < request.inherited.size(); ++i)
+        ::posix_spawn_file_actions_adddup2(&sa.actions, request.inherited[i], 3 + static_cast<int>(i));
     // Listening sockets and callers' connections of the emulator must not leak into the runtime.
-    ::posix_spawn_file_actions_addclosefrom_np(&sa.actions, 3);
+    ::posix_spawn_file_actions_addclosefrom_np(&sa.actions, 3 + static_cast<int>(request.inherited.size()));
 
     auto argv = pointers(request.argv);
     auto envp = pointers(request.environment);

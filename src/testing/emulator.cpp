@@ -87,6 +87,7 @@ void emulator::impl::stop() {
         if (c->thread.joinable()) c->thread.join();
     child.join_reaper();
     output.stop();  // what the runtime wrote last is passed on
+    telemetry.stop();
     connections.clear();
     boost::system::error_code ignored;
     invoke_acceptor.close(ignored);

@@ -32,6 +32,7 @@
 #include "invocation_log.hpp"
 #include "invocation_table.hpp"
 #include "runtime_output.hpp"
+#include "telemetry_relay.hpp"
 #include "runtime_process.hpp"
 
 #include <chrono>
@@ -123,6 +124,7 @@ struct emulator::impl {
     std::deque<std::shared_ptr<invocation_state>> queued_events;  // Event invokes answered 202, not yet run
     std::thread event_thread;
     detail::log_sink log_lines{opts.report};
+    detail::telemetry_relay telemetry{opts.telemetry_log};
 
     explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
 

@@ -15,19 +15,21 @@ constexpr std::size_t remembered_ids = 4096;
 }  // namespace
 
 std::shared_ptr<invocation_state> invocation_table::add(std::string event, std::string_view trace_id,
-                                                        std::string client_context, std::chrono::milliseconds timeout) {
-    auto inv = create(std::move(event), trace_id, std::move(client_context));
+                                                        std::string client_context, std::chrono::milliseconds timeout,
+                                                        std::string tenant_id) {
+    auto inv = create(std::move(event), trace_id, std::move(client_context), std::move(tenant_id));
     admit(inv, timeout);
     return inv;
 }
 
 std::shared_ptr<invocation_state> invocation_table::create(std::string event, std::string_view trace_id,
-                                                           std::string client_context) {
+                                                           std::string client_context, std::string tenant_id) {
     auto inv = std::make_shared<invocation_state>();
     inv->id = new_request_id();
     inv->event = std::move(event);
     inv->trace_id = trace_id.empty() ? new_trace_id() : std::string(trace_id);
     inv->client_context = std::move(client_context);
+    inv->tenant_id = std::move(tenant_id);
     remember(inv->id, id_status::pending);
     return inv;
 }

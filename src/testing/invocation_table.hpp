@@ -23,6 +23,7 @@ struct invocation_state {
     std::string event;
     std::string trace_id;
     std::string client_context;
+    std::string tenant_id;  ///< `X-Amz-Tenant-Id` of the invoke, empty without one
     unsigned generation = 0;  ///< of the runtime process that serves it (child mode)
     clock::time_point received;  ///< when it was admitted (an Event invoke: taken from the queue)
     clock::time_point delivered_at;
@@ -55,12 +56,13 @@ public:
     std::size_t size() const { return active_.size(); }
 
     /// Accepts an invocation with a new request id, `trace_id` (a new one when empty), the time now and its
-    /// deadline `timeout` from now.
+    /// deadline `timeout` from now; `tenant_id` (tenant isolation mode) reaches the runtime.
     std::shared_ptr<invocation_state> add(std::string event, std::string_view trace_id, std::string client_context,
-                                          std::chrono::milliseconds timeout);
+                                          std::chrono::milliseconds timeout, std::string tenant_id = {});
     /// An invocation with a new request id and `trace_id` (a new one when empty), not yet in flight (a queued
     /// Event invoke): `admit` it when it may run.
-    std::shared_ptr<invocation_state> create(std::string event, std::string_view trace_id, std::string client_context);
+    std::shared_ptr<invocation_state> create(std::string event, std::string_view trace_id, std::string client_context,
+                                             std::string tenant_id = {});
     /// Puts `inv` in flight as of now, its deadline `timeout` from now.
     void admit(const std::shared_ptr<invocation_state>& inv, std::chrono::milliseconds timeout);
     /// The oldest invocation not yet delivered to a runtime, or null.

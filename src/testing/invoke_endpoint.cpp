@@ -105,8 +105,9 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
                keep_alive;
     }
+    // Tenant isolation mode: the invoke's tenant reaches the runtime as Lambda-Runtime-Aws-Tenant-Id.
     const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
-                                     opts.timeout);
+                                     opts.timeout, detail::header_safe(detail::sv(req["X-Amz-Tenant-Id"])));
     if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
     bool started_runtime = false;
     std::string spawn_failure;
@@ -172,7 +173,10 @@ std::string emulator::impl::spawn_runtime_locked() {
     auto request = detail::runtime_spawn_request(opts, task_root, api_endpoint, max_concurrency());
     request.stdout_fd = output.stdout_fd();
     request.stderr_fd = output.stderr_fd();
-    return child.start_locked(request);
+    telemetry.prepare(request);
+    auto failure = child.start_locked(request);
+    telemetry.spawned();
+    return failure;
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.

@@ -109,7 +109,8 @@ bool emulator::impl::handle_next(connection& c, flat_buffer& buffer, request_par
     res.set("Lambda-Runtime-Invoked-Function-Arn", function_arn());
     if (!inv->trace_id.empty()) res.set("Lambda-Runtime-Trace-Id", inv->trace_id);
     if (!inv->client_context.empty()) res.set("Lambda-Runtime-Client-Context", inv->client_context);
-    cv.notify_all();
+    if (!inv->tenant_id.empty()) res.set("Lambda-Runtime-Aws-Tenant-Id", inv->tenant_id);
+    cv.notify_all();  // the caller's wait limit moved to the deadline
     lk.unlock();
     return detail::write_response(c.socket, res) && keep_alive;
 }

@@ -26,8 +26,10 @@ struct function_setup {
     std::map<std::string, std::string> environment;
     std::vector<std::string> extra_args;  ///< after the bootstrap path (e.g. the handler as argv[1])
     std::chrono::milliseconds timeout{20000};
-    std::string log_file;          ///< when set, the runtime's stdout+stderr go there
-    unsigned max_concurrency = 1;  ///< emulator_options::max_concurrency
+    std::string log_file;                        ///< when set, the runtime's stdout+stderr go there
+    /// When set, the runtime gets this file (appended to) as its telemetry log descriptor (fd 3).
+    std::string telemetry_log_file;
+    unsigned max_concurrency = 1;                ///< emulator_options::max_concurrency
 };
 
 /// One emulator serving one function; `invoke()` calls it over HTTP.
@@ -35,12 +37,22 @@ class served_function {
 public:
     explicit served_function(function_setup setup) {
         testing::emulator_options o;
-        if (setup.log_file.empty()) {
+        if (setup.log_file.empty() && setup.telemetry_log_file.empty()) {
             o.runtime_command = {bootstrap_path()};
         } else {
-            // A fixed script (no test input in it) that sends the runtime's output to a file.
-            o.runtime_command = {"/bin/sh", "-c", "exec \"$0\" \"$@\" >>\"$LP27_TEST_LOG\" 2>&1", bootstrap_path()};
-            o.environment["LP27_TEST_LOG"] = setup.log_file;
+            // A fixed script (no test input in it) that sends the runtime's output to a file and opens the
+            // telemetry log (the emulator closes every other descriptor of the runtime).
+            std::string script = "exec \"$0\" \"$@\"";
+            if (!setup.log_file.empty()) {
+                script += " >>\"$LP27_TEST_LOG\" 2>&1";
+                o.environment["LP27_TEST_LOG"] = setup.log_file;
+            }
+            if (!setup.telemetry_log_file.empty()) {
+                script += " 3>>\"$LP27_TEST_TELEMETRY_LOG\"";
+                o.environment["LP27_TEST_TELEMETRY_LOG"] = setup.telemetry_log_file;
+                o.environment["_LAMBDA_TELEMETRY_LOG_FD"] = "3";
+            }
+            o.runtime_command = {"/bin/sh", "-c", script, bootstrap_path()};
         }
         for (auto& a : setup.extra_args) o.runtime_command.push_back(a);
         o.invoke_port = 0;

@@ -42,6 +42,11 @@ struct bootstrap_options {
 /// the handler is a registered C++ one, and serves invocations from `AWS_LAMBDA_RUNTIME_API` until the
 /// API fails or the handler exits. Returns the process's exit status (see `lambda_py27::exit_status`).
 /// A bootstrap's `main` is `return lambda_py27::python::run_bootstrap(argc, argv);`.
+///
+/// First of all, as Lambda's managed runtimes: when `AWS_LAMBDA_EXEC_WRAPPER` names a wrapper script, the
+/// process execs it with this program's path and arguments (once: the program the wrapper execs runs on).
+/// A wrapper that cannot be exec'ed is posted to `/runtime/init/error` as `Runtime.InvalidEntrypoint`
+/// (exit 1); one that exits instead of exec'ing the runtime leaves the platform to see the exit.
 int run_bootstrap(int argc, char** argv, bootstrap_options options = {});
 
 /// Runs the interpreter's exit functions (`atexit`), as a normal interpreter exit would. GIL not held.

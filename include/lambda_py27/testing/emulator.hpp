@@ -42,6 +42,11 @@ struct emulator_options {
     std::chrono::milliseconds shutdown_budget{500};
     /// Where START/END/REPORT lines go; nullptr = stdout.
     std::ostream* report = nullptr;
+    /// When set, each runtime process gets a telemetry log descriptor (a pipe named by
+    /// `_LAMBDA_TELEMETRY_LOG_FD`), as Lambda gives its managed runtimes, and every frame written there is
+    /// shown on this stream as one line (final newline dropped, other line breaks as `\n`), as each frame
+    /// is one CloudWatch event on Lambda. nullptr: no descriptor, the runtime logs to its stdout.
+    std::ostream* telemetry_log = nullptr;
 };
 
 /// Result of `invoke()`: what a caller of the invoke endpoint sees.
@@ -78,6 +83,8 @@ struct invoke_result {
 ///   `max_concurrency` > 1 the tail holds everything the runtime wrote meanwhile, for any invocation. An
 ///   external runtime's output is not seen: its tail has the platform's lines only. Not given for streamed
 ///   responses nor Event invokes (nor by Lambda);
+/// - the invoke's `X-Amz-Tenant-Id` (Lambda's tenant isolation mode) reaches the runtime as
+///   `Lambda-Runtime-Aws-Tenant-Id`;
 /// - for a streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`), a chunked 200 written
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and
 ///   `X-Amz-Function-Error-Body` (base64 of the error JSON, which names the type; made from the runtime's

@@ -48,6 +48,9 @@ struct lambda_context {
     std::string identity_header;
     bool identity_made = false;
     boost::python::object client_context;
+    /// `Lambda-Runtime-Aws-Tenant-Id` (tenant isolation mode), None without one: not a legacy attribute,
+    /// but one the managed runtimes added, and harmless to a function that never reads it.
+    boost::python::object tenant_id;
     std::int64_t deadline_ms = 0;
 
     /// Deadline minus now in milliseconds, never below 0.

@@ -15,10 +15,12 @@ struct spawn_request {
     std::string working_directory;         ///< empty: the caller's
     int stdout_fd = -1;                    ///< the child's stdout (-1: inherited)
     int stderr_fd = -1;                    ///< the child's stderr (-1: inherited)
+    std::vector<int> inherited;            ///< given to the child as descriptors 3, 4, ... (in this order)
 };
 
 /// Starts the process (posix_spawnp) with default signal dispositions, an empty signal mask, stdin on
-/// /dev/null, stdout and stderr inherited or as requested, and no other descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
+/// /dev/null, stdout and stderr inherited or as requested, `request.inherited` from 3 on, and no other
+/// descriptor open. Returns its pid, or -1 with `error` set to the errno value of the failure
 /// (including a failed exec or chdir).
 pid_t spawn_process(const spawn_request& request, int& error);
 

@@ -1,0 +1,3 @@
+#!/bin/sh
+# Deliberately without the executable bit.
+exec "$@"

@@ -37,13 +37,14 @@ bool emulator::impl::is_invoke_path(std::string_view path) const {
 }
 
 void emulator::impl::serve_invoke(connection& c) {
-    flat_buffer buffer;
+    flat_buffer buffer{detail::max_buffered_bytes};
     std::optional<request_parser> parser;
     for (;;) {
         auto& p = detail::fresh_parser(parser);
-        detail::beast::error_code ec;
-        http::read_header(c.socket, buffer, p, ec);
-        if (ec) return;
+        if (!detail::read_request_header(c.socket, buffer, p)) {
+            detail::answer_read_error(c.socket, p);
+            return;
+        }
         const auto& req = p.get();
         const bool keep_alive = req.keep_alive();
         const auto path = detail::path_of(req.target());
@@ -66,6 +67,8 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     if (!detail::continue_if_expected(c.socket, p)) return false;
     std::string event;
     const auto r = detail::read_body(c.socket, buffer, p, opts.max_event_bytes, event);
+    if (r == body_read::failed && detail::status_for_read_error(p, p.read_error) != 413)
+        return detail::answer_read_error(c.socket, p);
     if (r != body_read::ok) {
         const bool usable = r == body_read::too_large && keep_alive;
         return detail::reply_error(c.socket, 413, "RequestEntityTooLargeException",

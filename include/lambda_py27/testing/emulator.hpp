@@ -63,6 +63,11 @@ struct invoke_result {
 ///   SIGKILLed) and a response over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
 /// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
 ///   when it cannot be started;
+/// - requests that cannot be read, on either port: 400 `BadRequest` for malformed HTTP (a truncated body, a
+///   bad chunk size or `Content-Length`, both `Content-Length` and `Transfer-Encoding`, bytes that are no
+///   HTTP such as a TLS ClientHello, a chunk's extensions over 4 KiB, trailers over 2 MiB), 431
+///   `RequestHeaderFieldsTooLarge` for a header field over 1 MiB + 64 KiB or a header section over 2 MiB,
+///   413 for a body over its limit; then the connection is closed;
 /// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;

@@ -234,4 +234,35 @@ TEST_F(EmulatorHardening, TrailersJustOverTheirBoundAreAnswered400) {
     EXPECT_EQ(r.status, 400) << r.text.substr(0, 300);
 }
 
+// ---- D: a caller in flight when the emulator stops ------------------------------------------------
+
+TEST_F(EmulatorHardening, ACallerInFlightAtStopGetsTheResultWhenTheRuntimeAnswersWithinTheBudget) {
+    start_external(2000ms);
+    const auto port = invoke_port();
+    auto caller = std::async(std::launch::async, [port] { return call(port, R"({"n": 1})"); });
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto inv = rc.next();
+    auto stopper = std::async(std::launch::async, [this] { emu->stop(); });
+    std::this_thread::sleep_for(200ms);
+    EXPECT_NO_THROW(rc.post_response(inv.request_id, R"("finished")"));
+    const auto res = caller.get();
+    stopper.get();
+    EXPECT_EQ(res.status, 200) << res.body;
+    EXPECT_EQ(res.body, R"("finished")");
+}
+
+TEST_F(EmulatorHardening, ACallerInFlightAtStopGetsAnErrorWhenTheRuntimeDoesNotAnswer) {
+    start_external(300ms);
+    const auto port = invoke_port();
+    auto caller = std::async(std::launch::async, [port] { return call(port, R"({"n": 1})"); });
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    (void)rc.next();
+    const auto t0 = std::chrono::steady_clock::now();
+    emu->stop();
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+    const auto res = caller.get();
+    EXPECT_EQ(res.status, 502) << res.body;
+    EXPECT_NE(res.body.find("Sandbox.Shutdown"), std::string::npos) << res.body;
+}
+
 }  // namespace

@@ -68,8 +68,9 @@ struct connection {
     int fd = -1;
     std::thread thread;
     bool done = false;        // guarded by impl::m; set as the thread's last act
-    bool answering = false;   // guarded by impl::m; an invoke caller waiting for its outcome, whom stop()
-                              // lets its thread answer before shutting the socket down
+    bool answering = false;   // guarded by impl::m; an invoke caller waiting for its outcome, or a runtime
+                              // whose answer was taken and not yet acknowledged: stop() lets the thread
+                              // write before shutting the socket down
     unsigned generation = 0;  // runtime generation current when accepted (Runtime API, child mode)
 };
 

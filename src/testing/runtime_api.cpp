@@ -170,12 +170,16 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
         // Lambda answers every unhandled function error with `Unhandled`; the type stays in the body.
         if (is_error) inv->function_error = "Unhandled";
     }
+    c.answering = true;  // a stop() this answer lets finish waits for its acknowledgement too
     cv.notify_all();
     lk.unlock();
     const bool written =
         too_large ? detail::reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive)
                   : detail::reply_accepted(c.socket, keep_alive);
-    return written && keep_alive;
+    lk.lock();
+    c.answering = false;
+    cv.notify_all();
+    return written && keep_alive && !stopping;
 }
 
 }  // namespace lambda_py27::testing

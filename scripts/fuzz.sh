@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$seconds" in ''|*[!0-9]*) echo "fuzz.sh: --seconds takes a whole number" >&2; exit 2 ;; esac
-if [ ${#targets[@]} -eq 0 ]; then targets=(json_loads json_dumps next_headers answer_reader_vs_beast); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(json_loads json_dumps next_headers answer_reader_vs_beast emulator_requests); fi
 
 export CC=${CC:-clang} CXX=${CXX:-clang++}
 if ! command -v "$CXX" >/dev/null; then echo "fuzz.sh: $CXX not found (install clang)" >&2; exit 2; fi

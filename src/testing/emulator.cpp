@@ -3,6 +3,7 @@
 
 #include "emulator_impl.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -69,6 +70,10 @@ void emulator::impl::stop() {
     {
         std::unique_lock lk(m);
         if (stopped) return;
+        // Invocations in flight may still end (and their callers get their results) within the budget.
+        draining = true;
+        cv.notify_all();
+        cv.wait_for(lk, opts.shutdown_budget, [&] { return invocations.size() == 0; });
         if (!external) child.terminate_gracefully(lk, opts.shutdown_budget);
         stopping = true;
         child.kill_locked();  // first, so it does not report the connections closing under it
@@ -76,8 +81,15 @@ void emulator::impl::stop() {
         // before the threads using the descriptors are joined.
         if (invoke_acceptor.is_open()) ::shutdown(invoke_acceptor.native_handle(), SHUT_RDWR);
         if (api_acceptor.is_open()) ::shutdown(api_acceptor.native_handle(), SHUT_RDWR);
-        for (auto& c : connections) ::shutdown(c->fd, SHUT_RDWR);
+        for (auto& c : connections)
+            if (!c->answering) ::shutdown(c->fd, SHUT_RDWR);
         cv.notify_all();
+        // Callers still waiting are answered by their own threads, which wake for `stopping`.
+        const auto answered = [&] {
+            return std::none_of(connections.begin(), connections.end(), [](const auto& c) { return c->answering; });
+        };
+        cv.wait_for(lk, detail::caller_answer_grace, answered);
+        for (auto& c : connections) ::shutdown(c->fd, SHUT_RDWR);
     }
     if (invoke_accept_thread.joinable()) invoke_accept_thread.join();
     if (api_accept_thread.joinable()) api_accept_thread.join();

@@ -14,8 +14,6 @@ namespace lambda_py27::testing::detail {
 
 namespace {
 
-// Request headers are small (a client context is at most ~3.5 KB); anything far bigger is hostile.
-constexpr std::uint32_t header_limit = 2 * 1024 * 1024;  // an X-Ray error cause header may be up to 1 MiB
 // Bodies above the limits are still read (and dropped) so the peer sees the 413 instead of a reset;
 // beyond this, the connection is simply closed.
 constexpr std::uint64_t drain_limit = 256ULL * 1024 * 1024;
@@ -43,28 +41,85 @@ bool peer_closed(int fd) {
 
 request_parser& fresh_parser(std::optional<request_parser>& p) {
     p.emplace();
-    p->header_limit(header_limit);
-    p->body_limit(boost::none);  // limits are enforced by read_body, which drains what it refuses
     return *p;
+}
+
+namespace {
+
+// A token character (RFC 9110), as a request's method begins with.
+bool is_tchar(unsigned char c) {
+    if (c >= '0' && c <= '9') return true;
+    if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') return true;
+    return c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+}  // namespace
+
+bool read_request_header(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p) {
+    beast::error_code ec;
+    if (buffer.size() == 0) {
+        const auto n = socket.read_some(buffer.prepare(4096), ec);
+        if (ec == net::error::eof) ec = http::error::end_of_stream;
+        if (ec) {
+            p.read_error = ec;
+            return false;
+        }
+        buffer.commit(n);
+    }
+    if (!is_tchar(*static_cast<const unsigned char*>(buffer.data().data()))) {
+        p.read_error = http::error::bad_method;
+        return false;
+    }
+    http::read_header(socket, buffer, p, ec);
+    p.read_error = ec;
+    return !ec;
+}
+
+bool answer_read_error(tcp::socket& socket, const request_parser& p) {
+    const auto status = status_for_read_error(p, p.read_error);
+    if (status == 0) return false;
+    std::string type = "BadRequest";
+    std::string message = "Malformed HTTP request: " + p.read_error.message();
+    if (status == 431) {
+        type = "RequestHeaderFieldsTooLarge";
+        message = "Request header fields too large: a field may hold " + std::to_string(max_field_bytes) +
+                  " bytes, the header section " + std::to_string(max_header_bytes);
+    } else if (status == 413) {
+        type = "RequestEntityTooLarge";
+        message = "Request body too large";
+    } else if (p.is_header_done() && p.read_error == http::error::header_limit) {
+        message = "Malformed HTTP request: trailer fields over " + std::to_string(max_trailer_bytes) + " bytes";
+    } else if (p.read_error == http::error::bad_chunk_extension || p.read_error == http::error::buffer_overflow) {
+        message = "Malformed HTTP request: a chunk line may hold " + std::to_string(max_chunk_extension_bytes) +
+                  " bytes of extensions (" + p.read_error.message() + ")";
+    }
+    reply_error(socket, status, type, message, false);
+    return false;
 }
 
 body_read read_body(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, std::size_t limit,
                     std::string& out) {
     out.clear();
-    if (const auto len = p.content_length(); len && *len > drain_limit) return body_read::failed;
+    if (const auto len = p.content_length(); len && *len > drain_limit) {
+        p.read_error = http::error::body_limit;  // answered 413 without reading it
+        return body_read::failed;
+    }
     bool too_large = false;
     std::uint64_t total = 0;
     std::array<char, 16 * 1024> chunk;
     while (!p.is_done()) {
-        p.get().body().data = chunk.data();
-        p.get().body().size = chunk.size();
+        p.body_buffer(chunk.data(), chunk.size());
         beast::error_code ec;
         http::read_some(socket, buffer, p, ec);
         if (ec == http::error::need_buffer) ec = {};
+        p.read_error = ec;
         if (ec) return body_read::failed;
-        const auto n = chunk.size() - p.get().body().size;
+        const auto n = chunk.size() - p.body_left();
         total += n;
-        if (total > drain_limit) return body_read::failed;
+        if (total > drain_limit) {
+            p.read_error = http::error::body_limit;
+            return body_read::failed;
+        }
         if (too_large) continue;
         if (out.size() + n > limit) {
             too_large = true;
@@ -114,9 +169,8 @@ bool reply_accepted(tcp::socket& socket, bool keep_alive) {
 bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status, std::string_view type,
             std::string_view message) {
     std::string ignored;
-    const auto r = read_body(socket, buffer, p, 0, ignored);
-    return reply_error(socket, status, type, message, r != body_read::failed && p.get().keep_alive()) &&
-           r != body_read::failed;
+    if (read_body(socket, buffer, p, 0, ignored) == body_read::failed) return answer_read_error(socket, p);
+    return reply_error(socket, status, type, message, p.get().keep_alive()) && p.get().keep_alive();
 }
 
 }  // namespace lambda_py27::testing::detail

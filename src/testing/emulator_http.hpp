@@ -1,6 +1,8 @@
 // The HTTP side of the emulator's two servers: reading requests, writing answers. Internal.
 #pragma once
 
+#include "request_parser.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -17,7 +19,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
-using request_parser = http::request_parser<http::buffer_body>;
 using string_response = http::response<http::string_body>;
 
 inline std::string_view sv(beast::string_view v) { return {v.data(), v.size()}; }
@@ -31,13 +32,23 @@ void set_cloexec(int fd);
 /// whose peer is waiting for an answer and sends nothing meanwhile.
 bool peer_closed(int fd);
 
-/// A new parser in `p` for the next request of a connection, with the emulator's header limit.
+/// A new parser in `p` for the next request of a connection, with the emulator's limits.
 request_parser& fresh_parser(std::optional<request_parser>& p);
+
+/// Reads the header of the next request (`buffer` must have been made with max_buffered_bytes). A first
+/// byte no request can start with (a TLS ClientHello, say) fails at once with bad_method instead of
+/// waiting for the end of a header that never comes. False with `p.read_error` set on failure.
+bool read_request_header(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p);
+
+/// Answers a request that could not be read (`p.read_error`), if anyone is there to be answered: 400, 431
+/// or 413 (status_for_read_error), with Connection: close. Always false: the connection is done.
+bool answer_read_error(tcp::socket& socket, const request_parser& p);
 
 enum class body_read { ok, too_large, failed };
 
 /// Reads the rest of the body of `p` into `out`. Past `limit`, bytes are read and dropped and the
-/// result is `too_large`; `failed` means the connection cannot be used any more.
+/// result is `too_large`; `failed` means the connection cannot be used any more (`p.read_error` says why;
+/// answer_read_error answers it).
 body_read read_body(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, std::size_t limit,
                     std::string& out);
 

@@ -19,6 +19,9 @@
 //  - a connection thread never closes its socket (it only shuts it down): the descriptor stays valid
 //    until the thread is joined, so stop() can shut down every registered socket without racing a
 //    reused descriptor number;
+//  - stop() first drains (invocations in flight may end within shutdown_budget, new invokes are refused),
+//    then shuts down every socket but those of callers still waiting (`answering`): their threads answer
+//    them (Sandbox.Shutdown) and clear the flag; after caller_answer_grace their sockets are shut too;
 //  - every wait on the condition variable also wakes for `stopping` (the event thread's too: stop() sets
 //    it, then joins the event thread);
 //  - only the invoke in progress (or stop()) kills the runtime, and only while it is not reaped, under
@@ -51,6 +54,10 @@ namespace lambda_py27::testing {
 
 namespace detail {
 
+// How long stop() lets callers in flight be answered (Sandbox.Shutdown) before it cuts them off: only a
+// caller that does not read its answer takes this long.
+constexpr std::chrono::milliseconds caller_answer_grace{2000};
+
 // A /next waiter checks this often whether its runtime hung up (killed runtimes never say goodbye).
 constexpr std::chrono::milliseconds peer_check_interval{100};
 
@@ -62,6 +69,9 @@ struct connection {
     int fd = -1;
     std::thread thread;
     bool done = false;        // guarded by impl::m; set as the thread's last act
+    bool answering = false;   // guarded by impl::m; an invoke caller waiting for its outcome, or a runtime
+                              // whose answer was taken and not yet acknowledged: stop() lets the thread
+                              // write before shutting the socket down
     unsigned generation = 0;  // runtime generation current when accepted (Runtime API, child mode)
 };
 
@@ -114,6 +124,7 @@ struct emulator::impl {
     std::mutex m;
     std::condition_variable cv;
     bool started = false;
+    bool draining = false;  // stop() began: invokes are refused, those in flight may still end
     bool stopping = false;
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
@@ -171,6 +182,7 @@ struct emulator::impl {
     long memory_used_mb_locked() const;
     detail::outcome exit_outcome_locked(const invocation_state& inv) const;
     detail::outcome timeout_outcome(const invocation_state& inv) const;
+    detail::outcome shutdown_outcome(const invocation_state& inv) const;
     void add_invoke_headers(detail::http::fields& f, const invocation_state& inv) const;
     std::string finish_locked(invocation_state& inv, bool started_runtime, long memory_mb);
 

@@ -35,7 +35,9 @@ bool emulator::impl::handle_register(connection& c, flat_buffer& buffer, request
     if (name.empty())
         return detail::refuse(c.socket, buffer, p, 400, "InvalidRequest", "Lambda-Extension-Name is required");
     std::string ignored;
-    if (detail::read_body(c.socket, buffer, p, 64 * 1024, ignored) != body_read::ok) return false;
+    const auto r = detail::read_body(c.socket, buffer, p, 64 * 1024, ignored);
+    if (r == body_read::failed) return detail::answer_read_error(c.socket, p);
+    if (r != body_read::ok) return false;
     const bool keep_alive = p.get().keep_alive();
     std::unique_lock lk(m);
     if (!external && connection_is_stale_locked(c)) return false;
@@ -63,7 +65,7 @@ bool emulator::impl::handle_register(connection& c, flat_buffer& buffer, request
 bool emulator::impl::handle_extension_next(connection& c, flat_buffer& buffer, request_parser& p) {
     const std::string id(detail::sv(p.get()["Lambda-Extension-Identifier"]));
     std::string ignored;
-    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return false;
+    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return detail::answer_read_error(c.socket, p);
     std::unique_lock lk(m);
     if (!external && child.extension_ids.count(id) == 0) {
         lk.unlock();

@@ -37,13 +37,14 @@ bool emulator::impl::is_invoke_path(std::string_view path) const {
 }
 
 void emulator::impl::serve_invoke(connection& c) {
-    flat_buffer buffer;
+    flat_buffer buffer{detail::max_buffered_bytes};
     std::optional<request_parser> parser;
     for (;;) {
         auto& p = detail::fresh_parser(parser);
-        detail::beast::error_code ec;
-        http::read_header(c.socket, buffer, p, ec);
-        if (ec) return;
+        if (!detail::read_request_header(c.socket, buffer, p)) {
+            detail::answer_read_error(c.socket, p);
+            return;
+        }
         const auto& req = p.get();
         const bool keep_alive = req.keep_alive();
         const auto path = detail::path_of(req.target());
@@ -66,6 +67,8 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     if (!detail::continue_if_expected(c.socket, p)) return false;
     std::string event;
     const auto r = detail::read_body(c.socket, buffer, p, opts.max_event_bytes, event);
+    if (r == body_read::failed && detail::status_for_read_error(p, p.read_error) != 413)
+        return detail::answer_read_error(c.socket, p);
     if (r != body_read::ok) {
         const bool usable = r == body_read::too_large && keep_alive;
         return detail::reply_error(c.socket, 413, "RequestEntityTooLargeException",
@@ -109,21 +112,32 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
                                      opts.timeout, detail::header_safe(detail::sv(req["X-Amz-Tenant-Id"])));
     if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
+    c.answering = true;  // from here on, stop() lets this thread answer the caller
     bool started_runtime = false;
     std::string spawn_failure;
-    if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return false;
-    cv.notify_all();
-    lk.unlock();
-    log_lines.write(detail::start_line(inv->id, opts.function_version));
-    lk.lock();
-
     detail::outcome out;
-    switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
-        case wait_end::stopping: return false;
-        case wait_end::streaming: return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
-        case wait_end::outcome: break;
+    if (prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) {
+        cv.notify_all();
+        lk.unlock();
+        log_lines.write(detail::start_line(inv->id, opts.function_version));
+        lk.lock();
+        switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
+            case wait_end::stopping: out = shutdown_outcome(*inv); break;
+            case wait_end::streaming:
+                c.answering = false;
+                return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
+            case wait_end::outcome: break;
+        }
+    } else {
+        out = shutdown_outcome(*inv);  // stopped while waiting for the old runtime to go
     }
-    return answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive, log_tail);
+    const bool shutting_down = stopping;
+    const bool usable =
+        answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive && !shutting_down, log_tail);
+    lk.lock();
+    c.answering = false;
+    cv.notify_all();
+    return usable && !shutting_down && !stopping;
 }
 
 // DryRun: the invoke would be accepted; nothing runs.
@@ -138,6 +152,8 @@ bool emulator::impl::answer_dry_run(connection& c, bool keep_alive) {
 
 // Why an invoke cannot be taken now (the function is busy), if it cannot.
 std::optional<detail::error_answer> emulator::impl::admission_refusal_locked() const {
+    if (draining)
+        return detail::error_answer{503, "ServiceException", "The emulator is stopping"};
     if (invocations.size() >= max_concurrency() && max_concurrency() > 1)
         return detail::error_answer{429, "TooManyRequestsException",
                                       "Rate Exceeded: the function is serving its maximum of " +
@@ -185,7 +201,6 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
                                                               const std::string& spawn_failure,
                                                               detail::outcome& out) {
     for (;;) {
-        if (stopping) return wait_end::stopping;
         if (!spawn_failure.empty()) {
             out.status = 502;
             out.body =
@@ -200,6 +215,7 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
             return wait_end::outcome;
         }
         if (inv.streaming) return wait_end::streaming;
+        if (stopping) return wait_end::stopping;  // after the result: one that came in time is given
         if (init_error) {
             out.body = std::move(*init_error);
             out.function_error = "Unhandled";
@@ -264,6 +280,16 @@ detail::outcome emulator::impl::exit_outcome_locked(const invocation_state& inv)
     out.status = 502;
     out.body = detail::error_json("Runtime.ExitError", message);
     out.log_line = message + "\nRuntime.ExitError\n";
+    return out;
+}
+
+// The emulator stopped before the runtime answered (and the shutdown budget is spent).
+detail::outcome emulator::impl::shutdown_outcome(const invocation_state& inv) const {
+    const auto message = "RequestId: " + inv.id + " Error: the emulator stopped before the runtime answered";
+    detail::outcome out;
+    out.status = 502;
+    out.body = detail::error_json("Sandbox.Shutdown", message);
+    out.log_line = message + "\nSandbox.Shutdown\n";
     return out;
 }
 

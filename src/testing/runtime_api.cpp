@@ -29,13 +29,14 @@ std::string too_large_message() {
 }  // namespace
 
 void emulator::impl::serve_runtime_api(connection& c) {
-    flat_buffer buffer;
+    flat_buffer buffer{detail::max_buffered_bytes};
     std::optional<request_parser> parser;
     for (;;) {
         auto& p = detail::fresh_parser(parser);
-        detail::beast::error_code ec;
-        http::read_header(c.socket, buffer, p, ec);
-        if (ec) return;
+        if (!detail::read_request_header(c.socket, buffer, p)) {
+            detail::answer_read_error(c.socket, p);
+            return;
+        }
         const auto& req = p.get();
         const bool keep_alive = req.keep_alive();
         const auto path = detail::path_of(req.target());
@@ -82,7 +83,7 @@ bool emulator::impl::route_runtime_api(connection& c, flat_buffer& buffer, reque
 
 bool emulator::impl::handle_next(connection& c, flat_buffer& buffer, request_parser& p) {
     std::string ignored;
-    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return false;
+    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return detail::answer_read_error(c.socket, p);
     const bool keep_alive = p.get().keep_alive();
 
     std::unique_lock lk(m);
@@ -119,7 +120,7 @@ bool emulator::impl::handle_init_error(connection& c, flat_buffer& buffer, reque
     if (!detail::continue_if_expected(c.socket, p)) return false;
     std::string body;
     const auto r = detail::read_body(c.socket, buffer, p, max_response_bytes, body);
-    if (r == body_read::failed) return false;
+    if (r == body_read::failed) return detail::answer_read_error(c.socket, p);
     const bool keep_alive = p.get().keep_alive();
     if (r == body_read::too_large)
         return detail::reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive) &&
@@ -146,7 +147,7 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
 
     std::string body;
     const auto r = detail::read_body(c.socket, buffer, p, max_response_bytes, body);
-    if (r == body_read::failed) return false;
+    if (r == body_read::failed) return detail::answer_read_error(c.socket, p);
     const bool keep_alive = req.keep_alive();
 
     std::unique_lock lk(m);
@@ -170,12 +171,16 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
         // Lambda answers every unhandled function error with `Unhandled`; the type stays in the body.
         if (is_error) inv->function_error = "Unhandled";
     }
+    c.answering = true;  // a stop() this answer lets finish waits for its acknowledgement too
     cv.notify_all();
     lk.unlock();
     const bool written =
         too_large ? detail::reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive)
                   : detail::reply_accepted(c.socket, keep_alive);
-    return written && keep_alive;
+    lk.lock();
+    c.answering = false;
+    cv.notify_all();
+    return written && keep_alive && !stopping;
 }
 
 }  // namespace lambda_py27::testing

@@ -168,7 +168,10 @@ bool emulator::impl::handle_stream(connection& c, flat_buffer& buffer, request_p
         std::unique_lock lk(m);
         end_upload_locked(lk, *inv, p, ec, too_large, chunks.data_trailers());
     }
-    if (ec) return false;
+    if (ec) {
+        p.read_error = ec;
+        return detail::answer_read_error(c.socket, p);
+    }
     const bool written =
         too_large ? detail::reply_error(c.socket, 413, "RequestEntityTooLarge",
                                         "Streamed response exceeded " + std::to_string(max_streamed_bytes) + " bytes",

@@ -68,6 +68,15 @@ struct invoke_result {
 ///   SIGKILLed) and a response over 6 MiB + 100 bytes (`Function.ResponseSizeTooLarge`);
 /// - 502 `Runtime.ExitError` when the runtime exits or dies by a signal, 502 `Runtime.InvalidEntrypoint`
 ///   when it cannot be started;
+/// - when the emulator stops while the invocation is in flight: its result if the runtime answers within
+///   `shutdown_budget`, else 502 `Sandbox.Shutdown` (`RequestId: <id> Error: the emulator stopped before the
+///   runtime answered`); invokes arriving meanwhile get 503 `ServiceException`. A streamed response in
+///   flight is cut off;
+/// - requests that cannot be read, on either port: 400 `BadRequest` for malformed HTTP (a truncated body, a
+///   bad chunk size or `Content-Length`, both `Content-Length` and `Transfer-Encoding`, bytes that are no
+///   HTTP such as a TLS ClientHello, a chunk's extensions over 4 KiB, trailers over 2 MiB), 431
+///   `RequestHeaderFieldsTooLarge` for a header field over 1 MiB + 64 KiB or a header section over 2 MiB,
+///   413 for a body over its limit; then the connection is closed;
 /// - 400 `ResourceConflictException` while another invoke is in progress (with `max_concurrency` > 1:
 ///   429 `TooManyRequestsException` when that many are), 413 for an event over
 ///   `max_event_bytes`, 400 for an `X-Amz-Client-Context` that is not base64;
@@ -93,8 +102,9 @@ struct invoke_result {
 /// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
 /// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and
 /// `GET /2020-01-01/extension/event/next`, which delivers no event (none is subscribable internally).
-/// `stop()` sends a runtime that registered an extension SIGTERM, waits up to `shutdown_budget` for it to
-/// exit, then SIGKILLs it; a runtime killed for a timeout is SIGKILLed at once.
+/// `stop()` first lets invocations in flight end (up to `shutdown_budget`), then sends a runtime that
+/// registered an extension SIGTERM, waits up to `shutdown_budget` for it to exit, then SIGKILLs it; a runtime
+/// killed for a timeout is SIGKILLed at once.
 ///
 /// The function timeout runs from the invoke (for an Event invoke: from when it leaves the queue), as on
 /// Lambda and in AWS's emulator: the init of a runtime started for it counts against it, so a hung init ends

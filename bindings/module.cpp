@@ -15,9 +15,9 @@ namespace lambda_py27::python::detail {
 
 long lambda_context::get_remaining_time_in_millis() const {
     if (deadline_ms <= 0) return 0;
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    const auto now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     return deadline_ms > now ? deadline_ms - now : 0;
 }
 
@@ -31,8 +31,7 @@ void log_object(PyObject* obj, log_level level = log_level::plain) {
     else
         bytes = PyObject_Str(obj);
     if (bytes == nullptr) bp::throw_error_already_set();
-    write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))),
-              level);
+    write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))), level);
     Py_DECREF(bytes);
 }
 

@@ -160,8 +160,8 @@ TEST(EmulatorCli, LogLevelAboveInfoLeavesOutTheEmulatorsOwnLine) {
 
 TEST(EmulatorCli, TelemetryLogShowsEachRecordOfTheRuntimeAsOneLine) {
     const auto port = free_port();
-    emulator_process emu({"--telemetry-log", "--port", std::to_string(port), "--", bootstrap(), "platform.log_exception"},
-                         {});
+    emulator_process emu(
+        {"--telemetry-log", "--port", std::to_string(port), "--", bootstrap(), "platform.log_exception"}, {});
     describe(invoke_when_listening(port));
     emu.stop();
     const auto log = emu.log();

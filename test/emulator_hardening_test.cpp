@@ -51,15 +51,15 @@ std::uint16_t port_of(const std::string& endpoint) {
 }
 
 struct raw_result {
-    int status = 0;         // 0: no answer at all
-    std::string text;       // everything the emulator sent
-    std::size_t sent = 0;   // bytes of the request that went out
+    int status = 0;        // 0: no answer at all
+    std::string text;      // everything the emulator sent
+    std::size_t sent = 0;  // bytes of the request that went out
 };
 
 // Sends `head`, then `repeat` times `filler`, then `tail` (on a writer thread: the emulator may answer
 // before it has read everything), optionally half-closes, and reads until the emulator closes.
 raw_result raw_exchange(std::uint16_t port, const std::string& head, const std::string& filler = {},
-                    std::size_t repeat = 0, const std::string& tail = {}, bool half_close = true) {
+                        std::size_t repeat = 0, const std::string& tail = {}, bool half_close = true) {
     raw_result r;
     const int fd = connect_to(port);
     if (fd < 0) return r;
@@ -175,14 +175,15 @@ TEST_F(EmulatorHardening, MalformedRequestsAreAnswered400) {
         EXPECT_NE(r.text.find("BadRequest"), std::string::npos) << what;
     };
     expect_400("truncated body", raw_exchange(port, post_head(invoke_target, "Content-Length: 100\r\n") + "{}"));
-    expect_400("chunk size zz",
-               raw_exchange(port, post_head(invoke_target, "Transfer-Encoding: chunked\r\n") + "zz\r\nab\r\n0\r\n\r\n"));
+    expect_400("chunk size zz", raw_exchange(port, post_head(invoke_target, "Transfer-Encoding: chunked\r\n") +
+                                                       "zz\r\nab\r\n0\r\n\r\n"));
     expect_400("bad Content-Length", raw_exchange(port, post_head(invoke_target, "Content-Length: 12x\r\n") + "{}"));
     expect_400("Content-Length with Transfer-Encoding",
                raw_exchange(port, post_head(invoke_target, "Content-Length: 2\r\nTransfer-Encoding: chunked\r\n") +
-                                  "2\r\n{}\r\n0\r\n\r\n"));
+                                      "2\r\n{}\r\n0\r\n\r\n"));
     // The start of a TLS 1.2 ClientHello; a TLS client then waits for the server's hello.
-    const std::string client_hello = std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) + std::string(32, 'Z');
+    const std::string client_hello =
+        std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03", 11) + std::string(32, 'Z');
     expect_400("TLS ClientHello", raw_exchange(port, client_hello, {}, 0, {}, false));
     // The Runtime API answers the same way.
     expect_400("Runtime API: truncated body",
@@ -194,11 +195,11 @@ TEST_F(EmulatorHardening, AHeaderSectionOfThreeMegabytesIsAnswered431AndABodyOve
     start_external();
     const auto port = invoke_port();
     const auto r = raw_exchange(port, "POST " + invoke_target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ",
-                            std::string(64 * 1024, 'b'), 48, "\r\nContent-Length: 2\r\n\r\n{}");
+                                std::string(64 * 1024, 'b'), 48, "\r\nContent-Length: 2\r\n\r\n{}");
     EXPECT_EQ(r.status, 431) << r.text.substr(0, 300);
     EXPECT_NE(r.text.find("RequestHeaderFieldsTooLarge"), std::string::npos);
-    const auto big = raw_exchange(port, post_head(invoke_target, "Content-Length: 7000000\r\n"),
-                              std::string(1000 * 1000, 'x'), 7);
+    const auto big =
+        raw_exchange(port, post_head(invoke_target, "Content-Length: 7000000\r\n"), std::string(1000 * 1000, 'x'), 7);
     EXPECT_EQ(big.status, 413) << big.text.substr(0, 300);
 }
 
@@ -206,9 +207,8 @@ TEST_F(EmulatorHardening, AHeaderSectionOfThreeMegabytesIsAnswered431AndABodyOve
 
 TEST_F(EmulatorHardening, AChunkExtensionJustOverItsBoundIsAnswered400) {
     start_external();
-    const auto r = raw_exchange(invoke_port(),
-                            post_head(invoke_target, "Transfer-Encoding: chunked\r\n") + "2;" +
-                                std::string(4 * 1024 + 1, 'e') + "\r\n{}\r\n0\r\n\r\n");
+    const auto r = raw_exchange(invoke_port(), post_head(invoke_target, "Transfer-Encoding: chunked\r\n") + "2;" +
+                                                   std::string(4 * 1024 + 1, 'e') + "\r\n{}\r\n0\r\n\r\n");
     EXPECT_EQ(r.status, 400) << r.text.substr(0, 300);
     EXPECT_NE(r.text.find("chunk line"), std::string::npos) << r.text.substr(0, 300);
 }
@@ -218,7 +218,7 @@ TEST_F(EmulatorHardening, AnEndlessChunkExtensionIsAnsweredBeforeItEndsAndKeepsM
     const long before = vm_hwm_kib();
     constexpr std::size_t mib = 1024 * 1024;
     const auto r = raw_exchange(invoke_port(), post_head(invoke_target, "Transfer-Encoding: chunked\r\n") + "2;",
-                            std::string(mib, 'e'), 96, "\r\n{}\r\n0\r\n\r\n");
+                                std::string(mib, 'e'), 96, "\r\n{}\r\n0\r\n\r\n");
     EXPECT_EQ(r.status, 400) << r.text.substr(0, 300);
     EXPECT_LT(r.sent, 96 * mib) << "answered only after the whole extension was sent";
     EXPECT_LT(vm_hwm_kib() - before, 48L * 1024) << "VmHWM grew from " << before << " KiB";
@@ -230,7 +230,7 @@ TEST_F(EmulatorHardening, TrailersJustOverTheirBoundAreAnswered400) {
     std::string trailers;
     for (int i = 0; i < 3; ++i) trailers += "X-T" + std::to_string(i) + ": " + std::string(800 * 1000, 't') + "\r\n";
     const auto r = raw_exchange(invoke_port(), post_head(invoke_target, "Transfer-Encoding: chunked\r\n") +
-                                               "2\r\n{}\r\n0\r\n" + trailers + "\r\n");
+                                                   "2\r\n{}\r\n0\r\n" + trailers + "\r\n");
     EXPECT_EQ(r.status, 400) << r.text.substr(0, 300);
 }
 

@@ -807,9 +807,11 @@ TEST_F(Emulator, LogTypeTailAnswersWithTheInvocationsLogFromStartToReport) {
     const auto id = res.headers.at("X-Amzn-RequestId");
     const auto text = log_result(res);
     // Written just before the runtime answered, on both streams: none of it is missed.
-    const std::regex whole("START RequestId: " + id + " Version: \\$LATEST\n"
+    const std::regex whole("START RequestId: " + id +
+                           " Version: \\$LATEST\n"
                            "(hello on stdout\nhello on stderr\n|hello on stderr\nhello on stdout\n)"
-                           "END RequestId: " + id + "\nREPORT RequestId: " + id + "\tDuration: [^\n]*\n");
+                           "END RequestId: " +
+                           id + "\nREPORT RequestId: " + id + "\tDuration: [^\n]*\n");
     EXPECT_TRUE(std::regex_match(text, whole)) << text;
     EXPECT_EQ(text.find("before"), std::string::npos) << text;
 }
@@ -825,8 +827,7 @@ TEST_F(Emulator, ALogTailIsTheLast4KBAndATimeoutIsInIt) {
 
     const auto late = call(R"("sleep:5000")", {{"X-Amz-Log-Type", "Tail"}});
     const auto id = late.headers.at("X-Amzn-RequestId");
-    EXPECT_NE(log_result(late).find(id + " Task timed out after 1.00 seconds\nEND RequestId: " + id),
-              std::string::npos)
+    EXPECT_NE(log_result(late).find(id + " Task timed out after 1.00 seconds\nEND RequestId: " + id), std::string::npos)
         << log_result(late);
 }
 
@@ -837,8 +838,8 @@ TEST_F(Emulator, AnExternalRuntimesLogTailHasThePlatformLines) {
     const auto inv = rc.next();
     rc.post_response(inv.request_id, "{}");
     const auto text = log_result(get(caller));
-    EXPECT_EQ(text.rfind("START RequestId: " + inv.request_id + " Version: $LATEST\nEND RequestId: " +
-                             inv.request_id + "\nREPORT RequestId: ",
+    EXPECT_EQ(text.rfind("START RequestId: " + inv.request_id + " Version: $LATEST\nEND RequestId: " + inv.request_id +
+                             "\nREPORT RequestId: ",
                          0),
               0u)
         << text;
@@ -874,7 +875,8 @@ TEST_F(Emulator, AHungInitCountsAgainstTheTimeoutFromTheInvoke) {
     EXPECT_EQ(res.function_error, "Unhandled");
     const auto doc = parse(res.body);
     EXPECT_EQ(json_string(doc, "errorType"), "Sandbox.Timedout");
-    EXPECT_EQ(json_string(doc, "errorMessage"), res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
+    EXPECT_EQ(json_string(doc, "errorMessage"),
+              res.headers.at("X-Amzn-RequestId") + " Task timed out after 1.00 seconds");
     EXPECT_NE(report.str().find("Task timed out after 1.00 seconds"), std::string::npos) << report.str();
 }
 

@@ -39,7 +39,8 @@ json::value call(served_function& fn, const std::map<std::string, std::string>& 
 
 TEST(PythonPlatform, GivesTheInvokesTenantIdToTheContext) {
     served_function fn(function_setup{"platform.tenant"});
-    EXPECT_EQ(call(fn, {{"X-Amz-Tenant-Id", "tenant-42"}}), (json::object{{"tenant_id", "tenant-42"}, {"type", "str"}}));
+    EXPECT_EQ(call(fn, {{"X-Amz-Tenant-Id", "tenant-42"}}),
+              (json::object{{"tenant_id", "tenant-42"}, {"type", "str"}}));
     // Each invocation its own: the next one without a tenant sees None, not the last tenant.
     EXPECT_EQ(call(fn), (json::object{{"tenant_id", nullptr}, {"type", "NoneType"}}));
     EXPECT_EQ(call(fn, {{"X-Amz-Tenant-Id", "other"}}).at("tenant_id"), "other");
@@ -68,7 +69,7 @@ function_setup wrapped_setup(const std::string& wrapper_name) {
 
 TEST(PythonPlatform, StartsTheRuntimeOnceThroughTheExecWrapperWithItsCommandLine) {
     auto setup = wrapped_setup("set_vars.sh");
-    setup.extra_args = {"platform.wrapped"};  // the handler as argv[1], as container images pass it
+    setup.extra_args = {"platform.wrapped"};            // the handler as argv[1], as container images pass it
     setup.environment["_HANDLER"] = "no_such.handler";  // argv[1] wins: the wrapper passed it on
     served_function fn(setup);
     const auto got = call(fn);
@@ -164,9 +165,9 @@ std::string read_text(const std::string& path) {
 }
 
 std::uint64_t micros_now() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
 }
 
 }  // namespace
@@ -175,7 +176,9 @@ TEST(PythonPlatform, EncodesTelemetryFramesAsAwsRuntimesDo) {
     using lambda_py27::python::log_level;
     using lambda_py27::python::telemetry_log_frame;
     const auto f = telemetry_log_frame("a\nb", log_level::plain, false, 0x0102030405060708ull);
-    EXPECT_EQ(f, std::string("\xA5\x5A\x00\x03\x00\x00\x00\x03\x01\x02\x03\x04\x05\x06\x07\x08" "a\nb", 19));
+    EXPECT_EQ(f, std::string("\xA5\x5A\x00\x03\x00\x00\x00\x03\x01\x02\x03\x04\x05\x06\x07\x08"
+                             "a\nb",
+                             19));
     const auto type = [](log_level l, bool json) { return big_endian(telemetry_log_frame("", l, json, 0), 0, 4); };
     EXPECT_EQ(type(log_level::plain, true), 0xA55A0003u);
     EXPECT_EQ(type(log_level::notset, true), 0xA55A0002u);
@@ -204,8 +207,8 @@ TEST(PythonPlatform, WritesAMultiLineLogRecordToTheTelemetryLogAsOneFrame) {
     {
         served_function fn(s);
         const auto got = call(fn);
-        EXPECT_EQ(got.at("telemetry_fd"), nullptr);        // gone from the environment
-        EXPECT_EQ(got.at("child_inherits_fd"), false);     // close-on-exec
+        EXPECT_EQ(got.at("telemetry_fd"), nullptr);     // gone from the environment
+        EXPECT_EQ(got.at("child_inherits_fd"), false);  // close-on-exec
     }
     const auto frames = read_frames(telemetry);
     ASSERT_EQ(frames.size(), 2u);

@@ -124,10 +124,10 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
     // The opt-in settings of the Python runtime; a value that means nothing is refused, not guessed at.
     const char* profile = std::getenv("LAMBDA_PY27_ERROR_PROFILE");
     if (profile != nullptr && std::string_view(profile) != "legacy" && std::string_view(profile) != "modern")
-        return report_init_error(*client, "Runtime.InvalidConfiguration",
-                                 std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile +
-                                     "'",
-                                 exit_status::usage);
+        return report_init_error(
+            *client, "Runtime.InvalidConfiguration",
+            std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile + "'",
+            exit_status::usage);
     const auto graceful = graceful_shutdown_requested();
     if (!graceful)
         return report_init_error(*client, "Runtime.InvalidConfiguration",
@@ -168,8 +168,8 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
             if (!detail::register_shutdown_extension(client->endpoint(), id, why)) unavailable(why);
             hooks.in_parent = [endpoint = client->endpoint(), id, unavailable] {
                 std::string what;
-                if (!detail::handle_sigterm_gracefully(
-                        [] { detail::wait_for_pool_workers(std::chrono::seconds(2)); }, what))
+                if (!detail::handle_sigterm_gracefully([] { detail::wait_for_pool_workers(std::chrono::seconds(2)); },
+                                                       what))
                     unavailable(what);
                 if (!id.empty()) wait_for_extension_events(endpoint, id);
             };

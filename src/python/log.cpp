@@ -68,8 +68,7 @@ log_level log_level_of(int python_levelno) noexcept {
 
 std::string telemetry_log_frame(std::string_view record, log_level level, bool json, std::uint64_t micros) {
     std::uint32_t type = 0xA55A0003u;
-    if (level != log_level::plain)
-        type = 0xA55A0002u | (static_cast<std::uint32_t>(level) << 2) | (json ? 0u : 1u);
+    if (level != log_level::plain) type = 0xA55A0002u | (static_cast<std::uint32_t>(level) << 2) | (json ? 0u : 1u);
     std::string frame;
     frame.reserve(16 + record.size());
     put_big_endian(frame, type, 4);

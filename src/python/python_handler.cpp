@@ -8,8 +8,8 @@
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
 
-#include <boost/python.hpp>
 #include <marshal.h>
+#include <boost/python.hpp>
 
 #include <cstdlib>
 #include <optional>
@@ -90,7 +90,8 @@ struct python_handler::state {
         } catch (const bp::error_already_set&) {
             PyErr_Clear();
             write_log("lambda-py27: could not format an exception\n", log_level::error);
-            return invocation_response::failure(R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
+            return invocation_response::failure(
+                R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
         }
     }
 
@@ -123,7 +124,6 @@ struct python_handler::state {
         trace_id = id;
         trace_id_set = true;
     }
-
 
     // None without a header; throws error_already_set (ValueError) when it is not JSON.
     static bp::object make_client_context(const std::string& header) {
@@ -193,7 +193,8 @@ struct python_handler::state {
         // over and over while it grows; pages never written are never touched.
         std::string body;
         body.reserve(inv.body.size() < 256 ? 256 : inv.body.size() + inv.body.size() / 8);
-        if (!json_dumps(result, body)) return answer_exception("An error occurred during JSON serialization of response: ");
+        if (!json_dumps(result, body))
+            return answer_exception("An error occurred during JSON serialization of response: ");
         return invocation_response::success(std::move(body));
     }
 };
@@ -315,7 +316,8 @@ python_handler::python_handler(std::string spec)
         s.fault_body = as_string(s.support.attr("_native").attr("dumps")(body));
         s.fault_cause = as_string(s.support.attr("fault_cause")(fault));
     } catch (const bp::error_already_set&) {
-        throw std::runtime_error("lambda_py27: the runtime's Python support failed: " + detail::pending_exception_text());
+        throw std::runtime_error("lambda_py27: the runtime's Python support failed: " +
+                                 detail::pending_exception_text());
     }
 }
 

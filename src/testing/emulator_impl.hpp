@@ -35,8 +35,8 @@
 #include "invocation_log.hpp"
 #include "invocation_table.hpp"
 #include "runtime_output.hpp"
-#include "telemetry_relay.hpp"
 #include "runtime_process.hpp"
+#include "telemetry_relay.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -129,7 +129,7 @@ struct emulator::impl {
     bool stopped = false;
     std::list<std::unique_ptr<connection>> connections;
     detail::runtime_process child{m, cv};
-    detail::runtime_output output;  // child mode; stopped after the runtime and every thread using it
+    detail::runtime_output output;          // child mode; stopped after the runtime and every thread using it
     detail::invocation_table invocations;   // at most max_concurrency() in flight
     std::optional<std::string> init_error;  // body posted to /runtime/init/error, for the next invoke
     std::deque<std::shared_ptr<invocation_state>> queued_events;  // Event invokes answered 202, not yet run
@@ -175,8 +175,8 @@ struct emulator::impl {
     enum class wait_end { outcome, streaming, stopping };
     wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
-    bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                       detail::outcome out, bool started_runtime, bool keep_alive, bool log_tail);
+    bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
+                       bool started_runtime, bool keep_alive, bool log_tail);
     std::string conclude_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool timed_out,
                                 const std::string& log_line, bool started_runtime);
     long memory_used_mb_locked() const;

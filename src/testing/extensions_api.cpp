@@ -65,7 +65,8 @@ bool emulator::impl::handle_register(connection& c, flat_buffer& buffer, request
 bool emulator::impl::handle_extension_next(connection& c, flat_buffer& buffer, request_parser& p) {
     const std::string id(detail::sv(p.get()["Lambda-Extension-Identifier"]));
     std::string ignored;
-    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return detail::answer_read_error(c.socket, p);
+    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed)
+        return detail::answer_read_error(c.socket, p);
     std::unique_lock lk(m);
     if (!external && child.extension_ids.count(id) == 0) {
         lk.unlock();

@@ -23,8 +23,8 @@ struct invocation_state {
     std::string event;
     std::string trace_id;
     std::string client_context;
-    std::string tenant_id;  ///< `X-Amz-Tenant-Id` of the invoke, empty without one
-    unsigned generation = 0;  ///< of the runtime process that serves it (child mode)
+    std::string tenant_id;       ///< `X-Amz-Tenant-Id` of the invoke, empty without one
+    unsigned generation = 0;     ///< of the runtime process that serves it (child mode)
     clock::time_point received;  ///< when it was admitted (an Event invoke: taken from the queue)
     clock::time_point delivered_at;
     clock::time_point deadline;  ///< `received` + the function timeout: the runtime's init counts against it

@@ -50,9 +50,9 @@ void emulator::impl::serve_invoke(connection& c) {
         const auto path = detail::path_of(req.target());
         bool usable = true;
         if (!is_invoke_path(path))
-            usable = detail::refuse(c.socket, buffer, p, 404, "ResourceNotFoundException",
-                                    "Unknown path " + std::string(path) +
-                                        "; invoke with POST /2015-03-31/functions/function/invocations");
+            usable = detail::refuse(
+                c.socket, buffer, p, 404, "ResourceNotFoundException",
+                "Unknown path " + std::string(path) + "; invoke with POST /2015-03-31/functions/function/invocations");
         else if (req.method() != http::verb::post)
             usable = detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
         else
@@ -152,16 +152,15 @@ bool emulator::impl::answer_dry_run(connection& c, bool keep_alive) {
 
 // Why an invoke cannot be taken now (the function is busy), if it cannot.
 std::optional<detail::error_answer> emulator::impl::admission_refusal_locked() const {
-    if (draining)
-        return detail::error_answer{503, "ServiceException", "The emulator is stopping"};
+    if (draining) return detail::error_answer{503, "ServiceException", "The emulator is stopping"};
     if (invocations.size() >= max_concurrency() && max_concurrency() > 1)
         return detail::error_answer{429, "TooManyRequestsException",
-                                      "Rate Exceeded: the function is serving its maximum of " +
-                                          std::to_string(max_concurrency()) + " concurrent invocations"};
+                                    "Rate Exceeded: the function is serving its maximum of " +
+                                        std::to_string(max_concurrency()) + " concurrent invocations"};
     if (invocations.size() >= max_concurrency())
         return detail::error_answer{400, "ResourceConflictException",
-                                      "The function is busy with another invocation; the emulator serves one "
-                                      "invoke at a time"};
+                                    "The function is busy with another invocation; the emulator serves one "
+                                    "invoke at a time"};
     return std::nullopt;
 }
 
@@ -196,10 +195,8 @@ std::string emulator::impl::spawn_runtime_locked() {
 }
 
 // Waits until the caller's answer is decided: `out` is set, or the runtime began a stream, or the emulator stops.
-emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<std::mutex>& lk,
-                                                              invocation_state& inv,
-                                                              const std::string& spawn_failure,
-                                                              detail::outcome& out) {
+emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
+                                                              const std::string& spawn_failure, detail::outcome& out) {
     for (;;) {
         if (!spawn_failure.empty()) {
             out.status = 502;

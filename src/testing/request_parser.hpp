@@ -31,8 +31,8 @@ inline constexpr std::size_t max_buffered_bytes = max_header_bytes + 64 * 1024;
 
 class request_parser final : public boost::beast::http::basic_parser<true> {
 public:
-    using chunk_callback = std::function<std::size_t(std::uint64_t remain, boost::beast::string_view piece,
-                                                     boost::beast::error_code& ec)>;
+    using chunk_callback =
+        std::function<std::size_t(std::uint64_t remain, boost::beast::string_view piece, boost::beast::error_code& ec)>;
 
     request_parser();
 

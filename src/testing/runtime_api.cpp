@@ -83,7 +83,8 @@ bool emulator::impl::route_runtime_api(connection& c, flat_buffer& buffer, reque
 
 bool emulator::impl::handle_next(connection& c, flat_buffer& buffer, request_parser& p) {
     std::string ignored;
-    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed) return detail::answer_read_error(c.socket, p);
+    if (detail::read_body(c.socket, buffer, p, 0, ignored) == body_read::failed)
+        return detail::answer_read_error(c.socket, p);
     const bool keep_alive = p.get().keep_alive();
 
     std::unique_lock lk(m);

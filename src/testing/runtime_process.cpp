@@ -35,8 +35,10 @@ spawn_request runtime_spawn_request(const emulator_options& options, const std::
     env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python2.7";
     env["TZ"] = ":UTC";
     env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "on-demand";
-    if (max_concurrency > 1) env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency);
-    else env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
+    if (max_concurrency > 1)
+        env["AWS_LAMBDA_MAX_CONCURRENCY"] = std::to_string(max_concurrency);
+    else
+        env.erase("AWS_LAMBDA_MAX_CONCURRENCY");
     env.erase("_X_AMZN_TRACE_ID");  // per invocation, set by the runtime itself
     // The caller's credentials pass through as they are (RIE's behaviour); none are made up, which would
     // hide a profile or an instance role from the SDK.

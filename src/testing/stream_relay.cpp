@@ -118,9 +118,8 @@ private:
 void emulator::impl::push_stream_data(invocation_state& inv, std::string_view data, bool& too_large) {
     if (data.empty()) return;
     std::unique_lock lk(m);
-    cv.wait(lk, [&] {
-        return stopping || inv.finalized || inv.caller_gone || inv.pending.size() < stream_backlog_limit;
-    });
+    cv.wait(lk,
+            [&] { return stopping || inv.finalized || inv.caller_gone || inv.pending.size() < stream_backlog_limit; });
     if (stopping || inv.finalized || inv.caller_gone || too_large) return;
     inv.streamed += data.size();
     if (inv.streamed > max_streamed_bytes) {
@@ -181,8 +180,8 @@ bool emulator::impl::handle_stream(connection& c, flat_buffer& buffer, request_p
 }
 
 // The upload ended (`ec`: cut short): decides the trailers the caller gets, unless its answer is decided.
-void emulator::impl::end_upload_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
-                                       const request_parser& p, const beast::error_code& ec, bool too_large,
+void emulator::impl::end_upload_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, const request_parser& p,
+                                       const beast::error_code& ec, bool too_large,
                                        const std::optional<detail::stream_trailers>& data_trailers) {
     // A stream cut short because the runtime died (sys.exit, a crash) is reported as that exit:
     // the connection's end and the reaper's news arrive in either order, and a process may take a
@@ -200,10 +199,9 @@ void emulator::impl::end_upload_locked(std::unique_lock<std::mutex>& lk, invocat
     }
     if (too_large) {
         type = "Function.ResponseSizeTooLarge";
-        body = detail::base64_encode(
-            detail::error_json("Function.ResponseSizeTooLarge",
-                               "Response payload size exceeded maximum allowed payload size (" +
-                                   std::to_string(max_streamed_bytes) + " bytes)."));
+        body = detail::base64_encode(detail::error_json(
+            "Function.ResponseSizeTooLarge", "Response payload size exceeded maximum allowed payload size (" +
+                                                 std::to_string(max_streamed_bytes) + " bytes)."));
     } else if (died) {
         type = "Unhandled";
         body = detail::base64_encode(exit_outcome_locked(inv).body);

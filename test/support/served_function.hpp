@@ -26,10 +26,10 @@ struct function_setup {
     std::map<std::string, std::string> environment;
     std::vector<std::string> extra_args;  ///< after the bootstrap path (e.g. the handler as argv[1])
     std::chrono::milliseconds timeout{20000};
-    std::string log_file;                        ///< when set, the runtime's stdout+stderr go there
+    std::string log_file;  ///< when set, the runtime's stdout+stderr go there
     /// When set, the runtime gets this file (appended to) as its telemetry log descriptor (fd 3).
     std::string telemetry_log_file;
-    unsigned max_concurrency = 1;                ///< emulator_options::max_concurrency
+    unsigned max_concurrency = 1;  ///< emulator_options::max_concurrency
 };
 
 /// One emulator serving one function; `invoke()` calls it over HTTP.

@@ -9,6 +9,7 @@ runtime imports. The modules, each one idea:
   pip       our Python's own pip (ensurepip, kept in the user's cache) and the errors it reports
   elfcheck  every native module of the function resolved by the runtime's own loader
   archive   byte-compilation, reproducible zips, sizes and Lambda's limits
+  image     OCI images (FROM scratch): the build context and podman
 """
 
 

@@ -13,6 +13,17 @@ namespace {
 namespace http = detail::http;
 using detail::body_read;
 
+// A 502 the platform gives for its runtime ("RequestId: <id> Error: <reason>", then the type on its own
+// line in the log), as RIE words Runtime.ExitError and Runtime.InvalidEntrypoint.
+detail::outcome platform_error(const detail::invocation_state& inv, const char* type, const std::string& reason) {
+    const auto message = "RequestId: " + inv.id + " Error: " + reason;
+    detail::outcome out;
+    out.status = 502;
+    out.body = detail::error_json(type, message);
+    out.log_line = message + "\n" + type + "\n";
+    return out;
+}
+
 enum class invocation_type { request_response, event, dry_run, invalid };
 
 // X-Amz-Invocation-Type, spelt as Lambda's API spells its values (absent: RequestResponse).
@@ -199,10 +210,7 @@ emulator::impl::wait_end emulator::impl::await_outcome_locked(std::unique_lock<s
                                                               const std::string& spawn_failure, detail::outcome& out) {
     for (;;) {
         if (!spawn_failure.empty()) {
-            out.status = 502;
-            out.body =
-                detail::error_json("Runtime.InvalidEntrypoint", "RequestId: " + inv.id + " Error: " + spawn_failure);
-            out.log_line = "RequestId: " + inv.id + " Error: " + spawn_failure + "\nRuntime.InvalidEntrypoint\n";
+            out = platform_error(inv, "Runtime.InvalidEntrypoint", spawn_failure);
             return wait_end::outcome;
         }
         if (inv.complete) {
@@ -272,22 +280,12 @@ long emulator::impl::memory_used_mb_locked() const {
 }
 
 detail::outcome emulator::impl::exit_outcome_locked(const invocation_state& inv) const {
-    const auto message = "RequestId: " + inv.id + " Error: " + child.exit_reason_locked();
-    detail::outcome out;
-    out.status = 502;
-    out.body = detail::error_json("Runtime.ExitError", message);
-    out.log_line = message + "\nRuntime.ExitError\n";
-    return out;
+    return platform_error(inv, "Runtime.ExitError", child.exit_reason_locked());
 }
 
 // The emulator stopped before the runtime answered (and the shutdown budget is spent).
 detail::outcome emulator::impl::shutdown_outcome(const invocation_state& inv) const {
-    const auto message = "RequestId: " + inv.id + " Error: the emulator stopped before the runtime answered";
-    detail::outcome out;
-    out.status = 502;
-    out.body = detail::error_json("Sandbox.Shutdown", message);
-    out.log_line = message + "\nSandbox.Shutdown\n";
-    return out;
+    return platform_error(inv, "Sandbox.Shutdown", "the emulator stopped before the runtime answered");
 }
 
 detail::outcome emulator::impl::timeout_outcome(const invocation_state& inv) const {

@@ -1,9 +1,9 @@
 // Module `_lambda_py27`: the context classes and the few native functions the Python-side support code
 // uses. Registered as a built-in module by the interpreter guard before Python starts.
-#include <lambda_py27/python/detail/context.hpp>
-#include <lambda_py27/python/detail/support.hpp>
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
+#include "python/context.hpp"
+#include "python/support.hpp"
 
 #include <boost/python.hpp>
 

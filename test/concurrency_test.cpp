@@ -1,8 +1,8 @@
 // Concurrency for Lambda Managed Instances: the emulator's --max-concurrency and the bootstrap's pre-forked
 // pool of interpreter processes, through the real emulator, bootstrap and CPython.
-#include <lambda_py27/python/detail/prefork.hpp>
-#include <lambda_py27/testing/detail/process.hpp>
 #include <lambda_py27/testing/emulator.hpp>
+#include "python/prefork.hpp"
+#include "testing/process.hpp"
 
 #include "support/scratch_dir.hpp"
 #include "support/served_function.hpp"

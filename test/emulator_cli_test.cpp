@@ -2,8 +2,8 @@
 // also after the command; the function's settings and the caller's credentials from the environment; the
 // handler from the command's last argument. Each case runs the real emulator executable, which runs the
 // real bootstrap, and invokes it over HTTP.
-#include <lambda_py27/testing/detail/text.hpp>
 #include <lambda_py27/testing/emulator.hpp>
+#include "testing/text.hpp"
 
 #include "support/free_port.hpp"
 

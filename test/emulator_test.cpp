@@ -3,7 +3,7 @@
 
 #include <lambda_py27/runtime/run_loop.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <gtest/gtest.h>
 

@@ -4,9 +4,9 @@
 #include <lambda_py27/runtime/response_stream.hpp>
 #include <lambda_py27/runtime/run_loop.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
-#include <lambda_py27/testing/detail/text.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/python_function.hpp>
+#include "testing/text.hpp"
 
 #include "support/fake_runtime_api.hpp"
 #include "support/served_function.hpp"

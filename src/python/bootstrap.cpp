@@ -2,12 +2,12 @@
 
 #include "exec_wrapper.hpp"
 
-#include <lambda_py27/python/detail/prefork.hpp>
 #include <lambda_py27/python/graceful_shutdown.hpp>
 #include <lambda_py27/python/log.hpp>
 #include <lambda_py27/python/python_handler.hpp>
 #include <lambda_py27/runtime/extension_client.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
+#include "python/prefork.hpp"
 
 #include <boost/python.hpp>
 

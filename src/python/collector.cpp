@@ -1,5 +1,5 @@
-// Python 2.7's collector generations and the start-up pause (detail/collector.hpp).
-#include "lambda_py27/python/detail/collector.hpp"
+// Python 2.7's collector generations and the start-up pause (collector.hpp).
+#include "python/collector.hpp"
 
 namespace lambda_py27::python::detail {
 namespace {

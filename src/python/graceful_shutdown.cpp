@@ -1,8 +1,8 @@
 #include <lambda_py27/python/graceful_shutdown.hpp>
 
-#include <lambda_py27/python/detail/support.hpp>
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/runtime/extension_client.hpp>
+#include "python/support.hpp"
 
 #include <boost/python.hpp>
 

@@ -1,8 +1,8 @@
 #include <lambda_py27/python/interpreter.hpp>
 
-#include <lambda_py27/python/detail/collector.hpp>
-#include <lambda_py27/python/detail/parser_accelerators.hpp>
-#include <lambda_py27/python/detail/site.hpp>
+#include "python/collector.hpp"
+#include "python/parser_accelerators.hpp"
+#include "python/site.hpp"
 
 #include <Python.h>
 
@@ -278,7 +278,7 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
     g_program = executable_path();
     if (!g_home.empty()) Py_SetPythonHome(g_home.data());
     if (!g_program.empty()) Py_SetProgramName(g_program.data());
-    Py_NoSiteFlag = 1;  // what `site` leaves for user code is made below (detail/site.hpp), cheaper
+    Py_NoSiteFlag = 1;  // what `site` leaves for user code is made below (site.hpp), cheaper
     g_builtin_names.emplace_back("_lambda_py27");
     PyImport_AppendInittab(const_cast<char*>(g_builtin_names.back().c_str()), init_lambda_py27);
 

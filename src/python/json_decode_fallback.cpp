@@ -1,7 +1,7 @@
 // What json_loads leaves to Python: json.loads on what the fast path refuses, and gc's pause.
 #include "json_decode_fallback.hpp"
 
-#include <lambda_py27/python/detail/collector.hpp>
+#include "python/collector.hpp"
 
 namespace lambda_py27::python::detail {
 

@@ -1,5 +1,5 @@
-// Installs the parser accelerators computed at build time (detail/parser_accelerators.hpp).
-#include <lambda_py27/python/detail/parser_accelerators.hpp>
+// Installs the parser accelerators computed at build time (parser_accelerators.hpp).
+#include "python/parser_accelerators.hpp"
 
 #include <Python.h>
 #include <grammar.h>

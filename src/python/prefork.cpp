@@ -8,7 +8,7 @@
 // runtime must answer every invocation or exit. Exiting (with the worker's own status or signal) lets the
 // platform answer what is in flight with Runtime.ExitError and start a fresh execution environment,
 // exactly as it does when a single-process runtime dies; re-forking would leave that invocation to time out.
-#include <lambda_py27/python/detail/prefork.hpp>
+#include "python/prefork.hpp"
 
 #include "runtime/diagnostic.hpp"
 

@@ -1,12 +1,12 @@
 #include <lambda_py27/python/python_handler.hpp>
 
-#include <lambda_py27/python/detail/collector.hpp>
-#include <lambda_py27/python/detail/context.hpp>
-#include <lambda_py27/python/detail/streaming.hpp>
-#include <lambda_py27/python/detail/support.hpp>
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
+#include "python/collector.hpp"
+#include "python/context.hpp"
+#include "python/streaming.hpp"
+#include "python/support.hpp"
 
 #include <marshal.h>
 #include <boost/python.hpp>
@@ -281,7 +281,7 @@ python_handler::python_handler(std::string spec)
     auto& s = *state_;
     s.spec = std::move(spec);
     try {
-        // Importing the support code and the function's module: no collection meanwhile (detail/collector.hpp).
+        // Importing the support code and the function's module: no collection meanwhile (collector.hpp).
         std::optional<detail::startup_collection_pause> no_collection_during_import{std::in_place};
         s.support = detail::support_module();
         s.format_exception = s.support.attr("format_exception");

@@ -1,4 +1,4 @@
-#include <lambda_py27/python/detail/site.hpp>
+#include "python/site.hpp"
 
 #include <Python.h>
 #include <structmember.h>

@@ -1,5 +1,5 @@
 // Response streaming from Python: a handler returns a generator, its chunks go to the response writer.
-#include <lambda_py27/python/detail/streaming.hpp>
+#include "python/streaming.hpp"
 
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/python/json.hpp>

@@ -1,6 +1,6 @@
 #include <lambda_py27/runtime/handler_registry.hpp>
 
-#include <lambda_py27/runtime/detail/json_text.hpp>
+#include "runtime/json_text.hpp"
 
 #include <cstdio>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-#include <lambda_py27/runtime/detail/json_text.hpp>
+#include "runtime/json_text.hpp"
 
 #include <cstdio>
 

@@ -1,7 +1,7 @@
 #include <lambda_py27/runtime/response_stream.hpp>
 
-#include <lambda_py27/runtime/detail/json_text.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
+#include "runtime/json_text.hpp"
 
 namespace lambda_py27 {
 

@@ -1,6 +1,6 @@
 #include <lambda_py27/runtime/run_loop.hpp>
 
-#include <lambda_py27/runtime/detail/json_text.hpp>
+#include "runtime/json_text.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,6 +1,6 @@
 #include "emulator_http.hpp"
 
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <array>
 #include <cerrno>

@@ -1,6 +1,6 @@
 #include "invocation_table.hpp"
 
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <algorithm>
 #include <utility>

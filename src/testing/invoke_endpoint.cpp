@@ -2,7 +2,7 @@
 // the invocation's outcome (or, for a streamed response, by stream_relay.cpp).
 #include "emulator_impl.hpp"
 
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <unistd.h>
 

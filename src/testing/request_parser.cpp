@@ -1,6 +1,6 @@
 #include "request_parser.hpp"
 
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <boost/beast/http/error.hpp>
 

@@ -2,7 +2,7 @@
 #include "emulator_impl.hpp"
 
 #include <lambda_py27/runtime/runtime_client.hpp>
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <algorithm>
 

@@ -1,7 +1,7 @@
 // The emulator's runtime process: one at a time, started, reaped, killed and started again. Internal.
 #pragma once
 
-#include <lambda_py27/testing/detail/process.hpp>
+#include "testing/process.hpp"
 
 #include <chrono>
 #include <condition_variable>

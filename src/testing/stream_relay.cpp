@@ -2,7 +2,7 @@
 // invoke gets it as a chunked answer (invoke side), with the error trailers at its end.
 #include "emulator_impl.hpp"
 
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <boost/asio/write.hpp>
 

@@ -3,7 +3,7 @@
 // frame as one line. Internal.
 #pragma once
 
-#include <lambda_py27/testing/detail/process.hpp>
+#include "testing/process.hpp"
 
 #include <atomic>
 #include <iosfwd>

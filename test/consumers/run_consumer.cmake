@@ -96,6 +96,12 @@ if(ROUTE STREQUAL "find_package")
       message(FATAL_ERROR "the install has no ${f}")
     endif()
   endforeach()
+  # The installed headers are the public API only: the layers' private headers stay in src/.
+  file(GLOB_RECURSE private_headers LIST_DIRECTORIES true "${prefix}/include/lambda_py27/*")
+  list(FILTER private_headers INCLUDE REGEX "/detail(/|$)")
+  if(private_headers)
+    message(FATAL_ERROR "the install has private headers: ${private_headers}")
+  endif()
   # The installed lambda-py27-package writes the installed layer (which the build made before the install).
   if(EXISTS "${LAMBDA_PY27_BINARY_DIR}/dist/lambda-py27-layer.zip")
     foreach(f bin/lambda-py27-enter-root bin/lambda-py27-package share/lambda_py27/dist/lambda-py27-layer.zip)

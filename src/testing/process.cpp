@@ -1,4 +1,4 @@
-#include <lambda_py27/testing/detail/process.hpp>
+#include "testing/process.hpp"
 
 #include <cerrno>
 #include <csignal>

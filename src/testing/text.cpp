@@ -1,4 +1,4 @@
-#include <lambda_py27/testing/detail/text.hpp>
+#include "testing/text.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>

@@ -173,6 +173,8 @@ struct emulator::impl {
                                 std::string& spawn_failure);
     std::string spawn_runtime_locked();
     enum class wait_end { outcome, streaming, stopping };
+    wait_end run_invocation_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool& started_runtime,
+                                   detail::outcome& out);
     wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
     bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,

@@ -44,8 +44,8 @@ lt::detail::api_request orders_request() {
     r.target = "/orders/7?dry=1&tag=a&tag=b%20c&plus=x+y";
     r.protocol = "HTTP/1.1";
     r.source_ip = "127.0.0.1";
-    r.headers = {{"Host", "127.0.0.1:9000"}, {"User-Agent", "curl/7.88.1"}, {"X-Test", "a"},
-                 {"X-Test", "b"},            {"Cookie", "s=1; t=2"},        {"Content-Type", "application/json"}};
+    r.headers = {{"Host", "127.0.0.1:9000"}, {"User-Agent", "curl/7.88.1"},       {"X-Test", "a"}, {"X-Test", "b"},
+                 {"Cookie", "s=1; t=2"},     {"Content-Type", "application/json"}};
     r.body = R"({"a": 1})";
     return r;
 }
@@ -285,6 +285,7 @@ http_answer curl(const std::string& command, std::uint16_t port) {
     std::string out;
     EXPECT_EQ(run_command(argv, {}, &out), 0) << line << "\n" << out;
     http_answer a;
+    while (out.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0) == 0) out.erase(0, 25);  // curl's Expect: 100-continue
     const auto end = out.find("\r\n\r\n");
     if (end == std::string::npos) {
         ADD_FAILURE() << "no HTTP answer: " << out;
@@ -457,6 +458,39 @@ TEST(ApiGatewayFrontEnd, ATimeoutIs502) {
     EXPECT_EQ(a.status, 502);
     emu.process.stop();
     EXPECT_NE(emu.process.log().find("Task timed out after 1.00 seconds"), std::string::npos) << emu.process.log();
+}
+
+TEST(ApiGatewayFrontEnd, RequestsArrivingWhileTheFunctionIsBusyWaitForIt) {
+    api_emulator emu("1.0");
+    http_answer first, second;
+    std::thread other([&] { first = curl("curl http://127.0.0.1:PORT/slow", emu.port); });
+    second = curl("curl http://127.0.0.1:PORT/slow", emu.port);
+    other.join();
+    EXPECT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(second.status, 200) << second.body;
+    EXPECT_NE(first.body, second.body) << "two invocations, two request ids";
+}
+
+TEST(ApiGatewayFrontEnd, AnEventOverTheLimitIs413AndTheNextRequestIsServed) {
+    scratch_dir dir;
+    // 5 MiB of binary: 6.7 MiB as base64 in the event, over the 6 MiB an event may have.
+    std::ofstream(dir.path() / "big.bin", std::ios::binary) << std::string(5 * 1024 * 1024, '\xff');
+    api_emulator emu("2.0");
+    const auto a = curl("curl -H 'Content-Type: application/octet-stream' --data-binary @" +
+                            (dir.path() / "big.bin").string() + " http://127.0.0.1:PORT/binary",
+                        emu.port);
+    EXPECT_EQ(a.status, 413);
+    EXPECT_EQ(a.body, R"({"message": "Request Entity Too Large"})");
+    EXPECT_EQ(curl("curl http://127.0.0.1:PORT/plain", emu.port).status, 200);
+}
+
+TEST(ApiGatewayFrontEnd, AStreamedResponseIsNotMappedAnd502) {
+    api_emulator emu("2.0", {"--env", "LAMBDA_PY27_RESPONSE_STREAMING=1"});
+    const auto a = curl("curl http://127.0.0.1:PORT/stream", emu.port);
+    EXPECT_EQ(a.status, 502);
+    EXPECT_EQ(curl("curl http://127.0.0.1:PORT/plain", emu.port).status, 200);
+    emu.process.stop();
+    EXPECT_NE(emu.process.log().find("does not map a streamed response"), std::string::npos) << emu.process.log();
 }
 
 TEST(ApiGatewayFrontEnd, AnUnknownPayloadVersionIsAUsageError) {

@@ -42,9 +42,8 @@ std::string peer_address(detail::tcp::socket& socket) {
 }  // namespace
 
 void emulator::impl::serve_api(connection& c) {
-    detail::serve_requests(c.socket, [&](flat_buffer& buffer, request_parser& p) {
-        return handle_api_request(c, buffer, p);
-    });
+    detail::serve_requests(c.socket,
+                           [&](flat_buffer& buffer, request_parser& p) { return handle_api_request(c, buffer, p); });
 }
 
 bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, request_parser& p) {
@@ -83,8 +82,7 @@ bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, requ
                     // Not mapped: the stream is read to its end and dropped, the caller gets a 502.
                     c.answering = false;
                     log_lines.write("The --api-gateway front end does not map a streamed response: 502\n");
-                    if (!discard_stream_locked(lk, *inv, started_runtime)) return false;
-                    lk.unlock();
+                    if (!discard_stream_locked(lk, *inv, started_runtime)) return false;  // released the lock
                     return write_api_answer(c.socket, detail::internal_server_error({}), keep_alive) && keep_alive;
                 case wait_end::outcome: break;
             }

@@ -28,6 +28,11 @@ def handler(event, context):
         return {'message': 'hello', 'request': context.aws_request_id}
     if path == '/sleep':
         time.sleep(3)
+    if path == '/slow':
+        time.sleep(0.3)
+        return {'statusCode': 200, 'body': context.aws_request_id}
+    if path == '/stream':
+        return (chunk for chunk in ['a', 'b'])
     if path == '/text':
         return u'Hello, world!'
     answer = {

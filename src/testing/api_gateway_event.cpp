@@ -144,9 +144,9 @@ body_text body_of(const api_request& r) {
 
 json::object v1_identity(const api_request& r) {
     json::object id;
-    for (const char* absent : {"accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider",
-                               "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId",
-                               "principalOrgId"})
+    for (const char* absent :
+         {"accessKey", "accountId", "apiKey", "apiKeyId", "caller", "cognitoAuthenticationProvider",
+          "cognitoAuthenticationType", "cognitoIdentityId", "cognitoIdentityPoolId", "principalOrgId"})
         id[absent] = nullptr;
     id["sourceIp"] = r.source_ip;
     id["user"] = nullptr;

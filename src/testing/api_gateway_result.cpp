@@ -90,8 +90,7 @@ api_answer described_answer(api_gateway_payload format, const json::object& o) {
     a.status = status_code(o.at("statusCode"));
     if (format == api_gateway_payload::v1) {
         for (const auto& [name, values] : object_member(o, "multiValueHeaders")) {
-            if (!values.is_array())
-                throw malformed{"multiValueHeaders." + std::string(name) + " must be an array"};
+            if (!values.is_array()) throw malformed{"multiValueHeaders." + std::string(name) + " must be an array"};
             for (const auto& v : values.get_array()) add_header(a, name, scalar_text(v, "a multiValueHeaders value"));
         }
     }
@@ -133,14 +132,16 @@ api_answer internal_server_error(std::string_view why) {
 }
 
 api_answer proxy_answer(api_gateway_payload format, std::string_view result) {
-    constexpr std::string_view prefix = "Execution failed due to configuration error: Malformed Lambda proxy response: ";
+    constexpr std::string_view prefix =
+        "Execution failed due to configuration error: Malformed Lambda proxy response: ";
     json::error_code ec;
     const auto v = json::parse(result, ec);
     if (ec) return internal_server_error(std::string(prefix) + "the result is not JSON (" + ec.message() + ")");
     const bool described = v.is_object() && v.get_object().contains("statusCode");
     if (!described) {
         if (format == api_gateway_payload::v1)
-            return internal_server_error(std::string(prefix) + (v.is_object() ? "no statusCode in " : "not an object: ") +
+            return internal_server_error(std::string(prefix) +
+                                         (v.is_object() ? "no statusCode in " : "not an object: ") +
                                          std::string(result.substr(0, 200)));
         api_answer a;  // 2.0: any other JSON is the body
         a.headers.emplace_back("Content-Type", "application/json");

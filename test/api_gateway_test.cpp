@@ -404,6 +404,11 @@ TEST(ApiGatewayFrontEnd, HttpApiPayloadTwoGivesTheHandlerTheRequestAndCurlItsAns
     EXPECT_EQ(plain.one("Content-Type"), "application/json");
     EXPECT_EQ(json::parse(plain.body).at("message"), "hello");
     EXPECT_EQ(curl("curl http://127.0.0.1:PORT/text", emu.port).body, R"("Hello, world!")");
+    // HEAD: the answer's length without its body (the connection stays usable).
+    const auto head = curl("curl -I http://127.0.0.1:PORT/text", emu.port);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.one("Content-Length"), "15");
+    EXPECT_EQ(head.body, "");
 }
 
 TEST(ApiGatewayFrontEnd, BinaryBodiesTravelBothWays) {

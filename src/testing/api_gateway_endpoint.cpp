@@ -14,13 +14,15 @@ namespace {
 namespace http = detail::http;
 using detail::body_read;
 
-bool write_api_answer(detail::tcp::socket& socket, detail::api_answer a, bool keep_alive) {
+// `head`: the answer to a HEAD request, which has the length of its body but not the body.
+bool write_api_answer(detail::tcp::socket& socket, detail::api_answer a, bool keep_alive, bool head = false) {
     detail::string_response res{static_cast<http::status>(a.status), 11};
     res.set(http::field::server, "lambda-py27-emulator");
     for (auto& [name, value] : a.headers) res.insert(name, value);
     res.keep_alive(keep_alive);
     res.body() = std::move(a.body);
     res.prepare_payload();
+    if (head) res.body().clear();
     return detail::write_response(socket, res);
 }
 
@@ -49,6 +51,7 @@ void emulator::impl::serve_api(connection& c) {
 bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, request_parser& p) {
     const auto& req = p.get();
     const bool keep_alive = req.keep_alive();
+    const bool head = req.method() == http::verb::head;
     if (!detail::continue_if_expected(c.socket, p)) return false;
     detail::api_request r;
     const auto read = detail::read_body(c.socket, buffer, p, opts.max_event_bytes, r.body);
@@ -83,12 +86,13 @@ bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, requ
                     c.answering = false;
                     log_lines.write("The --api-gateway front end does not map a streamed response: 502\n");
                     if (!discard_stream_locked(lk, *inv, started_runtime)) return false;  // released the lock
-                    return write_api_answer(c.socket, detail::internal_server_error({}), keep_alive) && keep_alive;
+                    return write_api_answer(c.socket, detail::internal_server_error({}), keep_alive, head) &&
+                           keep_alive;
                 case wait_end::outcome: break;
             }
             const bool shutting_down = stopping;
             const bool usable =
-                answer_api_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive && !shutting_down);
+                answer_api_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive && !shutting_down, head);
             lk.lock();
             c.answering = false;
             cv.notify_all();
@@ -116,7 +120,7 @@ bool emulator::impl::admit_api_request_locked(std::unique_lock<std::mutex>& lk, 
 // Ends the invocation with `out`, logs why a 502 is given and END/REPORT, and answers the caller as API
 // Gateway does (lock held on entry, released).
 bool emulator::impl::answer_api_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
-                                       detail::outcome out, bool started_runtime, bool keep_alive) {
+                                       detail::outcome out, bool started_runtime, bool keep_alive, bool head) {
     detail::api_answer answer;
     if (out.status != 200)
         answer = detail::internal_server_error({});  // the runtime's exit, said in out.log_line
@@ -127,7 +131,7 @@ bool emulator::impl::answer_api_caller(std::unique_lock<std::mutex>& lk, connect
     auto log_line = std::move(out.log_line);
     if (!answer.log.empty()) log_line += answer.log + "\n";
     conclude_locked(lk, inv, out.timed_out, log_line, started_runtime);
-    return write_api_answer(c.socket, std::move(answer), keep_alive) && keep_alive;
+    return write_api_answer(c.socket, std::move(answer), keep_alive, head) && keep_alive;
 }
 
 }  // namespace lambda_py27::testing

@@ -62,11 +62,11 @@ json::string text(std::string_view s) {
     return json::parse(quoted).as_string();
 }
 
-// Query parameters in order of first appearance, each with its values in order.
-using query_params = std::vector<std::pair<std::string, std::vector<std::string>>>;
+// Names in order of first appearance, each with its values in order (query parameters, headers).
+using named_values = std::vector<std::pair<std::string, std::vector<std::string>>>;
 
-query_params parse_query(std::string_view query) {
-    query_params params;
+named_values parse_query(std::string_view query) {
+    named_values params;
     while (!query.empty()) {
         const auto amp = query.find('&');
         const auto piece = query.substr(0, amp);
@@ -84,8 +84,8 @@ query_params parse_query(std::string_view query) {
 }
 
 // Headers by name in order of first appearance (1.0: names as first sent; 2.0: lower-cased), with their values.
-query_params group_headers(const header_pairs& headers, bool lower) {
-    query_params groups;
+named_values group_headers(const header_pairs& headers, bool lower) {
+    named_values groups;
     for (const auto& [name, value] : headers) {
         auto it = groups.begin();
         while (it != groups.end() && !iequals(it->first, name)) ++it;

@@ -194,7 +194,7 @@ struct emulator::impl {
     bool handle_api_request(connection& c, flat_buffer& buffer, request_parser& p);
     bool admit_api_request_locked(std::unique_lock<std::mutex>& lk, connection& c);
     bool answer_api_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
-                           bool started_runtime, bool keep_alive);
+                           bool started_runtime, bool keep_alive, bool head);
 
     // event_queue.cpp
     bool queue_event(connection& c, std::string event, std::string_view trace_id, std::string client_context,

@@ -5,6 +5,7 @@
 #include <lambda_py27/testing/emulator.hpp>
 #include "testing/text.hpp"
 
+#include "support/emulator_process.hpp"
 #include "support/free_port.hpp"
 
 #include <gtest/gtest.h>
@@ -34,87 +35,11 @@ extern char** environ;  // NOLINT: POSIX
 namespace {
 
 namespace json = boost::json;
+using lambda_py27::test_support::emulator_process;
 using lambda_py27::test_support::free_port;
 using namespace std::chrono_literals;
 
 const std::string bin_dir = LAMBDA_PY27_BIN_DIR;
-const std::string handlers_dir = std::string(LAMBDA_PY27_TEST_DATA_DIR) + "/handlers";
-
-// The emulator executable with `args`, this process's environment changed by `env` (an empty value
-// unsets), its output in a file; stopped with SIGTERM by the destructor.
-class emulator_process {
-public:
-    emulator_process(std::vector<std::string> args, const std::map<std::string, std::string>& env) {
-        args.insert(args.begin(), bin_dir + "/lambda-py27-emulator");
-        std::map<std::string, std::string> vars;
-        for (char** e = environ; *e != nullptr; ++e) {
-            const std::string entry = *e;
-            const auto eq = entry.find('=');
-            if (eq != std::string::npos) vars[entry.substr(0, eq)] = entry.substr(eq + 1);
-        }
-        for (const char* v :
-             {"AWS_LAMBDA_FUNCTION_NAME", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
-              "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_TIMEOUT", "AWS_LAMBDA_FUNCTION_HANDLER",
-              "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "LOG_LEVEL", "_HANDLER"})
-            vars.erase(v);
-        for (const auto& [k, v] : env) {
-            if (v.empty())
-                vars.erase(k);
-            else
-                vars[k] = v;
-        }
-        std::vector<std::string> entries;
-        for (const auto& [k, v] : vars) entries.push_back(k + "=" + v);
-        std::vector<char*> argv, envp;
-        for (auto& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        for (auto& e : entries) envp.push_back(e.data());
-        envp.push_back(nullptr);
-        char tmpl[] = "/tmp/lambda-py27-emulator-cli.XXXXXX";
-        const int fd = ::mkstemp(tmpl);
-        log_ = tmpl;
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, fd, 1);
-        posix_spawn_file_actions_adddup2(&actions, fd, 2);
-        posix_spawn_file_actions_addchdir_np(&actions, handlers_dir.c_str());
-        ::posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), envp.data());
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(fd);
-    }
-    ~emulator_process() {
-        stop();
-        ::unlink(log_.c_str());
-    }
-    emulator_process(const emulator_process&) = delete;
-    emulator_process& operator=(const emulator_process&) = delete;
-
-    /// Waits for an emulator that ends by itself (a usage error); returns its exit status.
-    int exit_status() {
-        if (pid_ > 0) {
-            ::waitpid(pid_, &status_, 0);
-            pid_ = -1;
-        }
-        return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-    }
-    int stop() {
-        if (pid_ > 0) {
-            ::kill(pid_, SIGTERM);
-            ::waitpid(pid_, &status_, 0);
-            pid_ = -1;
-        }
-        return status_;
-    }
-    std::string log() const {
-        std::ifstream in(log_);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    }
-
-private:
-    pid_t pid_ = -1;
-    int status_ = -1;
-    std::string log_;
-};
 
 lambda_py27::testing::invoke_result invoke_when_listening(std::uint16_t port, const std::string& event = "{}") {
     for (int attempt = 0;; ++attempt) {

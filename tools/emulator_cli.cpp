@@ -45,6 +45,12 @@ Options (also accepted after RUNTIME_CMD, unless a -- comes first; --name=value 
                        when the emulator stops (default 500, Lambda's budget with an internal extension)
   --telemetry-log      give the runtime a telemetry log descriptor (_LAMBDA_TELEMETRY_LOG_FD), as Lambda
                        does, and print each record written there as one line (line breaks as \n)
+  --api-gateway VERSION  serve the function behind an API Gateway instead of the invoke endpoint, as
+                       `sam local start-api` does: every HTTP request to the port (any method and path)
+                       is one invocation with a proxy event of payload format VERSION, 1.0 (a REST API,
+                       route /{proxy+}, stage local) or 2.0 (an HTTP API's $default route, a Function
+                       URL), and the result is the HTTP answer (502 for a function error):
+                         curl 'http://127.0.0.1:8080/orders/7?dry=1'
   --zip FILE           run a deployment artifact as Lambda does: FILE unpacked at /var/task, read-only,
                        in a private root holding only it, the layers, /tmp, /dev and /proc (needs root
                        or unprivileged user namespaces); the bootstrap is /var/task/bootstrap, else
@@ -249,6 +255,15 @@ private:
             o.shutdown_budget = std::chrono::milliseconds(parse_number<unsigned>(name_, value(), 0, 60000));
         } else if (name_ == "--telemetry-log") {
             o.telemetry_log = &std::cout;
+        } else if (name_ == "--api-gateway") {
+            const auto v = value();
+            if (v == "1.0")
+                o.api_gateway = testing::api_gateway_payload::v1;
+            else if (v == "2.0")
+                o.api_gateway = testing::api_gateway_payload::v2;
+            else
+                throw usage_error{"--api-gateway: expected the payload format version 1.0 or 2.0, got '" +
+                                  std::string(v) + "'"};
         } else if (name_ == "--zip") {
             cmd_.function_zip = std::string(value());
         } else if (name_ == "--layer") {

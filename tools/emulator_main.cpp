@@ -80,7 +80,12 @@ int main(int argc, char** argv) {
         std::cerr << "lambda-py27-emulator: " << e.what() << '\n';
         return 1;
     }
-    if (!cmd.quiet)
+    if (!cmd.quiet && opts.api_gateway != lambda_py27::testing::api_gateway_payload::none)
+        std::cerr << "lambda-py27-emulator: API Gateway (payload format "
+                  << (opts.api_gateway == lambda_py27::testing::api_gateway_payload::v1 ? "1.0" : "2.0") << ") http://"
+                  << opts.invoke_address << ':' << emu.invoke_port() << "/; Runtime API " << emu.runtime_api_endpoint()
+                  << std::endl;
+    else if (!cmd.quiet)
         std::cerr << "lambda-py27-emulator: invoke endpoint http://" << opts.invoke_address << ':' << emu.invoke_port()
                   << "/2015-03-31/functions/function/invocations; Runtime API " << emu.runtime_api_endpoint()
                   << std::endl;

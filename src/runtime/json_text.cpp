@@ -27,6 +27,15 @@ std::size_t utf8_sequence(std::string_view s) noexcept {
 // become U+FFFD, so the error document stays valid JSON.
 }  // namespace
 
+bool is_utf8(std::string_view s) noexcept {
+    for (std::size_t i = 0; i < s.size();) {
+        const auto n = utf8_sequence(s.substr(i));
+        if (n == 0) return false;
+        i += n;
+    }
+    return true;
+}
+
 std::string json_escape(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);

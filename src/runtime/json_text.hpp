@@ -10,6 +10,9 @@ namespace lambda_py27::detail {
 /// become U+FFFD, so the document stays valid JSON.
 std::string json_escape(std::string_view s);
 
+/// True when `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates).
+bool is_utf8(std::string_view s) noexcept;
+
 /// `s` as a quoted JSON string.
 std::string json_string(std::string_view s);
 

@@ -163,6 +163,8 @@ void emulator::impl::serve(connection& c, bool runtime_api) {
     try {
         if (runtime_api)
             serve_runtime_api(c);
+        else if (opts.api_gateway != api_gateway_payload::none)
+            serve_api(c);
         else
             serve_invoke(c);
     } catch (const std::exception&) {

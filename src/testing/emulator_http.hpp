@@ -44,6 +44,25 @@ bool read_request_header(tcp::socket& socket, beast::flat_buffer& buffer, reques
 /// or 413 (status_for_read_error), with Connection: close. Always false: the connection is done.
 bool answer_read_error(tcp::socket& socket, const request_parser& p);
 
+/// Serves the requests of one connection one after another: reads each header and hands the request to
+/// `handle(buffer, parser)`, which reads its body and answers it, and returns false when the connection is no
+/// longer usable. Ends then, after a request that did not keep the connection alive, or when a header cannot
+/// be read (answered by answer_read_error).
+template <class Handle>
+void serve_requests(tcp::socket& socket, Handle&& handle) {
+    beast::flat_buffer buffer{max_buffered_bytes};
+    std::optional<request_parser> parser;
+    for (;;) {
+        auto& p = fresh_parser(parser);
+        if (!read_request_header(socket, buffer, p)) {
+            answer_read_error(socket, p);
+            return;
+        }
+        const bool keep_alive = p.get().keep_alive();
+        if (!handle(buffer, p) || !keep_alive) return;
+    }
+}
+
 enum class body_read { ok, too_large, failed };
 
 /// Reads the rest of the body of `p` into `out`. Past `limit`, bytes are read and dropped and the

@@ -4,6 +4,7 @@
 //   extensions_api.cpp   the Extensions API routes (/2020-01-01/extension/...)
 //   invoke_endpoint.cpp  the invoke endpoint: admitting an invoke, waiting for its outcome, answering
 //   event_queue.cpp      Event (asynchronous) invokes: queued, then run one by one on the event thread
+//   api_gateway_endpoint.cpp  the --api-gateway front end: HTTP requests as proxy events, results as answers
 //   stream_relay.cpp     a streamed response, from the runtime's upload to the caller's chunks
 // with helpers of their own: emulator_http (requests and answers), runtime_process (the child),
 // runtime_output (the child's stdout and stderr, passed through, and log tails), invocation_table
@@ -173,6 +174,8 @@ struct emulator::impl {
                                 std::string& spawn_failure);
     std::string spawn_runtime_locked();
     enum class wait_end { outcome, streaming, stopping };
+    wait_end run_invocation_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool& started_runtime,
+                                   detail::outcome& out);
     wait_end await_outcome_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
                                   const std::string& spawn_failure, detail::outcome& out);
     bool answer_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
@@ -185,6 +188,13 @@ struct emulator::impl {
     detail::outcome shutdown_outcome(const invocation_state& inv) const;
     void add_invoke_headers(detail::http::fields& f, const invocation_state& inv) const;
     std::string finish_locked(invocation_state& inv, bool started_runtime, long memory_mb);
+
+    // api_gateway_endpoint.cpp
+    void serve_api(connection& c);
+    bool handle_api_request(connection& c, flat_buffer& buffer, request_parser& p);
+    bool admit_api_request_locked(std::unique_lock<std::mutex>& lk, connection& c);
+    bool answer_api_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
+                           bool started_runtime, bool keep_alive, bool head);
 
     // event_queue.cpp
     bool queue_event(connection& c, std::string event, std::string_view trace_id, std::string client_context,

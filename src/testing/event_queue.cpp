@@ -40,14 +40,8 @@ void emulator::impl::run_events() {
 // answer. May return with the lock released.
 void emulator::impl::run_event_locked(std::unique_lock<std::mutex>& lk, const std::shared_ptr<invocation_state>& inv) {
     bool started_runtime = false;
-    std::string spawn_failure;
-    if (!prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) return;
-    cv.notify_all();
-    lk.unlock();
-    log_lines.write(detail::start_line(inv->id, opts.function_version));
-    lk.lock();
     detail::outcome out;
-    switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
+    switch (run_invocation_locked(lk, *inv, started_runtime, out)) {
         case wait_end::stopping: return;
         case wait_end::streaming: discard_stream_locked(lk, *inv, started_runtime); return;
         case wait_end::outcome: conclude_locked(lk, *inv, out.timed_out, out.log_line, started_runtime); return;

@@ -48,28 +48,16 @@ bool emulator::impl::is_invoke_path(std::string_view path) const {
 }
 
 void emulator::impl::serve_invoke(connection& c) {
-    flat_buffer buffer{detail::max_buffered_bytes};
-    std::optional<request_parser> parser;
-    for (;;) {
-        auto& p = detail::fresh_parser(parser);
-        if (!detail::read_request_header(c.socket, buffer, p)) {
-            detail::answer_read_error(c.socket, p);
-            return;
-        }
-        const auto& req = p.get();
-        const bool keep_alive = req.keep_alive();
-        const auto path = detail::path_of(req.target());
-        bool usable = true;
+    detail::serve_requests(c.socket, [&](flat_buffer& buffer, request_parser& p) {
+        const auto path = detail::path_of(p.get().target());
         if (!is_invoke_path(path))
-            usable = detail::refuse(
+            return detail::refuse(
                 c.socket, buffer, p, 404, "ResourceNotFoundException",
                 "Unknown path " + std::string(path) + "; invoke with POST /2015-03-31/functions/function/invocations");
-        else if (req.method() != http::verb::post)
-            usable = detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
-        else
-            usable = handle_invoke(c, buffer, p);
-        if (!usable || !keep_alive) return;
-    }
+        if (p.get().method() != http::verb::post)
+            return detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
+        return handle_invoke(c, buffer, p);
+    });
 }
 
 bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_parser& p) {
@@ -125,22 +113,11 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
     c.answering = true;  // from here on, stop() lets this thread answer the caller
     bool started_runtime = false;
-    std::string spawn_failure;
     detail::outcome out;
-    if (prepare_runtime_locked(lk, *inv, started_runtime, spawn_failure)) {
-        cv.notify_all();
-        lk.unlock();
-        log_lines.write(detail::start_line(inv->id, opts.function_version));
-        lk.lock();
-        switch (await_outcome_locked(lk, *inv, spawn_failure, out)) {
-            case wait_end::stopping: out = shutdown_outcome(*inv); break;
-            case wait_end::streaming:
-                c.answering = false;
-                return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
-            case wait_end::outcome: break;
-        }
-    } else {
-        out = shutdown_outcome(*inv);  // stopped while waiting for the old runtime to go
+    switch (run_invocation_locked(lk, *inv, started_runtime, out)) {
+        case wait_end::stopping: out = shutdown_outcome(*inv); break;
+        case wait_end::streaming: c.answering = false; return stream_to_caller(lk, c, inv, started_runtime, keep_alive);
+        case wait_end::outcome: break;
     }
     const bool shutting_down = stopping;
     const bool usable =
@@ -191,6 +168,19 @@ bool emulator::impl::prepare_runtime_locked(std::unique_lock<std::mutex>& lk, in
     }
     inv.generation = child.generation;
     return true;
+}
+
+// Starts the admitted invocation (a runtime for it, its START line) and waits until its caller's answer is
+// decided; `stopping` also when the emulator stopped while waiting for the old runtime to go.
+emulator::impl::wait_end emulator::impl::run_invocation_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv,
+                                                               bool& started_runtime, detail::outcome& out) {
+    std::string spawn_failure;
+    if (!prepare_runtime_locked(lk, inv, started_runtime, spawn_failure)) return wait_end::stopping;
+    cv.notify_all();
+    lk.unlock();
+    log_lines.write(detail::start_line(inv.id, opts.function_version));
+    lk.lock();
+    return await_outcome_locked(lk, inv, spawn_failure, out);
 }
 
 // Starts a runtime process; returns an error text when it cannot.

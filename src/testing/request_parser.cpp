@@ -26,9 +26,11 @@ string_view request_parser::operator[](string_view name) const noexcept {
 
 string_view request_parser::operator[](http::field name) const noexcept { return (*this)[http::to_string(name)]; }
 
-void request_parser::on_request_impl(http::verb method, string_view, string_view target, int,
+void request_parser::on_request_impl(http::verb method, string_view method_str, string_view target, int version,
                                      boost::beast::error_code&) {
     method_ = method;
+    method_string_.assign(method_str.data(), method_str.size());
+    version_ = version;
     target_.assign(target.data(), target.size());
 }
 

@@ -41,6 +41,12 @@ public:
 
     boost::beast::http::verb method() const noexcept { return method_; }
     boost::beast::string_view target() const noexcept { return target_; }
+    /// The method as sent (`POST`; also one Beast has no verb for).
+    const std::string& method_string() const noexcept { return method_string_; }
+    /// 11 for HTTP/1.1, 10 for HTTP/1.0.
+    int version() const noexcept { return version_; }
+    /// Every field read so far, names as sent, in order: the headers, then a chunked body's trailers.
+    const std::vector<std::pair<std::string, std::string>>& fields() const noexcept { return fields_; }
     /// The first field of that name (headers, then trailers), or an empty view.
     boost::beast::string_view operator[](boost::beast::string_view name) const noexcept;
     boost::beast::string_view operator[](boost::beast::http::field name) const noexcept;
@@ -78,6 +84,8 @@ private:
 
     boost::beast::http::verb method_ = boost::beast::http::verb::unknown;
     std::string target_;
+    std::string method_string_;
+    int version_ = 11;
     std::vector<std::pair<std::string, std::string>> fields_;  // headers, then trailers
     std::size_t trailer_bytes_ = 0;
     char* body_data_ = nullptr;

@@ -12,6 +12,14 @@
 
 namespace lambda_py27::testing {
 
+/// The emulator's front end on its invoke port: AWS RIE's invoke endpoint, or an API Gateway in front of the
+/// function (`lambda-py27-emulator --api-gateway 1.0|2.0`).
+enum class api_gateway_payload {
+    none,  ///< the invoke endpoint (`POST /2015-03-31/functions/function/invocations`), as AWS RIE
+    v1,    ///< a REST API with one `ANY /{proxy+}` route (and `/`): proxy events of payload format 1.0
+    v2,    ///< an HTTP API's `$default` route, or a Function URL: payload format 2.0
+};
+
 /// Configuration of an `emulator`. Defaults are those of AWS's Runtime Interface Emulator.
 struct emulator_options {
     /// The runtime's argv. Empty: no process is started and an external runtime (a test's
@@ -47,6 +55,10 @@ struct emulator_options {
     /// shown on this stream as one line (final newline dropped, other line breaks as `\n`), as each frame
     /// is one CloudWatch event on Lambda. nullptr: no descriptor, the runtime logs to its stdout.
     std::ostream* telemetry_log = nullptr;
+    /// Not `none`: the invoke port serves plain HTTP as API Gateway's Lambda proxy integration does, every
+    /// request (any method and path) an invocation with a proxy event of that payload format, the result
+    /// mapped back to the HTTP answer (see `emulator`). The invoke endpoint is then not served.
+    api_gateway_payload api_gateway = api_gateway_payload::none;
 };
 
 /// Result of `invoke()`: what a caller of the invoke endpoint sees.
@@ -98,6 +110,17 @@ struct invoke_result {
 ///   as the runtime uploads it, ending with the trailers `X-Amz-Function-Error: Unhandled` and
 ///   `X-Amz-Function-Error-Body` (base64 of the error JSON, which names the type; made from the runtime's
 ///   error type when it sent no body) when the stream ends in an error.
+///
+/// With `api_gateway` set, every request on the invoke port is one invocation, its event a proxy event
+/// (payload 1.0: `resource` `/{proxy+}` with `pathParameters.proxy`, or `/` for the root, stage `local`;
+/// 2.0: route `$default`, cookies out of the headers, header names lower-cased, repeated ones comma-joined),
+/// a body that is not UTF-8 text (or of a binary content type) base64-encoded with `isBase64Encoded`. A request
+/// waits while the function is busy. The caller gets the function's `statusCode`, `headers`,
+/// `multiValueHeaders` (1.0), `cookies` (2.0, one `Set-Cookie` each) and `body` (decoded when
+/// `isBase64Encoded`); with 2.0 a result without `statusCode` is a 200 `application/json` answer whose body is
+/// the result's JSON. A result that is no proxy result, a function error, a timeout or a runtime exit is 502
+/// `{"message": "Internal server error"}`, and the reason is logged before END; a streamed response too
+/// (not mapped); an event over `max_event_bytes` is 413 `{"message": "Request Entity Too Large"}`.
 ///
 /// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
 /// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and

@@ -9,18 +9,23 @@
 //   C++ runtime_client     cpp_noop_runtime: lambda_py27::runtime_client + lambda_py27::run, no-op
 //   bootstrap              lambda-py27-bootstrap with bench/handlers: no-op, echo 1 KB .. 6 MB, logging
 //   plain Python 2.7       bench/plain_python_runtime.py (httplib + json) with the same handlers
+//   the layer as deployed  the runtime layer (--layer; build/<preset>/dist/lambda-py27-layer.zip) unpacked at
+//                          /opt of a private root (lambda_py27::testing::artifact_root), /opt/bootstrap run in it
+// The API Gateway rows (bootstrap, layer, layer with LAMBDA_PY27_FAST_JSON=1, plain Python) serve
+// handlers/api_gateway.py a 1.3 KB proxy event with a JSON body (events/api_gateway_proxy.json).
 // and per row: invocations/s, p50/p99 latency at the server, CPU time of the runtime per invocation, cold
 // start (exec -> first GET /next, median of many starts, per runtime kind), peak RSS (VmHWM) of the runtime
 // process, ratios to the floor and to the plain Python loop. Then the targets of issues 3 and 7 with a
 // verdict each; a long no-op run of the bootstrap for its memory; Python 2.7's own json.loads + json.dumps
-// of the big events (a python2.7 subprocess timing loop, once per round). Rounds run every row in turn;
+// of the big events (a python2.7 subprocess timing loop, once per round). Issue 20's targets: the API
+// Gateway handler served by the layer as deployed ≥ 10× (≥ 12× with LAMBDA_PY27_FAST_JSON=1) the plain loop. Rounds run every row in turn;
 // each figure is the best of the rounds (the least disturbed: the machine is shared); the targets also
 // show the median of the ratios within a round and the CPU-time ratio, which the load moves less.
 // Writes bench/results/latest.md and chart.svg.
 //
 //   python_bench [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]
 //                [--only KEY,KEY...] [--wrap "CMD ARGS"] [--list] [--bootstrap PATH] [--python PATH]
-//                [--cpu N|auto|none]
+//                [--cpu N|auto|none] [--layer ZIP]
 //   --only runs just those rows (no cold starts, no long run, nothing written): for a profiler, with
 //   --wrap prefixing the runtime's command line; the API then answers 500 after the last event so the
 //   runtime exits by itself (valgrind writes its output at exit), e.g.
@@ -57,7 +62,7 @@ int main(int argc, char** argv) {
     config cfg;
     bool list = false;
     if (const int status = parse_args(argc, argv, cfg, list); status != 0) return status;
-    const std::vector<event_kind> events = make_events();
+    const std::vector<event_kind> events = make_events(cfg);
     std::vector<row> rows = make_rows(cfg, events);
     const auto ev = [&](const std::string& key) { return find_event(events, key); };
 
@@ -91,6 +96,18 @@ int main(int argc, char** argv) {
     fs::create_directories(task_root);
     for (const auto& entry : fs::directory_iterator(cfg.source / "handlers"))
         if (entry.path().extension() == ".py") fs::copy_file(entry.path(), task_root / entry.path().filename());
+    // The layer rows' runtime: the layer unpacked at /opt of a private root, the handlers at /var/task.
+    std::unique_ptr<lambda_py27::testing::artifact_root> layer_root;
+    std::string layer_problem, layer_python = "not deployed in this run";
+    if (std::any_of(selected.begin(), selected.end(), [](const row* r) { return r->k == kind::layer; })) {
+        try {
+            layer_root = deploy_layer(cfg);
+            layer_python = carried_python(layer_root->at("/opt/python"));
+        } catch (const std::exception& e) {
+            layer_problem = "the layer " + cfg.layer.string() + ": " + e.what();
+            std::printf("%s\n", layer_problem.c_str());
+        }
+    }
     // Before the API's thread exists: it, the floor's thread and every child inherit the CPU.
     const int pinned = pin_to_cpu(cfg.cpu);
     canned_api api;
@@ -107,6 +124,7 @@ int main(int argc, char** argv) {
         run_capture("git -C '" + cfg.source.string() + "' status --porcelain --untracked-files=no 2>/dev/null");
     std::printf("python_bench: %s, %ld CPUs, load average %s, %s\n", cpu.c_str(), nproc, load_start.c_str(),
                 started.c_str());
+    if (layer_root) std::printf("layer rows: %s, its Python: %s\n", cfg.layer.c_str(), layer_python.c_str());
     if (pinned >= 0)
         std::printf("pinned to CPU %d: the API, the floor's client and every runtime (--cpu none: unpinned)\n", pinned);
     else
@@ -130,8 +148,11 @@ int main(int argc, char** argv) {
         std::printf("round %d/%d:", round, cfg.rounds);
         std::fflush(stdout);
         for (row* r : selected) {
-            const round_figures f =
-                r->k == kind::floor_inproc ? run_floor_session(api, *r) : run_child_session(api, cfg, es, *r);
+            round_figures f;
+            if (r->k == kind::layer && !layer_root)
+                f.problem = layer_problem;
+            else
+                f = r->k == kind::floor_inproc ? run_floor_session(api, *r) : run_child_session(api, cfg, es, *r);
             results[r->key].rounds.push_back(f);
             if (f.ok)
                 std::printf(" %s %s/s", r->key.c_str(), rate_text(f.per_second).c_str());
@@ -412,6 +433,11 @@ int main(int argc, char** argv) {
                x2(cold_paired("bootstrap", "floor")),
                x2(cold_cpu_ms("bootstrap") / cold_cpu_ms("floor")) + " (" + fmt("%.2f", cold_cpu_ms("bootstrap")) +
                    " vs " + fmt("%.2f", cold_cpu_ms("floor")) + " ms)");
+        target("20", "cold start ≤ 1.5× the floor's (floor runtime exec → first GET)", boot_cold / floor_cold, 1.5,
+               false,
+               fmt("%.2f×", boot_cold / floor_cold) + " (" + fmt("%.2f", boot_cold) + " vs " + fmt("%.2f", floor_cold) +
+                   " ms)",
+               x2(cold_paired("bootstrap", "floor")), x2(cold_cpu_ms("bootstrap") / cold_cpu_ms("floor")));
         const double boot_1m = rate_of("boot-echo-1m"), plain_1m = rate_of("plain-echo-1m");
         target("7", "echo 1 MB invocations/s ≥ 3× the plain Python loop", boot_1m / plain_1m, 3, true,
                fmt("%.3f×", boot_1m / plain_1m) + " (" + rate_text(boot_1m) + " vs " + rate_text(plain_1m) + "/s)",
@@ -419,6 +445,21 @@ int main(int argc, char** argv) {
         const auto* bn = res("boot-noop");
         target("7", "peak RSS with the no-op handler ≤ 12 MiB",
                bn != nullptr && bn->hwm_kb > 0 ? static_cast<double>(bn->hwm_kb) / 1024.0 : NAN, 12.0, false,
+               bn != nullptr ? mib_text(bn->hwm_kb) + " MiB (VmHWM, " + std::to_string(bn->hwm_kb) + " kB)" : "");
+        const double plain_api = rate_of("plain-apigw");
+        for (const auto& [key, times] :
+             {std::pair<std::string, double>{"layer-apigw", 10.0}, {"layer-apigw-fast-json", 12.0}}) {
+            const double mine = rate_of(key);
+            target("20",
+                   "API Gateway handler, the layer as deployed" +
+                       std::string(times > 10 ? " with LAMBDA_PY27_FAST_JSON=1" : "") + ": invocations/s ≥ " +
+                       fmt("%.0f", times) + "× the plain Python loop",
+                   mine / plain_api, times, true,
+                   fmt("%.2f×", mine / plain_api) + " (" + rate_text(mine) + " vs " + rate_text(plain_api) + "/s)",
+                   x2(paired(key, "plain-apigw", true)), x2(cpu_of("plain-apigw") / cpu_of(key)));
+        }
+        target("20", "peak RSS with the no-op handler ≤ 8 MiB",
+               bn != nullptr && bn->hwm_kb > 0 ? static_cast<double>(bn->hwm_kb) / 1024.0 : NAN, 8.0, false,
                bn != nullptr ? mib_text(bn->hwm_kb) + " MiB (VmHWM, " + std::to_string(bn->hwm_kb) + " kB)" : "");
     }
 
@@ -433,7 +474,7 @@ int main(int argc, char** argv) {
     if (!cfg.write) return 0;
 
     // ---- bench/results/latest.md and chart.svg
-    const machine_facts machine{un, cpu, load_start, load_end, started, commit, dirty, nproc, pinned};
+    const machine_facts machine{un, cpu, load_start, load_end, started, commit, dirty, layer_python, nproc, pinned};
     write_results(
         cfg, run_report{machine, t, targets, series, long_problem, long_rate, python_json, colds, rate_bars, rows[0]});
 

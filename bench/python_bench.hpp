@@ -7,6 +7,8 @@
 #include "support/canned_api.hpp"
 #include "support/floor_client.hpp"
 
+#include <lambda_py27/testing/artifact_root.hpp>
+
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -15,6 +17,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,7 +54,12 @@ struct config {
     std::string cpp_runtime = PYTHON_BENCH_CPP_RUNTIME;
     std::string python = PYTHON_BENCH_PYTHON;
     fs::path source = PYTHON_BENCH_SOURCE_DIR;
-    std::string cpu = "auto";  // --cpu
+    std::string cpu = "auto";             // --cpu
+    fs::path layer = PYTHON_BENCH_LAYER;  // --layer: the runtime layer the layer rows deploy
+    // Set by main once the layer is unpacked in a private root: how a layer row starts and its environment
+    // (Lambda's variables for that layout, NAME=VALUE).
+    std::vector<std::string> layer_command;
+    std::vector<std::string> layer_env;
 };
 
 /// Reads the command line into `cfg` (`list`: --list); 0, or the exit status of a bad command line.
@@ -68,14 +76,16 @@ struct event_kind {
     std::string body;
 };
 
-/// The events of the rows, from the no-op one to 6 MB.
-std::vector<event_kind> make_events();
+/// The events of the rows, from the no-op one to 6 MB, and the API Gateway proxy event
+/// (cfg.source/events/api_gateway_proxy.json).
+std::vector<event_kind> make_events(const config& cfg);
 /// The event of that key ("small", "1k", ...), or nullptr.
 const event_kind* find_event(const std::vector<event_kind>& events, const std::string& key);
 /// Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
 const std::map<std::string, std::pair<std::size_t, std::size_t>>& invocation_counts();
 
-enum class kind { floor_inproc, floor_child, cpp, bootstrap, plain };
+// layer: the bootstrap of the runtime layer as deployed (unpacked at /opt of a private root, cfg.layer_command).
+enum class kind { floor_inproc, floor_child, cpp, bootstrap, plain, layer };
 
 const char* kind_label(kind k);
 const char* kind_short(kind k);
@@ -89,7 +99,9 @@ struct row {
     const event_kind* event;
     bool echo = false;
     std::size_t measured = 0, warmup = 0;
-    std::string floor_key, plain_key;  // rows to compare with
+    std::string floor_key, plain_key;    // rows to compare with
+    std::vector<std::string> extra_env;  // NAME=VALUE added to the runtime's environment
+    std::size_t min_answer_bytes = 0;    // a shorter answer is a wrong one (an error status of the handler)
 };
 
 /// Every row python_bench knows (--list), each with its event (in `events`) and invocation counts.
@@ -189,6 +201,13 @@ std::vector<std::string> base_env(const environment_spec& es, const std::string&
 round_figures run_child_session(canned_api& api, const config& cfg, const environment_spec& es, const row& r);
 /// The same with the floor's client in a thread of this process.
 round_figures run_floor_session(canned_api& api, const row& r);
+/// The runtime layer (cfg.layer) unpacked at /opt of a private root with the handlers (cfg.source/handlers)
+/// at /var/task, as Lambda deploys them; sets cfg.layer_command and cfg.layer_env. Throws
+/// std::runtime_error naming the cause (no layer zip, no private root on this machine).
+std::unique_ptr<lambda_py27::testing::artifact_root> deploy_layer(config& cfg);
+/// The Python a bundle carries, from <python_dir>/BUILD-INFO.txt ("arch: x86_64 flavour: opt ..."), or
+/// why it is not known.
+std::string carried_python(const fs::path& python_dir);
 /// Figures of the measured invocations (after the warm-up ones) from the server's stamps.
 round_figures figures_of(const canned_api::outcome& o, std::size_t warmup, std::size_t measured);
 
@@ -286,6 +305,7 @@ std::string bar_panel(const std::string& title, const std::vector<bar>& bars, bo
 struct machine_facts {
     utsname un;
     std::string cpu, load_start, load_end, started, commit, dirty;
+    std::string layer_python;  // the Python the deployed layer carries (its python/BUILD-INFO.txt)
     long nproc;
     int pinned;
 };

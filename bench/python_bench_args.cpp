@@ -108,6 +108,8 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
             cfg.bootstrap = value();
         } else if (a == "--python") {
             cfg.python = value();
+        } else if (a == "--layer") {
+            cfg.layer = value();
         } else if (a == "--cpu") {
             cfg.cpu = value();
         } else if (a == "--list") {
@@ -117,7 +119,7 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
                 stderr,
                 "usage: %s [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]\n"
                 "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n"
-                "          [--cpu N|auto|none]\n",
+                "          [--cpu N|auto|none] [--layer ZIP]\n",
                 argv[0]);
             return 2;
         }
@@ -135,8 +137,8 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
     return 0;
 }
 
-/// The events of the rows, from the no-op one to 6 MB.
-std::vector<event_kind> make_events() {
+/// The events of the rows, from the no-op one to 6 MB, and the API Gateway proxy event.
+std::vector<event_kind> make_events(const config& cfg) {
     std::vector<event_kind> events = {
         {"small", std::to_string(default_event.size()) + " B", default_event.size(), std::string(default_event)},
         {"1k", "1 KB", 1024, {}},
@@ -146,6 +148,14 @@ std::vector<event_kind> make_events() {
     };
     for (auto& e : events)
         if (e.body.empty()) e.body = make_event(e.bytes);
+    const fs::path proxy = cfg.source / "events" / "api_gateway_proxy.json";
+    std::string body = read_file(proxy);
+    while (!body.empty() && body.back() == '\n') body.pop_back();
+    if (body.empty()) {
+        std::fprintf(stderr, "python_bench: %s is missing or empty\n", proxy.c_str());
+        std::exit(2);
+    }
+    events.push_back({"apigw", fmt("%.1f KB", static_cast<double>(body.size()) / 1024.0), body.size(), body});
     return events;
 }
 
@@ -159,7 +169,8 @@ const event_kind* find_event(const std::vector<event_kind>& events, const std::s
 /// Measured invocations per round by event (native runtimes, plain Python): about a second or more each.
 const std::map<std::string, std::pair<std::size_t, std::size_t>>& invocation_counts() {
     static const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
-        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}}, {"1m", {60, 15}}, {"6m", {12, 5}}};
+        {"small", {5000, 1000}}, {"1k", {5000, 1000}}, {"100k", {500, 100}},
+        {"1m", {60, 15}},        {"6m", {12, 5}},      {"apigw", {5000, 1000}}};
     return counts;
 }
 
@@ -205,6 +216,14 @@ std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& eve
             "floor-echo-" + size, "plain-echo-" + size);
     add("boot-log", kind::bootstrap, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)",
         "small", false, "floor-noop", "plain-log");
+    // The API Gateway handler: the build tree's bootstrap, the layer as deployed (without and with the fast
+    // JSON converters), the plain loop. Its answers are ~450 bytes; an error status answers ~100.
+    const std::string api = "API Gateway handler (" + ev("apigw")->label + " proxy event)";
+    add("boot-apigw", kind::bootstrap, "api_gateway.handler", api, "apigw", false, "floor-echo-1k", "plain-apigw");
+    add("layer-apigw", kind::layer, "api_gateway.handler", api, "apigw", false, "floor-echo-1k", "plain-apigw");
+    add("layer-apigw-fast-json", kind::layer, "api_gateway.handler", api + ", LAMBDA_PY27_FAST_JSON=1", "apigw", false,
+        "floor-echo-1k", "plain-apigw");
+    rows.back().extra_env = {"LAMBDA_PY27_FAST_JSON=1"};
     add("plain-noop", kind::plain, "noop.handler", "no-op (" + ev("small")->label + " event)", "small", false,
         "floor-noop", "plain-noop");
     for (const auto& size : echo_sizes)
@@ -212,6 +231,9 @@ std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& eve
             "floor-echo-" + size, "plain-echo-" + size);
     add("plain-log", kind::plain, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)", "small",
         false, "floor-noop", "plain-log");
+    add("plain-apigw", kind::plain, "api_gateway.handler", api, "apigw", false, "floor-echo-1k", "plain-apigw");
+    for (auto& r : rows)
+        if (r.handler == "api_gateway.handler") r.min_answer_bytes = 300;
     return rows;
 }
 

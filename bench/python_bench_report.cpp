@@ -65,6 +65,7 @@ const char* kind_short(kind k) {
         case kind::cpp: return "C++ runtime_client";
         case kind::bootstrap: return "bootstrap";
         case kind::plain: return "plain Python";
+        case kind::layer: return "layer as deployed";
     }
     return "?";
 }
@@ -76,6 +77,7 @@ const char* kind_colour(kind k) {
         case kind::cpp: return "#1f77b4";
         case kind::bootstrap: return "#2ca02c";
         case kind::plain: return "#ff7f0e";
+        case kind::layer: return "#17becf";
     }
     return "#000";
 }
@@ -166,6 +168,10 @@ void write_results(const config& cfg, const run_report& r) {
     md << "- source: commit " << (commit.empty() ? "unknown" : commit) << (dirty.empty() ? "" : " with local changes")
        << "; build type " << PYTHON_BENCH_BUILD_TYPE << "\n";
     md << "- bootstrap: `" << cfg.bootstrap << "`; Python: `" << cfg.python << "`\n";
+    md << "- the layer as deployed: `" << cfg.layer.string()
+       << "` unpacked at /opt of a private root (lambda-py27-enter-root), the handlers at /var/task, "
+          "Lambda's environment for that layout; its Python: "
+       << m.layer_python << "\n";
     if (pinned >= 0)
         md << "- pinning: the whole run on CPU " << pinned
            << " (the API's thread, the in-process floor's client, every runtime; `--cpu`)\n\n";

@@ -112,6 +112,7 @@ const char* kind_label(kind k) {
         case kind::cpp: return "C++ runtime_client no-op";
         case kind::bootstrap: return "lambda-py27-bootstrap";
         case kind::plain: return "plain Python 2.7 loop";
+        case kind::layer: return "the layer as deployed (/opt/bootstrap)";
     }
     return "?";
 }
@@ -147,9 +148,59 @@ std::vector<std::string> command_of(const config& cfg, kind k, bool echo) {
             return echo ? std::vector<std::string>{cfg.cpp_runtime, "echo"} : std::vector<std::string>{cfg.cpp_runtime};
         case kind::bootstrap: return {cfg.bootstrap};
         case kind::plain: return {cfg.python, (cfg.source / "plain_python_runtime.py").string()};
+        case kind::layer: return cfg.layer_command;
         case kind::floor_inproc: break;
     }
     return {};
+}
+
+// Sets NAME=VALUE in `env`, replacing a NAME already there.
+void set_env(std::vector<std::string>& env, const std::string& entry) {
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    for (auto& e : env)
+        if (e.rfind(name, 0) == 0) {
+            e = entry;
+            return;
+        }
+    env.push_back(entry);
+}
+
+// A row's environment: Lambda's; for the layer, with its layout's variables and no Python home of the build.
+std::vector<std::string> env_of(const config& cfg, const environment_spec& es, const row& r) {
+    std::vector<std::string> env = base_env(es, r.handler);
+    if (r.k == kind::layer) {
+        env.erase(std::remove_if(env.begin(), env.end(),
+                                 [](const std::string& e) { return e.rfind("LAMBDA_PY27_PYTHON_HOME=", 0) == 0; }),
+                  env.end());
+        for (const auto& e : cfg.layer_env) set_env(env, e);
+    }
+    for (const auto& e : r.extra_env) set_env(env, e);
+    return env;
+}
+
+std::unique_ptr<lambda_py27::testing::artifact_root> deploy_layer(config& cfg) {
+    using lambda_py27::testing::artifact_root;
+    if (!fs::is_regular_file(cfg.layer))
+        throw std::runtime_error("no such zip (build the lambda-py27-layer target; bench/run.sh does)");
+    if (const auto why = artifact_root::unavailable()) throw std::runtime_error(*why);
+    auto root = std::make_unique<artifact_root>(lambda_py27::testing::artifact_options{{}, {cfg.layer}, {}});
+    for (const auto& entry : fs::directory_iterator(cfg.source / "handlers"))
+        if (entry.path().extension() == ".py")
+            fs::copy_file(entry.path(), root->at("/var/task") / entry.path().filename());
+    cfg.layer_command = root->runtime_command();
+    cfg.layer_env.clear();
+    for (const auto& [name, value] : artifact_root::lambda_environment()) cfg.layer_env.push_back(name + "=" + value);
+    return root;
+}
+
+std::string carried_python(const fs::path& python_dir) {
+    std::ifstream in(python_dir / "BUILD-INFO.txt");
+    std::string line;
+    if (!std::getline(in, line) || !std::getline(in, line)) return "not recorded (no python/BUILD-INFO.txt)";
+    std::istringstream words(line);
+    std::string out;
+    for (std::string w; words >> w;) out += (out.empty() ? "" : " ") + w;
+    return out;
 }
 
 std::string tail_of(const fs::path& p, std::size_t max_bytes) {
@@ -182,6 +233,9 @@ round_figures figures_of(const canned_api::outcome& o, std::size_t warmup, std::
 std::string check_outcome(const canned_api::outcome& o, const row& r) {
     if (o.errors != 0) return std::to_string(o.errors) + " error posts, last: " + o.last_error_body;
     if (o.wrong_ids != 0) return std::to_string(o.wrong_ids) + " answers for the wrong request id";
+    if (o.last_answer_bytes < r.min_answer_bytes)
+        return "the last answer has " + std::to_string(o.last_answer_bytes) + " bytes, expected at least " +
+               std::to_string(r.min_answer_bytes);
     if (r.echo && o.last_answer_bytes != r.event->bytes)
         return "echo answered " + std::to_string(o.last_answer_bytes) + " bytes for an event of " +
                std::to_string(r.event->bytes);
@@ -205,9 +259,9 @@ round_figures run_child_session(canned_api& api, const config& cfg, const enviro
     api.prepare(std::move(s));
 
     std::vector<std::string> argv = cfg.wrap;
-    const auto cmd = command_of(cfg, r.k, r.echo && r.k != kind::bootstrap && r.k != kind::plain);
+    const auto cmd = command_of(cfg, r.k, r.echo && (r.k == kind::floor_child || r.k == kind::cpp));
     argv.insert(argv.end(), cmd.begin(), cmd.end());
-    child c = spawn(argv, base_env(es, r.handler), es.stderr_path);
+    child c = spawn(argv, env_of(cfg, es, r), es.stderr_path);
     pid = c.pid;
     const bool finished = api.wait(ms(cfg.wrap.empty() ? 600000 : 3600000), [&] { return c.alive(); });
     round_figures f;

@@ -1,14 +1,25 @@
 # Finds Python 2.7 (shared libpython + headers) and builds Boost.Python against it.
 #
-# Python 2.7 root, first found wins: -DPYTHON27_ROOT, $ENV{PYTHON27_ROOT}, the file
-# <source>/.cache/python27-root written by scripts/setup.sh (our own build by default), our own build when
-# it is cached (scripts/build-python.sh: the opt flavour, else the quick one), $(pyenv root)/versions/2.7.18.
+# Python 2.7 root, first found wins: -DPYTHON27_ROOT, $ENV{PYTHON27_ROOT}, then
+#   - with LAMBDA_PY27_PYTHON_FLAVOUR (opt or quick; the release and aarch64 presets set opt): our own build of
+#     that flavour (scripts/build-python.sh), built here once when it is not cached (opt: 10-15 minutes);
+#   - without it (dev, asan: whichever Python scripts/setup.sh chose): the file <source>/.cache/python27-root
+#     written by scripts/setup.sh, our own build when it is cached (the opt flavour, else the quick one),
+#     $(pyenv root)/versions/2.7.18.
 #
 # Cross builds (CMAKE_CROSSCOMPILING, e.g. the aarch64 preset): -DPYTHON27_ROOT, else our own build for
-# CMAKE_SYSTEM_PROCESSOR (scripts/build-python.sh --arch aarch64); only its headers and libraries are used,
-# and LAMBDA_PY27_BUILD_PYTHON (a native UCS4 Python 2.7: our x86_64 build by default) byte-compiles.
+# CMAKE_SYSTEM_PROCESSOR (scripts/build-python.sh --arch aarch64; of LAMBDA_PY27_PYTHON_FLAVOUR when set);
+# only its headers and libraries are used, and LAMBDA_PY27_BUILD_PYTHON (a native UCS4 Python 2.7: our
+# x86_64 build by default) byte-compiles.
 
 set(PYTHON27_ROOT "${PYTHON27_ROOT}" CACHE PATH "Prefix of the Python 2.7 to embed (shared libpython2.7 + headers)")
+set(LAMBDA_PY27_PYTHON_FLAVOUR "" CACHE STRING
+    "Our Python 2.7 build to embed: opt (PGO + LTO; what the deployable bundles should carry) or quick (-O2, fast \
+to build); empty: the one scripts/setup.sh chose")
+set_property(CACHE LAMBDA_PY27_PYTHON_FLAVOUR PROPERTY STRINGS "" opt quick)
+if(NOT LAMBDA_PY27_PYTHON_FLAVOUR MATCHES "^(|opt|quick)$")
+  message(FATAL_ERROR "lambda_py27: LAMBDA_PY27_PYTHON_FLAVOUR is opt, quick or empty, not '${LAMBDA_PY27_PYTHON_FLAVOUR}'")
+endif()
 set(_lp27_build_python_sh "${PROJECT_SOURCE_DIR}/scripts/build-python.sh")
 # Our own build for <arch>, the optimised flavour first; empty when neither is cached.
 function(_lp27_cached_build arch out)
@@ -25,8 +36,29 @@ function(_lp27_cached_build arch out)
   endif()
 endfunction()
 
+# Our build of <flavour> for <arch>: the cached prefix, else built now by scripts/build-python.sh (its progress
+# on the terminal); a build that fails stops the configure.
+function(_lp27_flavour_build arch flavour out)
+  execute_process(COMMAND bash "${_lp27_build_python_sh}" --arch ${arch} --flavour ${flavour} --if-cached
+                  RESULT_VARIABLE rc OUTPUT_VARIABLE root OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(NOT rc EQUAL 0 OR NOT root)
+    message(STATUS "lambda_py27: building our ${arch} Python 2.7, ${flavour} flavour, once (scripts/build-python.sh; "
+                   "opt takes 10-15 minutes; -DLAMBDA_PY27_PYTHON_FLAVOUR=quick builds the quick one in a few)")
+    execute_process(COMMAND bash "${_lp27_build_python_sh}" --arch ${arch} --flavour ${flavour}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE root OUTPUT_STRIP_TRAILING_WHITESPACE)
+    if(NOT rc EQUAL 0 OR NOT root)
+      message(FATAL_ERROR "lambda_py27: building our ${arch} Python 2.7 (${flavour}) failed (see above): fix the cause "
+                          "and configure again, or choose another with -DLAMBDA_PY27_PYTHON_FLAVOUR=quick or "
+                          "-DPYTHON27_ROOT=<prefix>")
+    endif()
+  endif()
+  set(${out} "${root}" PARENT_SCOPE)
+endfunction()
+
 if(CMAKE_CROSSCOMPILING)
-  if(NOT PYTHON27_ROOT)
+  if(NOT PYTHON27_ROOT AND LAMBDA_PY27_PYTHON_FLAVOUR)
+    _lp27_flavour_build("${CMAKE_SYSTEM_PROCESSOR}" ${LAMBDA_PY27_PYTHON_FLAVOUR} PYTHON27_ROOT)
+  elseif(NOT PYTHON27_ROOT)
     _lp27_cached_build("${CMAKE_SYSTEM_PROCESSOR}" PYTHON27_ROOT)
   endif()
   if(NOT PYTHON27_ROOT)
@@ -43,10 +75,12 @@ if(CMAKE_CROSSCOMPILING)
 elseif(NOT PYTHON27_ROOT AND DEFINED ENV{PYTHON27_ROOT})
   set(PYTHON27_ROOT "$ENV{PYTHON27_ROOT}")
 endif()
-if(NOT PYTHON27_ROOT AND EXISTS "${PROJECT_SOURCE_DIR}/.cache/python27-root")
+if(NOT PYTHON27_ROOT AND NOT LAMBDA_PY27_PYTHON_FLAVOUR AND EXISTS "${PROJECT_SOURCE_DIR}/.cache/python27-root")
   file(STRINGS "${PROJECT_SOURCE_DIR}/.cache/python27-root" PYTHON27_ROOT LIMIT_COUNT 1)
 endif()
-if(NOT PYTHON27_ROOT)
+if(NOT PYTHON27_ROOT AND LAMBDA_PY27_PYTHON_FLAVOUR)
+  _lp27_flavour_build(x86_64 ${LAMBDA_PY27_PYTHON_FLAVOUR} PYTHON27_ROOT)
+elseif(NOT PYTHON27_ROOT)
   _lp27_cached_build(x86_64 PYTHON27_ROOT)
 endif()
 if(NOT PYTHON27_ROOT)

@@ -45,7 +45,7 @@ if [ "$arm64" != 0 ]; then
   t0=$(date +%s)
   if bash scripts/build-python.sh --arch aarch64 --flavour "$arm64_flavour" >/dev/null; then
     t1=$(date +%s)
-    if cmake --preset aarch64 >/dev/null && cmake --build --preset aarch64; then
+    if cmake --preset aarch64 -DLAMBDA_PY27_PYTHON_FLAVOUR="$arm64_flavour" >/dev/null && cmake --build --preset aarch64; then
       t2=$(date +%s)
       arm64_built=1
       summaries+=("arm64: layer cross-built in $((t2 - t0)) s (packages + arm64 Python $((t1 - t0)) s, cross build $((t2 - t1)) s)")

@@ -221,6 +221,16 @@ TEST_F(Package, LayerCommandWritesTheRuntimeLayer) {
     // The artifact says which of our Pythons it carries (python/BUILD-INFO.txt).
     EXPECT_NE(r.output.find("   python: arch: x86_64 flavour: "), std::string::npos) << r.output;
     EXPECT_TRUE(contains(zip_listing(out), "python/BUILD-INFO.txt"));
+    // A quick Python (this build's, when setup.sh chose it) is named as not for deployment; opt is not.
+    std::string info;
+    ASSERT_EQ(run_command({"unzip", "-p", out.string(), "python/BUILD-INFO.txt"}, {}, &info), 0) << info;
+    const bool quick = info.find("flavour: quick") != std::string::npos;
+    ASSERT_TRUE(quick || info.find("flavour: opt") != std::string::npos) << info;
+    const auto warning = r.output.find("lambda-py27-package: warning: this runtime carries the quick Python 2.7");
+    EXPECT_EQ(warning != std::string::npos, quick) << r.output;
+    if (quick) {
+        EXPECT_NE(r.output.find("cmake --preset release", warning), std::string::npos) << r.output;
+    }
 }
 
 // ---- what cannot work: one line, non-zero ------------------------------------------------------------

@@ -96,6 +96,16 @@ def carried_python(zip_path):
     return ' '.join(lines[1].split()) if len(lines) > 1 else 'not recorded'
 
 
+def say_python(args, zip_path):
+    """The report's python line; a warning on stderr when the runtime carries the quick (unoptimised) Python."""
+    carried = carried_python(zip_path)
+    say(args, '   python: %s' % carried)
+    if 'flavour: quick' in carried:
+        sys.stderr.write('lambda-py27-package: warning: this runtime carries the quick Python 2.7 (no PGO/LTO: '
+                         'fine for tests, slower handlers); deploy the opt one, built by `cmake --preset release` '
+                         '(and `--preset aarch64` for arm64)\n')
+
+
 def layer_bytes(zip_path):
     with zipfile.ZipFile(zip_path) as z:
         return sum(i.file_size for i in z.infolist())
@@ -197,7 +207,7 @@ def package_function(args, config, work):
         say(args, '   with the layer (%s unpacked): %s of Lambda\'s 250 MB' % (archive.human(extra),
                                                                           archive.human(total + extra)))
     if args.with_runtime:
-        say(args, '   python: %s' % carried_python(config.artifact(args.arch, 'runtime')))
+        say_python(args, config.artifact(args.arch, 'runtime'))
     say(args, '   arch: %s; byte-compiled by %s; %.1f s' % (args.arch, os.path.basename(config.python_home),
                                                               time.time() - started))
     if zipped > archive.DIRECT_UPLOAD_LIMIT:
@@ -226,7 +236,7 @@ def package_image(args, config, work):
                                                                      args.arch, handler))
     if size:
         say(args, '   size: %s' % archive.human(size))
-    say(args, '   python: %s' % carried_python(config.artifact(args.arch, 'image')))
+    say_python(args, config.artifact(args.arch, 'image'))
     report_function(args, summary)
     say(args, '   %.1f s' % (time.time() - started))
 
@@ -269,7 +279,7 @@ def package_layer(args, config):
     os.rename(out + '.tmp', out)
     say(args, 'lambda-py27-package: %s (layer, at /opt)\n   zip: %s; unpacked: %s; arch: %s; from %s'
         % (out, archive.human(os.path.getsize(out)), archive.human(layer_bytes(out)), args.arch, src))
-    say(args, '   python: %s' % carried_python(out))
+    say_python(args, out)
 
 
 def main(argv=None):

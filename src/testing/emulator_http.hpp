@@ -8,6 +8,7 @@
 #include <boost/beast/http.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,5 +81,14 @@ bool reply_accepted(tcp::socket& socket, bool keep_alive);
 /// Drains the body, then `reply_error`; false if the connection is unusable.
 bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status, std::string_view type,
             std::string_view message);
+
+/// Answers one request whose header `p` holds, at `path` (its target without the query): reads the body
+/// from `buffer` as needed and writes the answer. False when the connection cannot be used any more.
+using request_router = std::function<bool(beast::flat_buffer& buffer, request_parser& p, std::string_view path)>;
+
+/// Serves the requests of one keep-alive connection in turn, each through `route`: a request that cannot
+/// be read is answered (answer_read_error) and ends the connection, as does a `route` that returns false
+/// or a request that did not ask to keep the connection alive.
+void serve_connection(tcp::socket& socket, const request_router& route);
 
 }  // namespace lambda_py27::testing::detail

@@ -48,28 +48,15 @@ bool emulator::impl::is_invoke_path(std::string_view path) const {
 }
 
 void emulator::impl::serve_invoke(connection& c) {
-    flat_buffer buffer{detail::max_buffered_bytes};
-    std::optional<request_parser> parser;
-    for (;;) {
-        auto& p = detail::fresh_parser(parser);
-        if (!detail::read_request_header(c.socket, buffer, p)) {
-            detail::answer_read_error(c.socket, p);
-            return;
-        }
-        const auto& req = p.get();
-        const bool keep_alive = req.keep_alive();
-        const auto path = detail::path_of(req.target());
-        bool usable = true;
+    detail::serve_connection(c.socket, [&](flat_buffer& buffer, request_parser& p, std::string_view path) {
         if (!is_invoke_path(path))
-            usable = detail::refuse(
+            return detail::refuse(
                 c.socket, buffer, p, 404, "ResourceNotFoundException",
                 "Unknown path " + std::string(path) + "; invoke with POST /2015-03-31/functions/function/invocations");
-        else if (req.method() != http::verb::post)
-            usable = detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
-        else
-            usable = handle_invoke(c, buffer, p);
-        if (!usable || !keep_alive) return;
-    }
+        if (p.get().method() != http::verb::post)
+            return detail::refuse(c.socket, buffer, p, 405, "MethodNotAllowed", "Invoke with POST");
+        return handle_invoke(c, buffer, p);
+    });
 }
 
 bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_parser& p) {

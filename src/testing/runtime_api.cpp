@@ -29,27 +29,14 @@ std::string too_large_message() {
 }  // namespace
 
 void emulator::impl::serve_runtime_api(connection& c) {
-    flat_buffer buffer{detail::max_buffered_bytes};
-    std::optional<request_parser> parser;
-    for (;;) {
-        auto& p = detail::fresh_parser(parser);
-        if (!detail::read_request_header(c.socket, buffer, p)) {
-            detail::answer_read_error(c.socket, p);
-            return;
-        }
-        const auto& req = p.get();
-        const bool keep_alive = req.keep_alive();
-        const auto path = detail::path_of(req.target());
-        bool usable = true;
+    detail::serve_connection(c.socket, [&](flat_buffer& buffer, request_parser& p, std::string_view path) {
         if (path.substr(0, extension_prefix.size()) == extension_prefix)
-            usable = handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
-        else if (path.substr(0, api_prefix.size()) != api_prefix)
-            usable =
-                detail::refuse(c.socket, buffer, p, 404, "NotFound", "Unknown Runtime API path: " + std::string(path));
-        else
-            usable = route_runtime_api(c, buffer, p, path.substr(api_prefix.size()));
-        if (!usable || !keep_alive) return;
-    }
+            return handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
+        if (path.substr(0, api_prefix.size()) != api_prefix)
+            return detail::refuse(c.socket, buffer, p, 404, "NotFound",
+                                  "Unknown Runtime API path: " + std::string(path));
+        return route_runtime_api(c, buffer, p, path.substr(api_prefix.size()));
+    });
 }
 
 // `rest`: the path after /2018-06-01/runtime/.

@@ -208,39 +208,32 @@ TEST(ResponseWriter, ACppHandlerStreamsThroughTheRunLoop) {
     EXPECT_EQ(api.accepted_connections(), 1U);
 }
 
-TEST(ResponseWriter, AHandlerThatThrowsAfterTheFirstChunkEndsTheStreamWithTrailers) {
+// Runs `handler` for one invocation through the run loop against the fake API; the request that answered it.
+received_request answer_of_one_invocation(const lambda_py27::handler_function& handler) {
     fake_runtime_api api;
     api.then(answer::event(request_id), answer::accepted());
     runtime_client client(api.endpoint());
     lambda_py27::run_options options;
     options.max_invocations = 1;
-    lambda_py27::run(
-        client,
-        [](const invocation&) -> invocation_response {
-            response_writer::current()->write("chunk");
-            throw std::runtime_error("disk on fire");
-        },
-        options);
-    const auto r = api.requests().at(1);
+    lambda_py27::run(client, handler, options);
+    return api.requests().at(1);
+}
+
+TEST(ResponseWriter, AHandlerThatThrowsAfterTheFirstChunkEndsTheStreamWithTrailers) {
+    const auto r = answer_of_one_invocation([](const invocation&) -> invocation_response {
+        response_writer::current()->write("chunk");
+        throw std::runtime_error("disk on fire");
+    });
     EXPECT_EQ(r.body, "chunk");
     EXPECT_EQ(r.trailer("Lambda-Runtime-Function-Error-Type"), "Runtime.HandlerError");
     EXPECT_NE(unbase64(r.trailer("Lambda-Runtime-Function-Error-Body")).find("disk on fire"), std::string::npos);
 }
 
 TEST(ResponseWriter, AFailureReturnedAfterStreamingWithoutATypeIsUnhandled) {
-    fake_runtime_api api;
-    api.then(answer::event(request_id), answer::accepted());
-    runtime_client client(api.endpoint());
-    lambda_py27::run_options options;
-    options.max_invocations = 1;
-    lambda_py27::run(
-        client,
-        [](const invocation&) {
-            response_writer::current()->write("chunk");
-            return invocation_response::failure(R"({"errorMessage": "late"})");
-        },
-        options);
-    const auto r = api.requests().at(1);
+    const auto r = answer_of_one_invocation([](const invocation&) {
+        response_writer::current()->write("chunk");
+        return invocation_response::failure(R"({"errorMessage": "late"})");
+    });
     EXPECT_EQ(r.trailer("Lambda-Runtime-Function-Error-Type"), "Unhandled");
     EXPECT_EQ(unbase64(r.trailer("Lambda-Runtime-Function-Error-Body")), R"({"errorMessage": "late"})");
 }

@@ -6,6 +6,7 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/python_function.hpp>
+#include "runtime/base64.hpp"
 #include "testing/text.hpp"
 
 #include "support/fake_runtime_api.hpp"
@@ -43,7 +44,7 @@ constexpr const char* response_path = "/2018-06-01/runtime/invocation/8476a536-e
 
 std::string unbase64(const std::string& text) {
     std::string out;
-    EXPECT_TRUE(lambda_py27::testing::detail::base64_decode(text, out)) << text;
+    EXPECT_TRUE(lambda_py27::detail::base64_decode(text, out)) << text;
     return out;
 }
 
@@ -334,11 +335,11 @@ TEST(ResponseWriter, AClientThatCannotStreamGetsTheChunksAsOneBufferedPost) {
 }
 
 TEST(ResponseWriter, Base64MatchesTheStandardAlphabetWithPadding) {
-    EXPECT_EQ(lambda_py27::detail::base64(""), "");
-    EXPECT_EQ(lambda_py27::detail::base64("f"), "Zg==");
-    EXPECT_EQ(lambda_py27::detail::base64("fo"), "Zm8=");
-    EXPECT_EQ(lambda_py27::detail::base64("foo"), "Zm9v");
-    EXPECT_EQ(lambda_py27::detail::base64(std::string("\xff\xfe\x00", 3)), "//4A");
+    EXPECT_EQ(lambda_py27::detail::base64_encode(""), "");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("f"), "Zg==");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("fo"), "Zm8=");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("foo"), "Zm9v");
+    EXPECT_EQ(lambda_py27::detail::base64_encode(std::string("\xff\xfe\x00", 3)), "//4A");
 }
 
 }  // namespace

@@ -173,18 +173,4 @@ bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, 
     return reply_error(socket, status, type, message, p.get().keep_alive()) && p.get().keep_alive();
 }
 
-void serve_connection(tcp::socket& socket, const request_router& route) {
-    beast::flat_buffer buffer{max_buffered_bytes};
-    std::optional<request_parser> parser;
-    for (;;) {
-        auto& p = fresh_parser(parser);
-        if (!read_request_header(socket, buffer, p)) {
-            answer_read_error(socket, p);
-            return;
-        }
-        const bool keep_alive = p.get().keep_alive();
-        if (!route(buffer, p, path_of(p.get().target())) || !keep_alive) return;
-    }
-}
-
 }  // namespace lambda_py27::testing::detail

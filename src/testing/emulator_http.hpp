@@ -8,7 +8,6 @@
 #include <boost/beast/http.hpp>
 
 #include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +43,25 @@ bool read_request_header(tcp::socket& socket, beast::flat_buffer& buffer, reques
 /// Answers a request that could not be read (`p.read_error`), if anyone is there to be answered: 400, 431
 /// or 413 (status_for_read_error), with Connection: close. Always false: the connection is done.
 bool answer_read_error(tcp::socket& socket, const request_parser& p);
+
+/// Serves the requests of one connection one after another: reads each header and hands the request to
+/// `handle(buffer, parser)`, which reads its body and answers it, and returns false when the connection is no
+/// longer usable. Ends then, after a request that did not keep the connection alive, or when a header cannot
+/// be read (answered by answer_read_error).
+template <class Handle>
+void serve_requests(tcp::socket& socket, Handle&& handle) {
+    beast::flat_buffer buffer{max_buffered_bytes};
+    std::optional<request_parser> parser;
+    for (;;) {
+        auto& p = fresh_parser(parser);
+        if (!read_request_header(socket, buffer, p)) {
+            answer_read_error(socket, p);
+            return;
+        }
+        const bool keep_alive = p.get().keep_alive();
+        if (!handle(buffer, p) || !keep_alive) return;
+    }
+}
 
 enum class body_read { ok, too_large, failed };
 
@@ -81,14 +99,5 @@ bool reply_accepted(tcp::socket& socket, bool keep_alive);
 /// Drains the body, then `reply_error`; false if the connection is unusable.
 bool refuse(tcp::socket& socket, beast::flat_buffer& buffer, request_parser& p, unsigned status, std::string_view type,
             std::string_view message);
-
-/// Answers one request whose header `p` holds, at `path` (its target without the query): reads the body
-/// from `buffer` as needed and writes the answer. False when the connection cannot be used any more.
-using request_router = std::function<bool(beast::flat_buffer& buffer, request_parser& p, std::string_view path)>;
-
-/// Serves the requests of one keep-alive connection in turn, each through `route`: a request that cannot
-/// be read is answered (answer_read_error) and ends the connection, as does a `route` that returns false
-/// or a request that did not ask to keep the connection alive.
-void serve_connection(tcp::socket& socket, const request_router& route);
 
 }  // namespace lambda_py27::testing::detail

@@ -48,7 +48,8 @@ bool emulator::impl::is_invoke_path(std::string_view path) const {
 }
 
 void emulator::impl::serve_invoke(connection& c) {
-    detail::serve_connection(c.socket, [&](flat_buffer& buffer, request_parser& p, std::string_view path) {
+    detail::serve_requests(c.socket, [&](flat_buffer& buffer, request_parser& p) {
+        const auto path = detail::path_of(p.get().target());
         if (!is_invoke_path(path))
             return detail::refuse(
                 c.socket, buffer, p, 404, "ResourceNotFoundException",

@@ -29,7 +29,8 @@ std::string too_large_message() {
 }  // namespace
 
 void emulator::impl::serve_runtime_api(connection& c) {
-    detail::serve_connection(c.socket, [&](flat_buffer& buffer, request_parser& p, std::string_view path) {
+    detail::serve_requests(c.socket, [&](flat_buffer& buffer, request_parser& p) {
+        const auto path = detail::path_of(p.get().target());
         if (path.substr(0, extension_prefix.size()) == extension_prefix)
             return handle_extension(c, buffer, p, path.substr(extension_prefix.size()));
         if (path.substr(0, api_prefix.size()) != api_prefix)

@@ -27,6 +27,7 @@ foreach(_lp27_t lambda_py27_boost_python lambda_py27_python lambda_py27_testing)
     list(APPEND _lp27_libraries ${_lp27_t})
   endif()
 endforeach()
+set_property(GLOBAL APPEND PROPERTY LAMBDA_PY27_INSTALLED_TARGETS ${_lp27_libraries})
 install(TARGETS ${_lp27_libraries}
   EXPORT lambda_py27Targets
   ARCHIVE DESTINATION "${CMAKE_INSTALL_LIBDIR}" COMPONENT lambda_py27_development
@@ -48,12 +49,34 @@ install(FILES "${PROJECT_BINARY_DIR}/include/lambda_py27/version.hpp"
 # directory is added relative to this file.
 function(_lambda_py27_install_testing_module)
   if(TARGET lambda_py27_testing_module)
+    set_property(GLOBAL APPEND PROPERTY LAMBDA_PY27_INSTALLED_TARGETS lambda_py27_testing_module)
     install(TARGETS lambda_py27_testing_module
       EXPORT lambda_py27Targets
       LIBRARY DESTINATION "${LAMBDA_PY27_INSTALL_PYTHONDIR}" COMPONENT lambda_py27_python_module)
   endif()
 endfunction()
 cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _lambda_py27_install_testing_module)
+
+# `cmake --install` copies what the build made: a target installed but left out of the default target
+# (EXCLUDE_FROM_ALL, its own or its directory's) fails the install of a build that made only the default
+# target (`cmake --build build/release && cmake --install build/release`). Checked when configuring, after
+# the deferred rule above.
+function(_lambda_py27_check_installed_targets_are_built)
+  get_property(_lp27_installed GLOBAL PROPERTY LAMBDA_PY27_INSTALLED_TARGETS)
+  foreach(_lp27_t IN LISTS _lp27_installed)
+    get_target_property(_lp27_excluded ${_lp27_t} EXCLUDE_FROM_ALL)
+    get_target_property(_lp27_dir ${_lp27_t} SOURCE_DIR)
+    while(NOT _lp27_excluded AND _lp27_dir)  # add_subdirectory(... EXCLUDE_FROM_ALL) of it or a parent
+      get_property(_lp27_excluded DIRECTORY "${_lp27_dir}" PROPERTY EXCLUDE_FROM_ALL)
+      get_property(_lp27_dir DIRECTORY "${_lp27_dir}" PROPERTY PARENT_DIRECTORY)
+    endwhile()
+    if(_lp27_excluded)
+      message(FATAL_ERROR "lambda_py27: ${_lp27_t} is installed but not built by the default target "
+                          "(EXCLUDE_FROM_ALL): `cmake --install` after `cmake --build` would not find it")
+    endif()
+  endforeach()
+endfunction()
+cmake_language(DEFER DIRECTORY "${PROJECT_SOURCE_DIR}" CALL _lambda_py27_check_installed_targets_are_built)
 
 # ---- executables (exported too: a consumer's tests can run lambda_py27::emulator) ----------------
 set(_lp27_tools "")
@@ -71,6 +94,7 @@ foreach(_lp27_pair "lambda-py27-bootstrap;bootstrap" "lambda-py27-emulator;emula
   endif()
 endforeach()
 if(_lp27_tools)
+  set_property(GLOBAL APPEND PROPERTY LAMBDA_PY27_INSTALLED_TARGETS ${_lp27_tools})
   install(TARGETS ${_lp27_tools} EXPORT lambda_py27Targets
     RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT lambda_py27_runtime)
 endif()

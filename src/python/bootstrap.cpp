@@ -8,11 +8,12 @@
 #include <lambda_py27/runtime/extension_client.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
 #include "python/prefork.hpp"
+#include "python/support.hpp"
+#include "runtime/diagnostic.hpp"
 
 #include <boost/python.hpp>
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <optional>
@@ -29,38 +30,11 @@ struct python_init_error : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// The bytes of a str, or a unicode's UTF-8.
-std::string utf8(const bp::object& text) {
-    if (PyUnicode_Check(text.ptr()))
-        return bp::extract<std::string>(bp::object(bp::handle<>(PyUnicode_AsUTF8String(text.ptr()))));
-    return bp::extract<std::string>(text);
-}
-
-// Fetches the pending Python exception (GIL held), prints its traceback to stderr, returns its last line.
-std::string take_python_error() {
-    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
-    PyErr_Fetch(&type, &value, &tb);
-    if (type == nullptr) return "unknown Python error";
-    PyErr_NormalizeException(&type, &value, &tb);
-    std::string line = "unknown Python error";
-    try {
-        const auto own = [](PyObject* o) { return o != nullptr ? bp::object(bp::handle<>(o)) : bp::object(); };
-        const bp::object t = own(type), v = own(value), b = own(tb);
-        const bp::object traceback = bp::import("traceback");
-        const bp::object text = bp::str("").join(traceback.attr("format_exception")(t, v, b));
-        const bp::object last = bp::str("").join(traceback.attr("format_exception_only")(t, v)).attr("strip")();
-        std::fputs(utf8(text).c_str(), stderr);
-        line = utf8(last);
-    } catch (const bp::error_already_set&) {
-        PyErr_Clear();
-    }
-    return line;
-}
-
 void preload(const std::vector<std::string>& modules) {
     for (const auto& name : modules) {
         PyObject* m = PyImport_ImportModule(name.c_str());
-        if (m == nullptr) throw python_init_error("cannot preload module '" + name + "': " + take_python_error());
+        if (m == nullptr)
+            throw python_init_error("cannot preload module '" + name + "': " + detail::print_pending_exception());
         Py_DECREF(m);
     }
 }
@@ -71,15 +45,14 @@ namespace detail {
 
 builtin_module_registrar::builtin_module_registrar(const char* name, void (*init_function)()) noexcept {
     if (Py_IsInitialized()) {
-        std::fprintf(stderr,
-                     "[lambda-py27] cannot register built-in module '%s': the interpreter is already running "
-                     "(LAMBDA_PY27_BUILTIN_MODULE must be in the executable, not in a library loaded later)\n",
-                     name);
+        lambda_py27::detail::diagnostic(std::string("cannot register built-in module '") + name +
+                                        "': the interpreter is already running (LAMBDA_PY27_BUILTIN_MODULE must be "
+                                        "in the executable, not in a library loaded later)");
         return;
     }
     // The name is a string literal: it outlives the interpreter, as CPython requires.
     if (PyImport_AppendInittab(const_cast<char*>(name), init_function) != 0)
-        std::fprintf(stderr, "[lambda-py27] cannot register built-in module '%s': out of memory\n", name);
+        lambda_py27::detail::diagnostic(std::string("cannot register built-in module '") + name + "': out of memory");
 }
 
 }  // namespace detail
@@ -149,13 +122,13 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
             try {
                 options.after_interpreter();
             } catch (const bp::error_already_set&) {
-                throw python_init_error(take_python_error());
+                throw python_init_error(detail::print_pending_exception());
             }
         }
         const unsigned processes = detail::requested_processes();
         detail::pool_hooks hooks;
         const auto unavailable = [](const std::string& why) {
-            std::fprintf(stderr, "[lambda-py27] graceful shutdown unavailable: %s\n", why.c_str());
+            lambda_py27::detail::diagnostic("graceful shutdown unavailable: " + why);
         };
         if (*graceful && processes == 1) {
             std::string why;
@@ -188,7 +161,7 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
     } catch (const std::exception& e) {
         return report_init_error(*client, "Runtime.InitError", e.what(), exit_status::handler_fatal);
     } catch (const bp::error_already_set&) {  // from before_interpreter or a preload's own C++ code
-        const std::string what = Py_IsInitialized() ? take_python_error() : std::string("Python error");
+        const std::string what = Py_IsInitialized() ? detail::print_pending_exception() : std::string("Python error");
         return report_init_error(*client, "Runtime.InitError", what, exit_status::handler_fatal);
     } catch (...) {
         return report_init_error(*client, "Runtime.InitError", "unknown exception during initialisation",

@@ -1,5 +1,6 @@
 // The handler's context object and its parts: Boost.Python classes of module `_lambda_py27`
-// (bindings/module.cpp). Internal: users see them only from Python.
+// (bindings/module.cpp). Internal: users see them only from Python. Their attributes are plain, writable
+// Python objects, named as the legacy runtime named them, each class's in one declaration.
 #pragma once
 
 #include <boost/python/object.hpp>
@@ -11,36 +12,24 @@ namespace lambda_py27::python::detail {
 
 /// `context.identity`: always present, attributes None when the invocation has no Cognito identity.
 struct cognito_identity {
-    boost::python::object cognito_identity_id;
-    boost::python::object cognito_identity_pool_id;
+    boost::python::object cognito_identity_id, cognito_identity_pool_id;
 };
 
 /// `context.client_context.client`.
 struct client_info {
-    boost::python::object installation_id;
-    boost::python::object app_title;
-    boost::python::object app_version_name;
-    boost::python::object app_version_code;
-    boost::python::object app_package_name;
+    boost::python::object installation_id, app_title, app_version_name, app_version_code, app_package_name;
 };
 
 /// `context.client_context`: None without a client context.
 struct client_context {
-    boost::python::object client;
-    boost::python::object custom;
-    boost::python::object env;
+    boost::python::object client, custom, env;
 };
 
 /// The second argument of every handler. Attributes are plain, writable Python objects (as the legacy
 /// runtime's were); `memory_limit_in_mb` is a string.
 struct lambda_context {
-    boost::python::object aws_request_id;
-    boost::python::object invoked_function_arn;
-    boost::python::object function_name;
-    boost::python::object function_version;
-    boost::python::object memory_limit_in_mb;
-    boost::python::object log_group_name;
-    boost::python::object log_stream_name;
+    boost::python::object aws_request_id, invoked_function_arn, function_name, function_version, memory_limit_in_mb,
+        log_group_name, log_stream_name;
     /// `context.identity` is made at its first read, from `identity_header` (the invocation's
     /// Lambda-Runtime-Cognito-Identity), and is the same object from then on; most handlers never read
     /// it. See context_identity().

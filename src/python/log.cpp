@@ -1,8 +1,9 @@
 #include <lambda_py27/python/log.hpp>
 
+#include "runtime/diagnostic.hpp"
+
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -90,8 +91,7 @@ bool adopt_telemetry_log() {
                           ? ::fcntl(static_cast<int>(fd), F_GETFD)
                           : -1;
     if (flags < 0) {
-        std::fprintf(stderr, "[lambda-py27] ignoring _LAMBDA_TELEMETRY_LOG_FD=%s: not an open descriptor\n",
-                     text.c_str());
+        lambda_py27::detail::diagnostic("ignoring _LAMBDA_TELEMETRY_LOG_FD=" + text + ": not an open descriptor");
         return false;
     }
     ::fcntl(static_cast<int>(fd), F_SETFD, flags | FD_CLOEXEC);

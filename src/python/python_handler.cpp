@@ -7,6 +7,7 @@
 #include "python/context.hpp"
 #include "python/streaming.hpp"
 #include "python/support.hpp"
+#include "runtime/diagnostic.hpp"
 
 #include <marshal.h>
 #include <boost/python.hpp>
@@ -89,7 +90,8 @@ struct python_handler::state {
             return failure_from(format_exception(t, v, b));
         } catch (const bp::error_already_set&) {
             PyErr_Clear();
-            write_log("lambda-py27: could not format an exception\n", log_level::error);
+            write_log(std::string(lambda_py27::detail::diagnostic_prefix) + "could not format an exception\n",
+                      log_level::error);
             return invocation_response::failure(
                 R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
         }
@@ -251,22 +253,6 @@ bp::object support_module() {
     if (mod == nullptr) bp::throw_error_already_set();
     module = bp::object(bp::handle<>(mod));
     return module;
-}
-
-std::string pending_exception_text() {
-    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
-    PyErr_Fetch(&type, &value, &tb);
-    std::string text = "unknown Python error";
-    if (value != nullptr || type != nullptr) {
-        PyObject* s = PyObject_Str(value != nullptr ? value : type);
-        if (s != nullptr && PyString_Check(s)) text = PyString_AS_STRING(s);
-        Py_XDECREF(s);
-        PyErr_Clear();
-    }
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return text;
 }
 
 }  // namespace detail

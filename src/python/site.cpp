@@ -1,5 +1,7 @@
 #include "python/site.hpp"
 
+#include "python/support.hpp"
+
 #include <Python.h>
 #include <structmember.h>
 #include <structseq.h>
@@ -381,18 +383,7 @@ PyObject* lazy_site_getattro(PyObject* self, PyObject* name) {
 
 [[noreturn]] void fail(const char* what) {
     std::string msg = std::string("lambda_py27: ") + what;
-    if (PyErr_Occurred()) {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
-        if (PyObject* s = value != nullptr ? PyObject_Str(value) : nullptr) {
-            msg += std::string(": ") + PyString_AsString(s);
-            Py_DECREF(s);
-        }
-        Py_XDECREF(type);
-        Py_XDECREF(value);
-        Py_XDECREF(tb);
-        PyErr_Clear();
-    }
+    if (PyErr_Occurred()) msg += ": " + pending_exception_text();
     throw std::runtime_error(msg);
 }
 

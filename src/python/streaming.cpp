@@ -5,6 +5,7 @@
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
 #include <lambda_py27/runtime/response_stream.hpp>
+#include "runtime/diagnostic.hpp"
 
 #include <boost/python.hpp>
 
@@ -177,7 +178,8 @@ invocation_response stream_generator(PyObject* generator,
         began = true;
         if (ec) {
             // The stream is over (too large, the API gone); the loop reports the writer's error.
-            write_log("[lambda-py27] the response stream ended early: " + ec.message() + "\n");
+            write_log(std::string(lambda_py27::detail::diagnostic_prefix) +
+                      "the response stream ended early: " + ec.message() + "\n");
             close_generator(generator);
             return invocation_response::success({}, {});
         }

@@ -23,7 +23,12 @@ extern const std::size_t support_optin_code_size;
 /// `support_source` should the marshalled code not load.
 boost::python::object support_module();
 
-/// Fetches and clears the pending Python exception, returning str() of it.
+/// The current Python exception as text (GIL held; defined in exception_text.cpp): fetches and clears the
+/// pending exception, returning str() of it ("unknown Python error" when there is none).
 std::string pending_exception_text();
+
+/// The same for a start-up failure (GIL held): fetches and clears the pending exception, writes its
+/// traceback to stderr as Python would, and returns its last line ("ImportError: No module named x").
+std::string print_pending_exception();
 
 }  // namespace lambda_py27::python::detail

@@ -1,12 +1,13 @@
 #include <lambda_py27/runtime/handler_registry.hpp>
 
+#include "runtime/diagnostic.hpp"
 #include "runtime/json_text.hpp"
 
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <string>
 
 namespace lambda_py27 {
 
@@ -39,8 +40,7 @@ std::string handler_name_from(int argc, char** argv) {
 }
 
 int report_init_error(api_client& client, std::string_view error_type, std::string_view message, int status) {
-    std::fprintf(stderr, "[lambda-py27] %.*s: %.*s\n", static_cast<int>(error_type.size()), error_type.data(),
-                 static_cast<int>(message.size()), message.data());
+    detail::diagnostic(std::string(error_type).append(": ").append(message));
     std::error_code ec;
     const std::string body = "{\"errorMessage\": " + detail::json_string(message) +
                              ", \"errorType\": " + detail::json_string(error_type) + "}";
@@ -52,7 +52,7 @@ std::optional<runtime_client> client_from_environment() {
     try {
         return runtime_client::from_environment();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "[lambda-py27] %s\n", e.what());
+        detail::diagnostic(e.what());
         return std::nullopt;
     }
 }

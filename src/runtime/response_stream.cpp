@@ -7,30 +7,6 @@ namespace lambda_py27 {
 
 namespace detail {
 
-std::string base64(std::string_view data) {
-    static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((data.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 3 <= data.size(); i += 3) {
-        const auto n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
-                       static_cast<unsigned char>(data[i + 2]);
-        out += digits[(n >> 18) & 63];
-        out += digits[(n >> 12) & 63];
-        out += digits[(n >> 6) & 63];
-        out += digits[n & 63];
-    }
-    if (const auto rest = data.size() - i; rest != 0) {
-        const unsigned n = (static_cast<unsigned char>(data[i]) << 16) |
-                           (rest == 2 ? static_cast<unsigned char>(data[i + 1]) << 8 : 0U);
-        out += digits[(n >> 18) & 63];
-        out += digits[(n >> 12) & 63];
-        out += rest == 2 ? digits[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
-
 std::string http_integration_prelude(std::string_view prelude_json) {
     std::string out(prelude_json);
     out.append(8, '\0');

@@ -1,9 +1,9 @@
 #include <lambda_py27/runtime/run_loop.hpp>
 
+#include "runtime/diagnostic.hpp"
 #include "runtime/json_text.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -14,13 +14,6 @@
 
 namespace lambda_py27 {
 namespace {
-
-void default_log(std::string_view line) {
-    std::string s;
-    s.reserve(line.size() + 16);
-    s.append("[lambda-py27] ").append(line).push_back('\n');
-    std::fwrite(s.data(), 1, s.size(), stderr);
-}
 
 // Sets or removes _X_AMZN_TRACE_ID for one invocation.
 //
@@ -126,7 +119,7 @@ int run(api_client& client, const handler_function& handler, const run_options& 
         if (options.log)
             options.log(line);
         else
-            default_log(line);
+            detail::diagnostic(line);
     };
 
     invocation inv;

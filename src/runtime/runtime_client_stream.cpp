@@ -3,6 +3,7 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 
 #include "answer_parser.hpp"
+#include "base64.hpp"
 #include "header_text.hpp"
 #include "request_head.hpp"
 #include "runtime_client_impl.hpp"
@@ -60,7 +61,9 @@ public:
     void fail(std::string_view error_type, std::string_view error_body, std::error_code& ec) override {
         std::string last = "0\r\n";
         detail::append_optional_header(last, "Lambda-Runtime-Function-Error-Type: ", error_type);
-        last.append("Lambda-Runtime-Function-Error-Body: ").append(detail::base64(error_body)).append("\r\n\r\n");
+        last.append("Lambda-Runtime-Function-Error-Body: ")
+            .append(detail::base64_encode(error_body))
+            .append("\r\n\r\n");
         end(last, ec);
     }
 

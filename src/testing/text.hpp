@@ -1,5 +1,7 @@
-// Small text helpers of the emulator: base64, error bodies, ids. Internal; may change without notice.
+// Small text helpers of the emulator: error bodies, ids (and the runtime's base64). Internal; may change without notice.
 #pragma once
+
+#include "runtime/base64.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -8,12 +10,9 @@
 
 namespace lambda_py27::testing::detail {
 
-/// Standard base64 (RFC 4648 alphabet, with padding).
-std::string base64_encode(std::string_view data);
-
-/// Decodes standard base64; padding is optional, nothing else (no whitespace) is accepted.
-/// Returns false, leaving `out` unspecified, on malformed input.
-bool base64_decode(std::string_view text, std::string& out);
+/// Standard base64, the runtime's (runtime/base64.hpp).
+using lambda_py27::detail::base64_decode;
+using lambda_py27::detail::base64_encode;
 
 /// `{"errorType": type, "errorMessage": message}`, as every error answer of the emulator.
 std::string error_json(std::string_view type, std::string_view message);

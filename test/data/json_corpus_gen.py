@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-"""Python 2.7 side of test/python_json_test.cpp: deterministic random values and JSON texts, the
+"""Python 2.7 side of test/python/python_json_test.cpp: deterministic random values and JSON texts, the
 reference encoder (Python's real json module plus the legacy Decimal rule), and special cases.
 
 Imported by the test inside its embedded interpreter (sys.dont_write_bytecode is set first)."""

@@ -353,20 +353,28 @@ TEST_F(Package, EmulatorCommandServesTheZipAndTheLayerAsDeployed) {
     EXPECT_NE(text.find("REPORT RequestId:"), std::string::npos) << text;
 }
 
-// Runs argv as nobody, as the test below starts the emulator (output discarded); returns its exit status.
-int run_as_nobody(const std::vector<std::string>& argv) {
+// Starts argv (argv[0] a path) as nobody, its stdout and stderr written to `output` (created 0644); the
+// child exits 126 when it cannot become nobody, 127 when argv[0] does not run.
+pid_t start_as_nobody(const std::vector<std::string>& argv, const fs::path& output) {
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     const pid_t pid = ::fork();
     if (pid == 0) {
-        const int null = ::open("/dev/null", O_WRONLY);
-        ::dup2(null, 1);
-        ::dup2(null, 2);
+        const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
         if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
         ::execv(args[0], args.data());
         ::_exit(127);
     }
+    return pid;
+}
+
+// Runs argv as nobody, started as the test below starts the emulator (output discarded); returns its exit
+// status.
+int run_as_nobody(const std::vector<std::string>& argv) {
+    const pid_t pid = start_as_nobody(argv, "/dev/null");
     int status = 0;
     ::waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -395,18 +403,10 @@ TEST_F(Package, EmulatorServesTheArtifactToAnOrdinaryUser) {
         GTEST_SKIP() << "no unprivileged user namespaces here: " << probe;
     const auto port = free_port();
     const fs::path log = work_->path() / "nobody.log";
-    const pid_t pid = ::fork();
-    if (pid == 0) {
-        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) ::_exit(126);
-        const std::string emulator = (bin_dir / "lambda-py27-emulator").string();
-        ::execl(emulator.c_str(), emulator.c_str(), "--port", std::to_string(port).c_str(), "--zip",
-                (shared / "function.zip").c_str(), "--layer", (shared / "layer.zip").c_str(), "--handler",
-                "app.handler", static_cast<char*>(nullptr));
-        ::_exit(127);
-    }
+    const pid_t pid = start_as_nobody(
+        {(bin_dir / "lambda-py27-emulator").string(), "--port", std::to_string(port), "--zip",
+         (shared / "function.zip").string(), "--layer", (shared / "layer.zip").string(), "--handler", "app.handler"},
+        log);
     const auto r = invoke_when_listening(port);
     ::kill(pid, SIGTERM);
     int status = 0;

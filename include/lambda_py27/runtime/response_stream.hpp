@@ -103,8 +103,6 @@ private:
 };
 
 namespace detail {
-/// Standard base64 (with padding) of `data`.
-std::string base64(std::string_view data);
 /// The HTTP-integration prelude: `prelude_json`, then 8 NUL bytes.
 std::string http_integration_prelude(std::string_view prelude_json);
 }  // namespace detail

@@ -64,6 +64,12 @@ def fail_empty(event, context):
     raise CustomError()
 
 
+def fail_unformattable(event, context):
+    # The runtime formats an exception with the traceback module; without it, it cannot.
+    sys.modules['traceback'] = None
+    raise ValueError('never formatted')
+
+
 def log_things(event, context):
     import logging
     logging.getLogger().warning('warned %s', 42)

@@ -1,4 +1,4 @@
-# Handlers for test/concurrency_test.cpp and bench/concurrency_bench.cpp (AWS_LAMBDA_MAX_CONCURRENCY > 1).
+# Handlers for test/python/concurrency_test.cpp and bench/concurrency_bench.cpp (AWS_LAMBDA_MAX_CONCURRENCY > 1).
 import os
 import random
 import signal

@@ -1,4 +1,4 @@
-# Handlers for test/streaming_test.cpp (run with LAMBDA_PY27_RESPONSE_STREAMING=1 unless said otherwise).
+# Handlers for test/python/streaming_test.cpp (run with LAMBDA_PY27_RESPONSE_STREAMING=1 unless said otherwise).
 import os
 import time
 

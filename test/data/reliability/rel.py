@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Fixture handlers for test/reliability_*_test.cpp: handlers that misbehave in every way a Python 2.7
+# Fixture handlers for test/e2e/reliability_*_test.cpp: handlers that misbehave in every way a Python 2.7
 # function can, and a few probes. Nothing here reads a shell or runs a command.
 import os
 import sys

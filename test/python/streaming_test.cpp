@@ -6,6 +6,7 @@
 #include <lambda_py27/runtime/runtime_client.hpp>
 #include <lambda_py27/testing/emulator.hpp>
 #include <lambda_py27/testing/python_function.hpp>
+#include "runtime/base64.hpp"
 #include "testing/text.hpp"
 
 #include "support/fake_runtime_api.hpp"
@@ -43,7 +44,7 @@ constexpr const char* response_path = "/2018-06-01/runtime/invocation/8476a536-e
 
 std::string unbase64(const std::string& text) {
     std::string out;
-    EXPECT_TRUE(lambda_py27::testing::detail::base64_decode(text, out)) << text;
+    EXPECT_TRUE(lambda_py27::detail::base64_decode(text, out)) << text;
     return out;
 }
 
@@ -208,39 +209,32 @@ TEST(ResponseWriter, ACppHandlerStreamsThroughTheRunLoop) {
     EXPECT_EQ(api.accepted_connections(), 1U);
 }
 
-TEST(ResponseWriter, AHandlerThatThrowsAfterTheFirstChunkEndsTheStreamWithTrailers) {
+// Runs `handler` for one invocation through the run loop against the fake API; the request that answered it.
+received_request answer_of_one_invocation(const lambda_py27::handler_function& handler) {
     fake_runtime_api api;
     api.then(answer::event(request_id), answer::accepted());
     runtime_client client(api.endpoint());
     lambda_py27::run_options options;
     options.max_invocations = 1;
-    lambda_py27::run(
-        client,
-        [](const invocation&) -> invocation_response {
-            response_writer::current()->write("chunk");
-            throw std::runtime_error("disk on fire");
-        },
-        options);
-    const auto r = api.requests().at(1);
+    lambda_py27::run(client, handler, options);
+    return api.requests().at(1);
+}
+
+TEST(ResponseWriter, AHandlerThatThrowsAfterTheFirstChunkEndsTheStreamWithTrailers) {
+    const auto r = answer_of_one_invocation([](const invocation&) -> invocation_response {
+        response_writer::current()->write("chunk");
+        throw std::runtime_error("disk on fire");
+    });
     EXPECT_EQ(r.body, "chunk");
     EXPECT_EQ(r.trailer("Lambda-Runtime-Function-Error-Type"), "Runtime.HandlerError");
     EXPECT_NE(unbase64(r.trailer("Lambda-Runtime-Function-Error-Body")).find("disk on fire"), std::string::npos);
 }
 
 TEST(ResponseWriter, AFailureReturnedAfterStreamingWithoutATypeIsUnhandled) {
-    fake_runtime_api api;
-    api.then(answer::event(request_id), answer::accepted());
-    runtime_client client(api.endpoint());
-    lambda_py27::run_options options;
-    options.max_invocations = 1;
-    lambda_py27::run(
-        client,
-        [](const invocation&) {
-            response_writer::current()->write("chunk");
-            return invocation_response::failure(R"({"errorMessage": "late"})");
-        },
-        options);
-    const auto r = api.requests().at(1);
+    const auto r = answer_of_one_invocation([](const invocation&) {
+        response_writer::current()->write("chunk");
+        return invocation_response::failure(R"({"errorMessage": "late"})");
+    });
     EXPECT_EQ(r.trailer("Lambda-Runtime-Function-Error-Type"), "Unhandled");
     EXPECT_EQ(unbase64(r.trailer("Lambda-Runtime-Function-Error-Body")), R"({"errorMessage": "late"})");
 }
@@ -341,11 +335,11 @@ TEST(ResponseWriter, AClientThatCannotStreamGetsTheChunksAsOneBufferedPost) {
 }
 
 TEST(ResponseWriter, Base64MatchesTheStandardAlphabetWithPadding) {
-    EXPECT_EQ(lambda_py27::detail::base64(""), "");
-    EXPECT_EQ(lambda_py27::detail::base64("f"), "Zg==");
-    EXPECT_EQ(lambda_py27::detail::base64("fo"), "Zm8=");
-    EXPECT_EQ(lambda_py27::detail::base64("foo"), "Zm9v");
-    EXPECT_EQ(lambda_py27::detail::base64(std::string("\xff\xfe\x00", 3)), "//4A");
+    EXPECT_EQ(lambda_py27::detail::base64_encode(""), "");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("f"), "Zg==");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("fo"), "Zm8=");
+    EXPECT_EQ(lambda_py27::detail::base64_encode("foo"), "Zm9v");
+    EXPECT_EQ(lambda_py27::detail::base64_encode(std::string("\xff\xfe\x00", 3)), "//4A");
 }
 
 }  // namespace

@@ -417,6 +417,19 @@ TEST(PythonRuntime, LogsAHandlerExceptionWithMessageTypeAndTraceback) {
         << text;
 }
 
+TEST(PythonRuntime, AnExceptionThatCannotBeFormattedIsAnsweredAndLoggedWithTheLibrarysPrefix) {
+    const std::string log = temp_path("unformattable_log");
+    function_setup setup{"basic.fail_unformattable"};
+    setup.log_file = log;
+    served_function fn(setup);
+    const auto r = fn.invoke();
+    const std::string text = read_file(log);
+    ::unlink(log.c_str());
+    EXPECT_EQ(r.function_error, "Unhandled");
+    EXPECT_EQ(r.body, R"({"errorMessage": "unformattable exception", "errorType": "Runtime.Unknown"})");
+    EXPECT_NE(text.find("[lambda-py27] could not format an exception\n"), std::string::npos) << text;
+}
+
 TEST(PythonRuntime, LogsTheCauseOfADeferredFault) {
     const std::string log = temp_path("fault_log");
     function_setup setup{"import_error.handler"};

@@ -5,13 +5,11 @@
 
 #include "support/bootstrap_process.hpp"
 #include "support/fake_runtime_api.hpp"
+#include "support/raw_http.hpp"
 #include "support/served_function.hpp"
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
@@ -112,23 +110,8 @@ struct http_answer {
 // One raw request to the emulator's Runtime API port.
 http_answer call_api(const std::string& endpoint, boost::beast::http::verb verb, const std::string& target,
                      const std::map<std::string, std::string>& headers, const std::string& body = {}) {
-    namespace net = boost::asio;
-    namespace http = boost::beast::http;
-    net::io_context ioc;
-    net::ip::tcp::socket socket(ioc);
-    const auto colon = endpoint.rfind(':');
-    net::ip::tcp::resolver resolver(ioc);
-    net::connect(socket, resolver.resolve(endpoint.substr(0, colon), endpoint.substr(colon + 1)));
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, endpoint);
-    for (const auto& [k, v] : headers) req.set(k, v);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(socket, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(socket, buffer, res);
-    return {res.result_int(), res.body(), std::string(res["Lambda-Extension-Identifier"])};
+    const auto res = lambda_py27::test_support::raw_request(endpoint, verb, target, body, headers);
+    return {res.status, res.body, std::string(res.headers["Lambda-Extension-Identifier"])};
 }
 
 pid_t pid_in(const std::string& text, const std::string& prefix) {

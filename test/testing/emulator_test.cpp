@@ -3,6 +3,7 @@
 
 #include <lambda_py27/runtime/run_loop.hpp>
 #include <lambda_py27/runtime/runtime_client.hpp>
+#include "support/raw_http.hpp"
 #include "testing/text.hpp"
 
 #include <gtest/gtest.h>
@@ -44,6 +45,10 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+using lambda_py27::test_support::connect_to;
+using lambda_py27::test_support::raw_answer;
+using lambda_py27::test_support::raw_request;
+using lambda_py27::test_support::read_raw_answer;
 using namespace std::chrono_literals;
 
 const std::string bin_dir = LAMBDA_PY27_BIN_DIR;
@@ -52,48 +57,6 @@ constexpr auto wait_limit = 20s;  // a test waiting this long has failed
 
 // ---- raw HTTP, for what runtime_client deliberately cannot send ------------------------------------
 
-struct raw_answer {
-    unsigned status = 0;
-    std::string body;
-    http::fields headers;
-};
-
-std::pair<std::string, std::string> split_endpoint(const std::string& endpoint) {
-    const auto colon = endpoint.rfind(':');
-    return {endpoint.substr(0, colon), endpoint.substr(colon + 1)};
-}
-
-void connect(tcp::socket& socket, net::io_context& ioc, const std::string& endpoint) {
-    tcp::resolver resolver(ioc);
-    const auto [host, port] = split_endpoint(endpoint);
-    net::connect(socket, resolver.resolve(host, port));
-}
-
-raw_answer read_answer(tcp::socket& socket, beast::flat_buffer& buffer) {
-    http::response<http::string_body> res;
-    http::read(socket, buffer, res);
-    raw_answer out;
-    out.status = res.result_int();
-    out.body = res.body();
-    out.headers = res.base();
-    return out;
-}
-
-raw_answer raw_request(const std::string& endpoint, http::verb verb, const std::string& target, const std::string& body,
-                       const std::map<std::string, std::string>& headers = {}) {
-    net::io_context ioc;
-    tcp::socket socket(ioc);
-    connect(socket, ioc, endpoint);
-    http::request<http::string_body> req{verb, target, 11};
-    req.set(http::field::host, endpoint);
-    for (const auto& [k, v] : headers) req.set(k, v);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(socket, req);
-    beast::flat_buffer buffer;
-    return read_answer(socket, buffer);
-}
-
 // A streamed response as a runtime sends it: chunked, with the error trailers announced.
 struct stream_upload {
     net::io_context ioc;
@@ -101,7 +64,7 @@ struct stream_upload {
     beast::flat_buffer buffer;
 
     stream_upload(const std::string& endpoint, const std::string& request_id) {
-        connect(socket, ioc, endpoint);
+        connect_to(socket, ioc, endpoint);
         http::request<http::empty_body> req{http::verb::post,
                                             "/2018-06-01/runtime/invocation/" + request_id + "/response", 11};
         req.set(http::field::host, endpoint);
@@ -115,7 +78,7 @@ struct stream_upload {
     void chunk(const std::string& data) { net::write(socket, http::make_chunk(net::buffer(data))); }
     raw_answer finish(const http::fields& trailers = {}) {
         net::write(socket, http::make_chunk_last(trailers));
-        return read_answer(socket, buffer);
+        return read_raw_answer(socket, buffer);
     }
 };
 
@@ -615,7 +578,7 @@ TEST_F(Emulator, AStreamedResponseReachesTheCallerChunkByChunk) {
     auto caller = background([port = emu->invoke_port(), first_chunk_seen] {
         net::io_context ioc;
         tcp::socket socket(ioc);
-        connect(socket, ioc, "127.0.0.1:" + std::to_string(port));
+        connect_to(socket, ioc, "127.0.0.1:" + std::to_string(port));
         http::request<http::string_body> req{http::verb::post, "/2015-03-31/functions/function/invocations", 11};
         req.set(http::field::host, "localhost");
         req.body() = "{}";

@@ -68,19 +68,22 @@ inline void append_integer(json_sink& out, Int v) {
     out.advance(std::to_chars(p, p + 24, v).ptr);
 }
 
-/// What the encoder takes: every value json.dumps takes (the runtime's results), or, for the function's
-/// own json calls, exact built-in types only, so that no user code runs (json_builtin.hpp).
-struct encoder_mode {
-    bool builtin_only = false;
-    bool lowercase_bool_keys = false;  // json.dump's pure-Python encoder writes a True key "true"
-    long extra_depth = 0;              // recursion levels taken as already spent (builtin_only: a margin)
-};
-
+/// BuiltinOnly false: every value json.dumps takes (the runtime's results); true: for the function's own
+/// json calls, exact built-in types only, so that no code of the function's runs (json_builtin.hpp), with
+/// kBuiltinDepthMargin levels taken as already spent. A compile-time choice: the results' encoder stays
+/// as it was.
+template <bool BuiltinOnly>
 class encoder {
 public:
-    encoder(json_sink& out, encoder_mode mode) : out_(out), mode_(mode) {
+    /// `lowercase_bool_keys` (BuiltinOnly only): a True key is "true", as json.dump's pure-Python encoder
+    /// writes it.
+    explicit encoder(json_sink& out, bool lowercase_bool_keys = false)
+        : out_(out), lowercase_bool_keys_(lowercase_bool_keys) {
         const PyThreadState* ts = PyThreadState_GET();
-        depth_base_ = static_cast<long>(ts->recursion_depth) + kDumpsCallOverhead + mode.extra_depth;
+        depth_base_ = static_cast<long>(ts->recursion_depth) + kDumpsCallOverhead;
+        if constexpr (BuiltinOnly) {
+            depth_base_ += kBuiltinDepthMargin;
+        }
         limit_ = static_cast<long>(Py_GetRecursionLimit());
     }
     ~encoder() {
@@ -255,8 +258,10 @@ private:
 
     /// Writes `"key": ` for a key of an exact dict.
     bool write_key(PyObject* key) {
-        if (mode_.builtin_only && !builtin_key(key)) {
-            return refuse();
+        if constexpr (BuiltinOnly) {
+            if (!builtin_key(key)) {
+                return refuse();
+            }
         }
         if (PyUnicode_Check(key)) {
             append_code_points(out_, PyUnicode_AS_UNICODE(key), PyUnicode_GET_SIZE(key));
@@ -270,7 +275,7 @@ private:
                 return false;
             }
             out_.put('"');
-        } else if (mode_.lowercase_bool_keys && (key == Py_True || key == Py_False)) {
+        } else if (BuiltinOnly && lowercase_bool_keys_ && (key == Py_True || key == Py_False)) {
             if (key == Py_True) {
                 out_.put("\"true\"");
             } else {
@@ -305,8 +310,10 @@ private:
             out_.put("false");
             return true;
         }
-        if (mode_.builtin_only && !builtin_value(o)) {
-            return refuse();
+        if constexpr (BuiltinOnly) {
+            if (!builtin_value(o)) {
+                return refuse();
+            }
         }
         if (PyUnicode_Check(o)) {
             append_code_points(out_, PyUnicode_AS_UNICODE(o), PyUnicode_GET_SIZE(o));
@@ -390,7 +397,7 @@ private:
                t == &PyFloat_Type || o == Py_None || o == Py_True || o == Py_False;
     }
 
-    /// Stops without an exception: the value is not one the builtin_only mode writes.
+    /// Stops without an exception: the value is not one the BuiltinOnly encoder writes.
     static bool refuse() { return false; }
 
     /// Python's recursion depth at this point of json.dumps (called from C): one level per open container.
@@ -455,7 +462,7 @@ private:
     }
 
     json_sink& out_;
-    const encoder_mode mode_;
+    const bool lowercase_bool_keys_;
     std::vector<frame> stack_;
     std::unordered_set<PyObject*> deep_;  // containers at stack index >= kLinearScanDepth
     long depth_base_ = 0;
@@ -467,7 +474,7 @@ private:
 bool json_dumps(PyObject* obj, std::string& out) {
     try {
         json_sink s(out);
-        encoder e(s, encoder_mode{});
+        encoder<false> e(s);
         return e.run(obj);
     } catch (const std::bad_alloc&) {
         PyErr_NoMemory();
@@ -483,13 +490,9 @@ bool json_dumps(PyObject* obj, std::string& out) {
 namespace lambda_py27::python::detail {
 
 bool json_dumps_builtin(PyObject* obj, std::string& out, json_bool_keys keys) {
-    encoder_mode mode;
-    mode.builtin_only = true;
-    mode.lowercase_bool_keys = keys == json_bool_keys::python_encoder;
-    mode.extra_depth = kBuiltinDepthMargin;
     try {
         json_sink s(out);
-        encoder e(s, mode);
+        encoder<true> e(s, keys == json_bool_keys::python_encoder);
         if (e.run(obj)) {
             return true;
         }

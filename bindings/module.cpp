@@ -3,7 +3,9 @@
 #include <lambda_py27/python/json.hpp>
 #include <lambda_py27/python/log.hpp>
 #include "python/context.hpp"
+#include "python/fast_json.hpp"
 #include "python/support.hpp"
+#include "runtime/diagnostic.hpp"
 
 #include <boost/python.hpp>
 
@@ -64,6 +66,19 @@ bp::object native_dumps(const bp::object& value) {
     std::string out;
     if (!json_dumps(value.ptr(), out)) bp::throw_error_already_set();
     return bp::object(bp::handle<>(PyString_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()))));
+}
+
+// LAMBDA_PY27_FAST_JSON=1: support.py routes the function's json module when it is first imported; a
+// json that cannot be routed stays as it is (the import goes on), with a diagnostic.
+void native_install_fast_json(const bp::object& json) {
+    const std::string why = install_fast_json(json.ptr());
+    if (!why.empty()) lambda_py27::detail::diagnostic("LAMBDA_PY27_FAST_JSON: json left as it is: " + why);
+}
+
+// For the tests: (calls that took the fast path, calls that went to json's own functions).
+bp::object native_fast_json_counts() {
+    const fast_json_counts c = fast_json_calls();
+    return bp::make_tuple(c.fast, c.fallen_back);
 }
 
 bp::object native_optin_source() { return bp::str(support_optin_source); }
@@ -136,6 +151,8 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("current_request_id", &native_current_request_id);
     bp::def("dumps", &native_dumps);
     bp::def("loads", &native_loads);
+    bp::def("install_fast_json", &native_install_fast_json);
+    bp::def("fast_json_counts", &native_fast_json_counts);
     bp::def("optin_source", &native_optin_source);
     bp::def("optin_code", &native_optin_code);
 }

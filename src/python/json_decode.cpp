@@ -19,6 +19,7 @@
 // comfortable room for: Python then decides whether it is a RuntimeError.
 #include "lambda_py27/python/json.hpp"
 
+#include "json_builtin.hpp"
 #include "json_decode_fallback.hpp"
 #include "json_key_memo.hpp"
 
@@ -424,24 +425,39 @@ fast_outcome parse_fast(std::string_view text, PyObject*& out) {
     return out != nullptr ? fast_outcome::value : fast_outcome::not_taken;
 }
 
-}  // namespace
-
-PyObject* json_loads(std::string_view text) {
+/// parse_fast with the collector paused for a large document; a std::bad_alloc as a MemoryError.
+fast_outcome decode_fast(std::string_view text, PyObject*& out) {
     try {
         // Fewer than 700 containers (Python's gen-0 threshold) cannot start a collection by themselves;
         // pausing gc costs three Python calls, so only larger documents pay for it.
         std::optional<gc_pause> no_collection_while_building;
         if (text.size() >= 1400) no_collection_while_building.emplace();
-        PyObject* v = nullptr;
-        switch (parse_fast(text, v)) {
-            case fast_outcome::value: return v;
-            case fast_outcome::python_error: return nullptr;
-            case fast_outcome::not_taken: break;
-        }
+        return parse_fast(text, out);
     } catch (const std::bad_alloc&) {
-        return PyErr_NoMemory();
+        PyErr_NoMemory();
+        return fast_outcome::python_error;
+    }
+}
+
+}  // namespace
+
+PyObject* json_loads(std::string_view text) {
+    PyObject* v = nullptr;
+    switch (decode_fast(text, v)) {
+        case fast_outcome::value: return v;
+        case fast_outcome::python_error: return nullptr;
+        case fast_outcome::not_taken: break;
     }
     return python_json_loads(text);
+}
+
+PyObject* detail::json_loads_taken(std::string_view text) {
+    PyObject* v = nullptr;
+    if (decode_fast(text, v) == fast_outcome::value) {
+        return v;
+    }
+    PyErr_Clear();
+    return nullptr;
 }
 
 }  // namespace lambda_py27::python

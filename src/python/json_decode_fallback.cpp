@@ -2,6 +2,7 @@
 #include "json_decode_fallback.hpp"
 
 #include "python/collector.hpp"
+#include "python/fast_json.hpp"
 
 namespace lambda_py27::python::detail {
 
@@ -12,7 +13,14 @@ PyObject* python_json_loads(std::string_view text) {
         if (json == nullptr) {
             return nullptr;
         }
-        loads = PyObject_GetAttrString(json, "loads");
+        // json's own loads, also when the function's json calls are routed (LAMBDA_PY27_FAST_JSON): the
+        // import above may be what installs that routing.
+        loads = original_json_loads();
+        if (loads != nullptr) {
+            Py_INCREF(loads);
+        } else {
+            loads = PyObject_GetAttrString(json, "loads");
+        }
         Py_DECREF(json);
         if (loads == nullptr) {
             return nullptr;

@@ -18,9 +18,13 @@
 //   anything else       TypeError(repr(o) + " is not JSON serializable")
 // Circular references are found with the stack of containers being written (what json's `markers` dict
 // holds), and the recursion limit is applied at the depth json.dumps (called from C) would reach it.
+// For the function's own json calls (json_builtin.hpp) the same encoder takes exact built-in types only
+// and stops, with no exception set, at anything else.
 #include "lambda_py27/python/json.hpp"
 
+#include "json_builtin.hpp"
 #include "json_encode_fallback.hpp"
+#include "json_escape.hpp"
 #include "json_float_repr.hpp"
 #include "json_sink.hpp"
 
@@ -38,11 +42,12 @@ namespace lambda_py27::python {
 namespace {
 
 using detail::append_and_drop;
+using detail::append_bytes;
+using detail::append_code_points;
 using detail::append_float;
+using detail::append_string_object;
 using detail::json_sink;
 using detail::recursion_depth_scope;
-
-constexpr char kHex[] = "0123456789abcdef";
 
 // Recursion levels json.dumps spends before its top-level value when called from C (PyObject_Call of
 // dumps, the frames of dumps, encode and iterencode, the call of the C encoder; measured by the test).
@@ -50,157 +55,12 @@ constexpr char kHex[] = "0123456789abcdef";
 // limit, as Py_EnterRecursiveCall does in _json.c; str() of an int one level deeper.
 constexpr long kDumpsCallOverhead = 5;
 
+// The function's own json calls: levels the fast path leaves unused, so that Python's json decides
+// wherever its recursion limit could be near (json.dump's pure-Python encoder counts its levels otherwise).
+constexpr long kBuiltinDepthMargin = 48;
+
 // Containers deeper than this are also tracked in a hash set for the circular check.
 constexpr std::size_t kLinearScanDepth = 32;
-
-inline bool plain_char(std::uint32_t c) { return c >= ' ' && c <= '~' && c != '\\' && c != '"'; }
-
-inline char* write_u_escape(std::uint32_t c, char* p) {
-    p[0] = '\\';
-    p[1] = 'u';
-    p[2] = kHex[(c >> 12) & 0xf];
-    p[3] = kHex[(c >> 8) & 0xf];
-    p[4] = kHex[(c >> 4) & 0xf];
-    p[5] = kHex[c & 0xf];
-    return p + 6;
-}
-
-/// _json.c's ascii_escape_char, surrogate-pair formula included.
-inline char* write_char(std::uint32_t c, char* p) {
-    if (plain_char(c)) {
-        *p = static_cast<char>(c);
-        return p + 1;
-    }
-    char short_form = 0;
-    switch (c) {
-        case '\\': short_form = '\\'; break;
-        case '"': short_form = '"'; break;
-        case '\b': short_form = 'b'; break;
-        case '\f': short_form = 'f'; break;
-        case '\n': short_form = 'n'; break;
-        case '\r': short_form = 'r'; break;
-        case '\t': short_form = 't'; break;
-        default: break;
-    }
-    if (short_form != 0) {
-        p[0] = '\\';
-        p[1] = short_form;
-        return p + 2;
-    }
-    if (c >= 0x10000) {
-        const std::uint32_t v = c - 0x10000;
-        p = write_u_escape(0xd800 | ((v >> 10) & 0x3ff), p);
-        c = 0xdc00 | (v & 0x3ff);
-    }
-    return write_u_escape(c, p);
-}
-
-/// Appends the escaped JSON string of `n` code points: stored straight into the output while nothing
-/// needs escaping (room for that case is taken at once), then one character at a time.
-void append_code_points(json_sink& out, const Py_UNICODE* s, Py_ssize_t n) {
-    const auto count = static_cast<std::size_t>(n);
-    char* p = out.room(count + 2);
-    *p++ = '"';
-    std::size_t i = 0;
-    for (; i + 8 <= count; i += 8) {  // eight at a time, without a branch per character
-        bool all_plain = true;
-        for (std::size_t k = 0; k < 8; ++k) {
-            const auto c = static_cast<std::uint32_t>(s[i + k]);
-            all_plain &= plain_char(c);
-            p[i + k] = static_cast<char>(c);
-        }
-        if (!all_plain) {
-            break;
-        }
-    }
-    for (; i < count; ++i) {
-        const auto c = static_cast<std::uint32_t>(s[i]);
-        if (!plain_char(c)) {
-            break;
-        }
-        p[i] = static_cast<char>(c);
-    }
-    p += i;
-    if (i < count) {
-        out.advance(p);
-        for (; i < count; ++i) {
-            p = write_char(static_cast<std::uint32_t>(s[i]), out.room(13));  // one escape, the closing quote
-            out.advance(p);
-        }
-    }
-    *p++ = '"';
-    out.advance(p);
-}
-
-/// Length of the well-formed UTF-8 sequence at s[0] (Python 2.7's decoder: RFC 3629 except that
-/// encoded surrogates are accepted), with its code point; 0 when Python must judge it.
-inline std::size_t utf8_sequence(const unsigned char* s, std::size_t avail, std::uint32_t& cp) {
-    const unsigned c = s[0];
-    auto cont = [&](std::size_t k) { return k < avail && (s[k] & 0xC0) == 0x80; };
-    if (c >= 0xC2 && c <= 0xDF) {
-        if (!cont(1)) return 0;
-        cp = ((c & 0x1Fu) << 6) | (s[1] & 0x3Fu);
-        return 2;
-    }
-    if (c >= 0xE0 && c <= 0xEF) {
-        if (!cont(1) || !cont(2) || (c == 0xE0 && s[1] < 0xA0)) return 0;
-        cp = ((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
-        return 3;
-    }
-    if (c >= 0xF0 && c <= 0xF4) {
-        if (!cont(1) || !cont(2) || !cont(3) || (c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] > 0x8F)) return 0;
-        cp = ((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) | ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu);
-        return 4;
-    }
-    return 0;
-}
-
-/// Appends the escaped JSON string of a byte str (its UTF-8 decoding). False with Python's
-/// UnicodeDecodeError set when the bytes are not UTF-8.
-bool append_bytes(json_sink& out, const char* data, std::size_t n) {
-    const auto* s = reinterpret_cast<const unsigned char*>(data);
-    std::size_t plain = 0;
-    while (plain < n && plain_char(s[plain])) {
-        ++plain;
-    }
-    const std::size_t start = out.size();
-    char* p = out.room(n + 2);
-    *p++ = '"';
-    std::memcpy(p, data, plain);
-    p += plain;
-    for (std::size_t i = plain; i < n;) {
-        std::uint32_t cp = s[i];
-        std::size_t len = 1;
-        if (cp >= 0x80) {
-            len = utf8_sequence(s + i, n - i, cp);
-            if (len == 0) {
-                // Python decides: its exception, or (should it accept the bytes) its code points.
-                out.truncate(start);
-                PyObject* u = PyUnicode_DecodeUTF8(data, static_cast<Py_ssize_t>(n), "strict");
-                if (u == nullptr) {
-                    return false;
-                }
-                append_code_points(out, PyUnicode_AS_UNICODE(u), PyUnicode_GET_SIZE(u));
-                Py_DECREF(u);
-                return true;
-            }
-        }
-        out.advance(p);
-        p = write_char(cp, out.room(13));
-        i += len;
-    }
-    out.advance(p);
-    out.put('"');
-    return true;
-}
-
-inline bool append_string_object(json_sink& out, PyObject* o) {
-    if (PyUnicode_Check(o)) {
-        append_code_points(out, PyUnicode_AS_UNICODE(o), PyUnicode_GET_SIZE(o));
-        return true;
-    }
-    return append_bytes(out, PyString_AS_STRING(o), static_cast<std::size_t>(PyString_GET_SIZE(o)));
-}
 
 template <class Int>
 inline void append_integer(json_sink& out, Int v) {
@@ -208,11 +68,22 @@ inline void append_integer(json_sink& out, Int v) {
     out.advance(std::to_chars(p, p + 24, v).ptr);
 }
 
+/// BuiltinOnly false: every value json.dumps takes (the runtime's results); true: for the function's own
+/// json calls, exact built-in types only, so that no code of the function's runs (json_builtin.hpp), with
+/// kBuiltinDepthMargin levels taken as already spent. A compile-time choice: the results' encoder stays
+/// as it was.
+template <bool BuiltinOnly>
 class encoder {
 public:
-    explicit encoder(json_sink& out) : out_(out) {
+    /// `lowercase_bool_keys` (BuiltinOnly only): a True key is "true", as json.dump's pure-Python encoder
+    /// writes it.
+    explicit encoder(json_sink& out, bool lowercase_bool_keys = false)
+        : out_(out), lowercase_bool_keys_(lowercase_bool_keys) {
         const PyThreadState* ts = PyThreadState_GET();
         depth_base_ = static_cast<long>(ts->recursion_depth) + kDumpsCallOverhead;
+        if constexpr (BuiltinOnly) {
+            depth_base_ += kBuiltinDepthMargin;
+        }
         limit_ = static_cast<long>(Py_GetRecursionLimit());
     }
     ~encoder() {
@@ -387,6 +258,11 @@ private:
 
     /// Writes `"key": ` for a key of an exact dict.
     bool write_key(PyObject* key) {
+        if constexpr (BuiltinOnly) {
+            if (!builtin_key(key)) {
+                return refuse();
+            }
+        }
         if (PyUnicode_Check(key)) {
             append_code_points(out_, PyUnicode_AS_UNICODE(key), PyUnicode_GET_SIZE(key));
         } else if (PyString_Check(key)) {
@@ -399,6 +275,12 @@ private:
                 return false;
             }
             out_.put('"');
+        } else if (BuiltinOnly && lowercase_bool_keys_ && (key == Py_True || key == Py_False)) {
+            if (key == Py_True) {
+                out_.put("\"true\"");
+            } else {
+                out_.put("\"false\"");
+            }
         } else {
             PyObject* kstr = coerce_key(key);  // bool, int/long subclasses (their str()), or the TypeError
             if (kstr == nullptr) {
@@ -427,6 +309,11 @@ private:
         if (o == Py_False) {
             out_.put("false");
             return true;
+        }
+        if constexpr (BuiltinOnly) {
+            if (!builtin_value(o)) {
+                return refuse();
+            }
         }
         if (PyUnicode_Check(o)) {
             append_code_points(out_, PyUnicode_AS_UNICODE(o), PyUnicode_GET_SIZE(o));
@@ -497,6 +384,22 @@ private:
     /// Decimal as str(d); anything else is JSONEncoder.default's TypeError (the rare path, elsewhere).
     bool other(PyObject* o) { return detail::append_unserializable(out_, o, python_depth(), limit_); }
 
+    /// A type json's encoders write without running code of its own: a subclass may override __str__,
+    /// __repr__, __iter__ or __getitem__, anything else goes to `default`.
+    static bool builtin_value(PyObject* o) {
+        const PyTypeObject* t = Py_TYPE(o);
+        return t == &PyUnicode_Type || t == &PyString_Type || t == &PyInt_Type || t == &PyLong_Type ||
+               t == &PyFloat_Type || t == &PyList_Type || t == &PyDict_Type || t == &PyTuple_Type;
+    }
+    static bool builtin_key(PyObject* o) {
+        const PyTypeObject* t = Py_TYPE(o);
+        return t == &PyUnicode_Type || t == &PyString_Type || t == &PyInt_Type || t == &PyLong_Type ||
+               t == &PyFloat_Type || o == Py_None || o == Py_True || o == Py_False;
+    }
+
+    /// Stops without an exception: the value is not one the BuiltinOnly encoder writes.
+    static bool refuse() { return false; }
+
     /// Python's recursion depth at this point of json.dumps (called from C): one level per open container.
     long python_depth() const { return depth_base_ + static_cast<long>(stack_.size()); }
 
@@ -559,6 +462,7 @@ private:
     }
 
     json_sink& out_;
+    const bool lowercase_bool_keys_;
     std::vector<frame> stack_;
     std::unordered_set<PyObject*> deep_;  // containers at stack index >= kLinearScanDepth
     long depth_base_ = 0;
@@ -570,7 +474,7 @@ private:
 bool json_dumps(PyObject* obj, std::string& out) {
     try {
         json_sink s(out);
-        encoder e(s);
+        encoder<false> e(s);
         return e.run(obj);
     } catch (const std::bad_alloc&) {
         PyErr_NoMemory();
@@ -582,3 +486,21 @@ bool json_dumps(PyObject* obj, std::string& out) {
 }
 
 }  // namespace lambda_py27::python
+
+namespace lambda_py27::python::detail {
+
+bool json_dumps_builtin(PyObject* obj, std::string& out, json_bool_keys keys) {
+    try {
+        json_sink s(out);
+        encoder<true> e(s, keys == json_bool_keys::python_encoder);
+        if (e.run(obj)) {
+            return true;
+        }
+    } catch (const std::bad_alloc&) {
+    } catch (const std::length_error&) {
+    }
+    PyErr_Clear();
+    return false;
+}
+
+}  // namespace lambda_py27::python::detail

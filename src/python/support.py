@@ -12,6 +12,7 @@ import _lambda_py27 as _native
 _LOG_JSON = posix.environ.get('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
 _LOG_LEVEL = posix.environ.get('AWS_LAMBDA_LOG_LEVEL', '').upper()
 MODERN = posix.environ.get('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
+FAST_JSON = posix.environ.get('LAMBDA_PY27_FAST_JSON', '') == '1'
 
 # The handler's module once loaded: its optional shutdown() is a shutdown hook.
 _handler_module = None
@@ -238,22 +239,36 @@ def install_logging(logging):
     logging.getLogger().addHandler(handler)
 
 
-class _LoggingImportHook(object):
+class _FirstImportHook(object):
+    """Runs install(module) when the top-level module `name` is first imported, then leaves sys.meta_path."""
+
+    def __init__(self, name, install):
+        self.name = name
+        self.install = install
+
     def find_module(self, name, path=None):
-        return self if name == 'logging' and path is None else None
+        return self if name == self.name and path is None else None
 
     def load_module(self, name):
         if self in sys.meta_path:
             sys.meta_path.remove(self)
         module = __import__(name)
-        install_logging(module)
+        self.install(module)
         return module
 
 
-if 'logging' in sys.modules:
-    install_logging(sys.modules['logging'])
-else:
-    sys.meta_path.append(_LoggingImportHook())
+def _on_first_import(name, install):
+    if name in sys.modules:
+        install(sys.modules[name])
+    else:
+        sys.meta_path.append(_FirstImportHook(name, install))
+
+
+_on_first_import('logging', install_logging)
+# LAMBDA_PY27_FAST_JSON=1 (README "Fast json"): the function's json.loads/dumps/load/dump on the runtime's
+# converters, json's own functions for what they do not reproduce.
+if FAST_JSON:
+    _on_first_import('json', _native.install_fast_json)
 
 
 def format_runtime_error(etype, value, prefix):

@@ -116,3 +116,48 @@ target_compile_options(lambda_py27_boost_python PRIVATE -w)
 target_link_libraries(lambda_py27_boost_python PUBLIC Boost::headers Python2::Python)
 # Third-party code is not instrumented (its pointer arithmetic in class.cpp trips UBSan's pointer-overflow
 # check); our targets are, and ASan still checks every allocation through its malloc.
+
+# ---- libpython linked statically into an executable (the bootstrap) -------------------------------
+# LAMBDA_PY27_STATIC_PYTHON: lambda_py27_link_python_statically(<executable>) links the whole of
+# <root>/lib/libpython2.7.a into it, when that archive exists (our Python builds make it from the same
+# -fPIC objects as the shared library; the quick flavour ships none) and neither the sanitizers nor another
+# compiler than GCC are in use (our opt archive holds GCC's LTO objects, optimised at the link with
+# -flto=auto as the shared library was). The executable then exports exactly
+# the symbols libpython2.7.so exports (a dynamic list made from it here), so C extension modules (the
+# standard library's lib-dynload, users' wheels) and ctypes.pythonapi find the Python C API in it as they
+# found it in the shared library; the shared library stays on the link line behind --as-needed, which
+# drops it, and the glibc libraries libpython2.7.a's objects may need are named the same way.
+set(LAMBDA_PY27_LIBPYTHON_ARCHIVE "")
+if(LAMBDA_PY27_STATIC_PYTHON AND NOT LAMBDA_PY27_SANITIZE AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU"
+   AND EXISTS "${LAMBDA_PY27_PYTHON_HOME}/lib/libpython2.7.a" AND EXISTS "${LAMBDA_PY27_PYTHON_HOME}/lib/libpython2.7.so")
+  execute_process(COMMAND "${CMAKE_NM}" -D --defined-only "${LAMBDA_PY27_PYTHON_HOME}/lib/libpython2.7.so"
+                  RESULT_VARIABLE _lp27_nm_rc OUTPUT_VARIABLE _lp27_nm_out ERROR_QUIET)
+  string(REGEX MATCHALL "[^\n]+" _lp27_nm_lines "${_lp27_nm_out}")
+  set(_lp27_dynamic_list "{\n")
+  set(_lp27_exported 0)
+  foreach(_lp27_line IN LISTS _lp27_nm_lines)
+    if(_lp27_line MATCHES " [TDBRVW] ([A-Za-z_][A-Za-z0-9_]*)$")
+      string(APPEND _lp27_dynamic_list "  ${CMAKE_MATCH_1};\n")
+      math(EXPR _lp27_exported "${_lp27_exported} + 1")
+    endif()
+  endforeach()
+  string(APPEND _lp27_dynamic_list "};\n")
+  if(_lp27_nm_rc EQUAL 0 AND _lp27_exported GREATER 500)  # 1,238 in Python 2.7.18
+    set(LAMBDA_PY27_LIBPYTHON_ARCHIVE "${LAMBDA_PY27_PYTHON_HOME}/lib/libpython2.7.a")
+    file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/libpython2.7.dynamic-list" CONTENT "${_lp27_dynamic_list}")
+  else()
+    message(STATUS "lambda_py27: `${CMAKE_NM} -D` listed no symbols of libpython2.7.so: the bootstrap links it dynamically")
+  endif()
+endif()
+
+function(lambda_py27_link_python_statically tgt)
+  if(NOT LAMBDA_PY27_LIBPYTHON_ARCHIVE)
+    return()
+  endif()
+  target_link_options(${tgt} PRIVATE
+    "LINKER:--as-needed" -flto=auto
+    "LINKER:--whole-archive" "${LAMBDA_PY27_LIBPYTHON_ARCHIVE}" "LINKER:--no-whole-archive"
+    "LINKER:--dynamic-list=${PROJECT_BINARY_DIR}/libpython2.7.dynamic-list")
+  target_link_libraries(${tgt} PRIVATE m dl util pthread)
+  set_property(TARGET ${tgt} APPEND PROPERTY LINK_DEPENDS "${LAMBDA_PY27_LIBPYTHON_ARCHIVE}")
+endfunction()

@@ -89,7 +89,7 @@ def lambda_handler(event, context):
         # pythonapi is the C API the process exports: the running interpreter's (a bootstrap linked with
         # libpython2.7.a exports it itself), not a second, idle copy from lib/libpython2.7.so.1.0.
         'ctypes': [libc.getpid() == os.getpid(), ctypes.sizeof(ctypes.c_void_p), ctypes.CDLL(None).getpid() > 0,
-                   ctypes.pythonapi.Py_IsInitialized(), ctypes.pythonapi.PyInt_GetMax() == sys.maxint],
+                   ctypes.pythonapi.Py_IsInitialized()],
         'socket': sockets(),
         'unicodedata': [unicodedata.name(u'\u00e9'), unicodedata.normalize('NFD', u'\u00e9') == u'e\u0301',
                         unicodedata.unidata_version],

@@ -86,8 +86,8 @@ def lambda_handler(event, context):
         'tls': tls(),
         'sqlite': database(),
         'zlib': [zlib.crc32(b'hello') & 0xffffffff, len(squeezed) < 100, zlib.decompress(squeezed) == b'lambda' * 1000],
-        # pythonapi is the C API the process exports: the running interpreter's (a bootstrap linked with
-        # libpython2.7.a exports it itself), not a second, idle copy from lib/libpython2.7.so.1.0.
+        # pythonapi is the C API of the running interpreter (Py_IsInitialized is 1 only there), however the
+        # bootstrap links libpython: not an idle second copy.
         'ctypes': [libc.getpid() == os.getpid(), ctypes.sizeof(ctypes.c_void_p), ctypes.CDLL(None).getpid() > 0,
                    ctypes.pythonapi.Py_IsInitialized()],
         'socket': sockets(),

@@ -273,7 +273,7 @@ void check_probe(const lambda_py27::testing::invoke_result& r, const std::string
     EXPECT_EQ(db.at("accent").as_int64(), 3);
     EXPECT_FALSE(str(db.at("version")).empty());
     EXPECT_EQ(json::serialize(o.at("zlib")), "[907060870,true,true]");
-    EXPECT_EQ(json::serialize(o.at("ctypes")), "[true,8,true]");
+    EXPECT_EQ(json::serialize(o.at("ctypes")), "[true,8,true,1]");
     const auto& sock = o.at("socket").as_object();
     EXPECT_EQ(str(sock.at("socketpair")), "ping");
     EXPECT_EQ(str(sock.at("tcp")), "tcp");

@@ -86,7 +86,10 @@ def lambda_handler(event, context):
         'tls': tls(),
         'sqlite': database(),
         'zlib': [zlib.crc32(b'hello') & 0xffffffff, len(squeezed) < 100, zlib.decompress(squeezed) == b'lambda' * 1000],
-        'ctypes': [libc.getpid() == os.getpid(), ctypes.sizeof(ctypes.c_void_p), ctypes.CDLL(None).getpid() > 0],
+        # pythonapi is the C API of the running interpreter (Py_IsInitialized is 1 only there), however the
+        # bootstrap links libpython: not an idle second copy.
+        'ctypes': [libc.getpid() == os.getpid(), ctypes.sizeof(ctypes.c_void_p), ctypes.CDLL(None).getpid() > 0,
+                   ctypes.pythonapi.Py_IsInitialized()],
         'socket': sockets(),
         'unicodedata': [unicodedata.name(u'\u00e9'), unicodedata.normalize('NFD', u'\u00e9') == u'e\u0301',
                         unicodedata.unidata_version],

@@ -198,7 +198,7 @@ struct emulator::impl {
 
     // event_queue.cpp
     bool queue_event(connection& c, std::string event, std::string_view trace_id, std::string client_context,
-                     bool keep_alive);
+                     std::string tenant_id, bool keep_alive);
     void run_events();
     void run_event_locked(std::unique_lock<std::mutex>& lk, const std::shared_ptr<invocation_state>& inv);
 

@@ -6,10 +6,10 @@ namespace lambda_py27::testing {
 
 // Queues an Event invoke and answers its caller 202 with the request id (lock not held).
 bool emulator::impl::queue_event(connection& c, std::string event, std::string_view trace_id,
-                                 std::string client_context, bool keep_alive) {
+                                 std::string client_context, std::string tenant_id, bool keep_alive) {
     std::unique_lock lk(m);
     if (stopping) return false;
-    const auto inv = invocations.create(std::move(event), trace_id, std::move(client_context));
+    const auto inv = invocations.create(std::move(event), trace_id, std::move(client_context), std::move(tenant_id));
     queued_events.push_back(inv);
     cv.notify_all();
     lk.unlock();

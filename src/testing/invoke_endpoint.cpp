@@ -94,9 +94,11 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
                                    keep_alive) &&
                keep_alive;
     if (type == invocation_type::dry_run) return answer_dry_run(c, keep_alive);
+    // Tenant isolation mode: the invoke's tenant reaches the runtime as Lambda-Runtime-Aws-Tenant-Id.
+    auto tenant_id = detail::header_safe(detail::sv(req["X-Amz-Tenant-Id"]));
     if (type == invocation_type::event)
         return queue_event(c, std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
-                           keep_alive);
+                           std::move(tenant_id), keep_alive);
     const bool log_tail = detail::sv(req["X-Amz-Log-Type"]) == "Tail";
     if (log_tail && !external) output.drain();  // what came before this invoke is not its log
 
@@ -107,9 +109,8 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
         return detail::reply_error(c.socket, refusal->status, refusal->type, refusal->message, keep_alive) &&
                keep_alive;
     }
-    // Tenant isolation mode: the invoke's tenant reaches the runtime as Lambda-Runtime-Aws-Tenant-Id.
     const auto inv = invocations.add(std::move(event), detail::sv(req["X-Amzn-Trace-Id"]), std::move(client_context),
-                                     opts.timeout, detail::header_safe(detail::sv(req["X-Amz-Tenant-Id"])));
+                                     opts.timeout, std::move(tenant_id));
     if (log_tail && !external) output.begin_capture(inv->id);  // before a runtime can have it
     c.answering = true;  // from here on, stop() lets this thread answer the caller
     bool started_runtime = false;

@@ -306,6 +306,23 @@ TEST_F(Emulator, AClientContextThatIsNotBase64IsRejectedWith400) {
     EXPECT_EQ(json_string(parse(res.body), "errorType"), "InvalidRequestContentException");
 }
 
+TEST_F(Emulator, AnEventInvokeCarriesItsTenantIdToTheRuntimeAsASynchronousOneDoes) {
+    start_external();
+    const auto res = call(R"("e")", {{"X-Amz-Invocation-Type", "Event"}, {"X-Amz-Tenant-Id", "tenant-7"}});
+    EXPECT_EQ(res.status, 202);
+    lambda_py27::runtime_client rc(emu->runtime_api_endpoint());
+    const auto queued = rc.next();
+    EXPECT_EQ(queued.body, R"("e")");
+    EXPECT_EQ(queued.request_id, res.headers.at("X-Amzn-RequestId"));
+    EXPECT_EQ(queued.tenant_id, "tenant-7");
+    rc.post_response(queued.request_id, "dropped");
+    auto sync = call_in_background(R"("s")", {{"X-Amz-Tenant-Id", "tenant-8"}});
+    const auto direct = rc.next();
+    EXPECT_EQ(direct.tenant_id, "tenant-8");
+    rc.post_response(direct.request_id, "done");
+    EXPECT_EQ(get(sync).body, "done");
+}
+
 TEST_F(Emulator, EventInvokesAreAnswered202AtOnceAndRunInOrderBehindTheOneInFlight) {
     start_external();
     auto sync = call_in_background(R"("sync")");

@@ -136,7 +136,8 @@ struct emulator::impl {
     std::deque<std::shared_ptr<invocation_state>> queued_events;  // Event invokes answered 202, not yet run
     std::thread event_thread;
     detail::log_sink log_lines{opts.report};
-    detail::telemetry_relay telemetry{opts.telemetry_log};
+    // Each frame after what the runtime wrote to stdout and stderr before it (their reader may lag).
+    detail::telemetry_relay telemetry{opts.telemetry_log, [this] { output.drain(); }};
 
     explicit impl(emulator_options o) : opts(std::move(o)), external(opts.runtime_command.empty()) {}
 

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <string_view>
 #include <system_error>
 
 #include <fcntl.h>
@@ -80,6 +81,7 @@ void runtime_output::stop() {
     }
     std::lock_guard lk(m_);
     drain_locked();
+    flush_partial_lines_locked();
     close_pipe(out_);
     close_pipe(err_);
     close_pipe(wake_);
@@ -89,10 +91,17 @@ void runtime_output::stop() {
 void runtime_output::read_loop() {
     for (;;) {
         std::array<pollfd, 3> fds{{{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}, {wake_[0], POLLIN, 0}}};
-        if (::poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) return;
+        bool waiting_line;
+        {
+            std::lock_guard lk(m_);
+            waiting_line = !partial_out_.empty() || !partial_err_.empty();
+        }
+        const int ready = ::poll(fds.data(), fds.size(), waiting_line ? partial_line_wait_ms : -1);
+        if (ready < 0 && errno != EINTR) return;
         if (fds[2].revents != 0) return;  // stop() drains what is left
         // The emulator keeps the write ends open between runtimes: a pipe never hangs up.
         std::lock_guard lk(m_);
+        if (ready == 0) flush_partial_lines_locked();  // a line's end did not come in time
         drain_locked();
     }
 }
@@ -104,19 +113,44 @@ void runtime_output::drain() {
 
 void runtime_output::drain_locked() {
     std::array<char, 16 * 1024> buf;
-    for (const auto& [from, to] : {std::pair{out_[0], 1}, std::pair{err_[0], 2}}) {
-        if (from < 0) continue;
+    const struct {
+        int from, to;
+        std::string& partial;
+    } streams[] = {{out_[0], 1, partial_out_}, {err_[0], 2, partial_err_}};
+    for (const auto& stream : streams) {
+        if (stream.from < 0) continue;
         for (;;) {
-            const auto n = ::read(from, buf.data(), buf.size());
+            const auto n = ::read(stream.from, buf.data(), buf.size());
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;  // EAGAIN: nothing more now; 0: no writer
-            pass_on_locked(to, buf.data(), static_cast<std::size_t>(n));
+            pass_on_locked(stream.to, stream.partial, buf.data(), static_cast<std::size_t>(n));
         }
     }
 }
 
-void runtime_output::pass_on_locked(int to_fd, const char* data, std::size_t size) {
-    write_all(to_fd, data, size);
+void runtime_output::flush_partial_lines_locked() {
+    for (const auto& [to, partial] : {std::pair<int, std::string*>{1, &partial_out_}, {2, &partial_err_}}) {
+        if (partial->empty()) continue;
+        write_all(to, partial->data(), partial->size());
+        partial->clear();
+    }
+}
+
+void runtime_output::pass_on_locked(int to_fd, std::string& partial, const char* data, std::size_t size) {
+    // Up to the last line end: written now, after the start of its first line held back before.
+    const std::string_view text(data, size);
+    const auto last_end = text.rfind('\n');
+    if (last_end == std::string_view::npos) {
+        partial.append(data, size);
+    } else {
+        partial.append(data, last_end + 1);
+        write_all(to_fd, partial.data(), partial.size());
+        partial.assign(data + last_end + 1, size - last_end - 1);
+    }
+    if (partial.size() >= partial_line_limit) {
+        write_all(to_fd, partial.data(), partial.size());
+        partial.clear();
+    }
     for (auto& [id, kept] : captures_) {
         kept.append(data, size);
         if (kept.size() > 2 * capture_limit) kept.erase(0, kept.size() - capture_limit);

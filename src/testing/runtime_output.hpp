@@ -12,11 +12,19 @@
 namespace lambda_py27::testing::detail {
 
 /// Its own mutex guards it; it never takes the emulator's, so it may be called with that one held (only
-/// `begin_capture` is, which does no I/O). Everything read from the pipes is written out whole, in order.
+/// `begin_capture` is, which does no I/O). Everything read from the pipes is written out whole, in order,
+/// in whole lines: a line's start is held back until its end comes (or `partial_line_wait` passes without
+/// more, or the output stops, or it reaches `partial_line_limit`), so that what else the emulator writes
+/// to its stdout (the telemetry log's lines) lands between lines, never inside one. Captures keep every
+/// byte as it comes.
 class runtime_output {
 public:
     /// The bytes kept per capture (Lambda's log tail is its last 4 KB).
     static constexpr std::size_t capture_limit = 4096;
+    /// How long the start of a line waits for its end before it is written as it is.
+    static constexpr int partial_line_wait_ms = 20;
+    /// A line's start written at once when it grows to this size.
+    static constexpr std::size_t partial_line_limit = 64 * 1024;
 
     runtime_output() = default;
     runtime_output(const runtime_output&) = delete;
@@ -31,7 +39,8 @@ public:
     int stdout_fd() const { return out_[1]; }
     int stderr_fd() const { return err_[1]; }
 
-    /// Reads and passes on what the pipes hold now: output written before this call is not missed.
+    /// Reads and passes on what the pipes hold now (their whole lines): output written before this call is
+    /// not missed.
     void drain();
     /// From now on, keeps what comes for `id`.
     void begin_capture(const std::string& id);
@@ -42,7 +51,8 @@ public:
 private:
     void read_loop();
     void drain_locked();
-    void pass_on_locked(int to_fd, const char* data, std::size_t size);
+    void pass_on_locked(int to_fd, std::string& partial, const char* data, std::size_t size);
+    void flush_partial_lines_locked();
 
     std::mutex m_;
     int out_[2] = {-1, -1};
@@ -50,6 +60,7 @@ private:
     int wake_[2] = {-1, -1};
     std::thread reader_;
     std::map<std::string, std::string> captures_;
+    std::string partial_out_, partial_err_;  // the start of a line whose end has not come yet
 };
 
 }  // namespace lambda_py27::testing::detail

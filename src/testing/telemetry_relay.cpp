@@ -100,6 +100,7 @@ void telemetry_relay::read_frames(int fd, reader& self) {
             const auto length = static_cast<std::size_t>(big_endian(bytes, at + 4, 4));
             if (bytes.size() - at - 16 < length) break;
             const auto line = telemetry_line(std::string_view(bytes).substr(at + 16, length));
+            if (before_frame_) before_frame_();
             {
                 std::lock_guard lk(out_mutex_);
                 *out_ << line << '\n' << std::flush;

@@ -6,6 +6,7 @@
 #include "testing/process.hpp"
 
 #include <atomic>
+#include <functional>
 #include <iosfwd>
 #include <list>
 #include <memory>
@@ -20,8 +21,11 @@ std::string telemetry_line(std::string_view message);
 
 class telemetry_relay {
 public:
-    /// `out` null: the relay does nothing and runtimes get no descriptor.
-    explicit telemetry_relay(std::ostream* out) : out_(out) {}
+    /// `out` null: the relay does nothing and runtimes get no descriptor. `before_frame`, when given, runs
+    /// before each frame is shown: the emulator passes on there what the runtime wrote to its stdout and
+    /// stderr so far, so that a frame never lands inside a line the runtime wrote before it.
+    explicit telemetry_relay(std::ostream* out, std::function<void()> before_frame = {})
+        : out_(out), before_frame_(std::move(before_frame)) {}
     ~telemetry_relay() { stop(); }
     telemetry_relay(const telemetry_relay&) = delete;
     telemetry_relay& operator=(const telemetry_relay&) = delete;
@@ -43,6 +47,7 @@ private:
     void read_frames(int fd, reader& self);
 
     std::ostream* out_;
+    std::function<void()> before_frame_;
     std::mutex out_mutex_;
     std::atomic<bool> stopping_{false};
     int pending_read_ = -1, pending_write_ = -1;

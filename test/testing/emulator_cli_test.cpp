@@ -95,6 +95,24 @@ TEST(EmulatorCli, TelemetryLogShowsEachRecordOfTheRuntimeAsOneLine) {
     EXPECT_NE(log.find("\nprinted line\n"), std::string::npos) << "print stays on stdout: " << log;
 }
 
+TEST(EmulatorCli, TelemetryLinesLandBetweenTheRuntimesLinesNeverInsideOne) {
+    const auto port = free_port();
+    emulator_process emu(
+        {"--telemetry-log", "--port", std::to_string(port), "--", bootstrap(), "platform.log_inside_a_line"}, {});
+    EXPECT_EQ(invoke_when_listening(port).body, R"("ok")");
+    emu.stop();
+    const auto log = emu.log();
+    // The runtime wrote the record while its stdout line was half written: the line stays whole, and the
+    // record's line starts a line of its own.
+    EXPECT_NE(log.find("\nstart of a line, its end\n"), std::string::npos) << log;
+    const auto record = log.find("\ta record\n");
+    ASSERT_NE(record, std::string::npos) << log;
+    const auto line_start = log.rfind("[ERROR]\t", record);
+    ASSERT_NE(line_start, std::string::npos) << log;
+    ASSERT_GT(line_start, 0u) << log;
+    EXPECT_EQ(log[line_start - 1], '\n') << log;
+}
+
 TEST(EmulatorCli, LogLevelFromTheEnvironmentAndABadOneIsAUsageError) {
     const auto port = free_port();
     {

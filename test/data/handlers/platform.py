@@ -36,6 +36,19 @@ def log_exception(event, context):
     return {'telemetry_fd': os.environ.get('_LAMBDA_TELEMETRY_LOG_FD'), 'child_inherits_fd': inherited}
 
 
+def log_inside_a_line(event, context):
+    """A record logged (to the telemetry descriptor) while a stdout line is half written."""
+    import time
+    sys.stdout.write('start of a line, ')
+    sys.stdout.flush()
+    time.sleep(0.002)
+    logging.error('a record')
+    time.sleep(0.002)
+    sys.stdout.write('its end\n')
+    sys.stdout.flush()
+    return 'ok'
+
+
 def log_json(event, context):
     logging.getLogger('orders').warning('warned\nacross lines')
     return 'ok'

@@ -60,13 +60,13 @@ void write_all(int fd, const char* data, std::size_t size) {
 
 void runtime_output::start() {
     try {
-        make_pipe(out_);
-        make_pipe(err_);
+        make_pipe(out_.pipe);
+        make_pipe(err_.pipe);
         make_pipe(wake_);
         reader_ = std::thread([this] { read_loop(); });
     } catch (...) {
-        close_pipe(out_);
-        close_pipe(err_);
+        close_pipe(out_.pipe);
+        close_pipe(err_.pipe);
         close_pipe(wake_);
         throw;
     }
@@ -81,27 +81,31 @@ void runtime_output::stop() {
     }
     std::lock_guard lk(m_);
     drain_locked();
-    flush_partial_lines_locked();
-    close_pipe(out_);
-    close_pipe(err_);
+    for (stream* s : {&out_, &err_}) {
+        flush_partial_line(*s);
+        close_pipe(s->pipe);
+    }
     close_pipe(wake_);
     captures_.clear();
 }
 
 void runtime_output::read_loop() {
     for (;;) {
-        std::array<pollfd, 3> fds{{{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}, {wake_[0], POLLIN, 0}}};
+        std::array<pollfd, 3> fds{{{out_.pipe[0], POLLIN, 0}, {err_.pipe[0], POLLIN, 0}, {wake_[0], POLLIN, 0}}};
         bool waiting_line;
         {
             std::lock_guard lk(m_);
-            waiting_line = !partial_out_.empty() || !partial_err_.empty();
+            waiting_line = !out_.partial.empty() || !err_.partial.empty();
         }
         const int ready = ::poll(fds.data(), fds.size(), waiting_line ? partial_line_wait_ms : -1);
         if (ready < 0 && errno != EINTR) return;
         if (fds[2].revents != 0) return;  // stop() drains what is left
         // The emulator keeps the write ends open between runtimes: a pipe never hangs up.
         std::lock_guard lk(m_);
-        if (ready == 0) flush_partial_lines_locked();  // a line's end did not come in time
+        if (ready == 0) {  // a line's end did not come in time
+            flush_partial_line(out_);
+            flush_partial_line(err_);
+        }
         drain_locked();
     }
 }
@@ -113,44 +117,34 @@ void runtime_output::drain() {
 
 void runtime_output::drain_locked() {
     std::array<char, 16 * 1024> buf;
-    const struct {
-        int from, to;
-        std::string& partial;
-    } streams[] = {{out_[0], 1, partial_out_}, {err_[0], 2, partial_err_}};
-    for (const auto& stream : streams) {
-        if (stream.from < 0) continue;
+    for (stream* s : {&out_, &err_}) {
+        if (s->pipe[0] < 0) continue;
         for (;;) {
-            const auto n = ::read(stream.from, buf.data(), buf.size());
+            const auto n = ::read(s->pipe[0], buf.data(), buf.size());
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) break;  // EAGAIN: nothing more now; 0: no writer
-            pass_on_locked(stream.to, stream.partial, buf.data(), static_cast<std::size_t>(n));
+            pass_on_locked(*s, buf.data(), static_cast<std::size_t>(n));
         }
     }
 }
 
-void runtime_output::flush_partial_lines_locked() {
-    for (const auto& [to, partial] : {std::pair<int, std::string*>{1, &partial_out_}, {2, &partial_err_}}) {
-        if (partial->empty()) continue;
-        write_all(to, partial->data(), partial->size());
-        partial->clear();
-    }
+void runtime_output::flush_partial_line(stream& s) {
+    if (s.partial.empty()) return;
+    write_all(s.to_fd, s.partial.data(), s.partial.size());
+    s.partial.clear();
 }
 
-void runtime_output::pass_on_locked(int to_fd, std::string& partial, const char* data, std::size_t size) {
+void runtime_output::pass_on_locked(stream& s, const char* data, std::size_t size) {
     // Up to the last line end: written now, after the start of its first line held back before.
-    const std::string_view text(data, size);
-    const auto last_end = text.rfind('\n');
+    const auto last_end = std::string_view(data, size).rfind('\n');
     if (last_end == std::string_view::npos) {
-        partial.append(data, size);
+        s.partial.append(data, size);
     } else {
-        partial.append(data, last_end + 1);
-        write_all(to_fd, partial.data(), partial.size());
-        partial.assign(data + last_end + 1, size - last_end - 1);
+        s.partial.append(data, last_end + 1);
+        flush_partial_line(s);
+        s.partial.assign(data + last_end + 1, size - last_end - 1);
     }
-    if (partial.size() >= partial_line_limit) {
-        write_all(to_fd, partial.data(), partial.size());
-        partial.clear();
-    }
+    if (s.partial.size() >= partial_line_limit) flush_partial_line(s);
     for (auto& [id, kept] : captures_) {
         kept.append(data, size);
         if (kept.size() > 2 * capture_limit) kept.erase(0, kept.size() - capture_limit);

@@ -36,8 +36,8 @@ public:
     /// Passes on what the pipes still hold, ends the reader and closes the pipes. Idempotent.
     void stop();
     /// The write ends, for the runtime's descriptors 1 and 2 (-1 before `start()`).
-    int stdout_fd() const { return out_[1]; }
-    int stderr_fd() const { return err_[1]; }
+    int stdout_fd() const { return out_.pipe[1]; }
+    int stderr_fd() const { return err_.pipe[1]; }
 
     /// Reads and passes on what the pipes hold now (their whole lines): output written before this call is
     /// not missed.
@@ -49,18 +49,25 @@ public:
     std::string end_capture(const std::string& id);
 
 private:
+    /// One of the runtime's two streams: its pipe, where it goes, the start of a line whose end has not
+    /// come yet.
+    struct stream {
+        int pipe[2] = {-1, -1};
+        int to_fd;
+        std::string partial;
+    };
+
     void read_loop();
     void drain_locked();
-    void pass_on_locked(int to_fd, std::string& partial, const char* data, std::size_t size);
-    void flush_partial_lines_locked();
+    void pass_on_locked(stream& s, const char* data, std::size_t size);
+    static void flush_partial_line(stream& s);
 
     std::mutex m_;
-    int out_[2] = {-1, -1};
-    int err_[2] = {-1, -1};
+    stream out_{{-1, -1}, 1, {}};
+    stream err_{{-1, -1}, 2, {}};
     int wake_[2] = {-1, -1};
     std::thread reader_;
     std::map<std::string, std::string> captures_;
-    std::string partial_out_, partial_err_;  // the start of a line whose end has not come yet
 };
 
 }  // namespace lambda_py27::testing::detail

@@ -93,10 +93,7 @@ bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, requ
             const bool shutting_down = stopping;
             const bool usable =
                 answer_api_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive && !shutting_down, head);
-            lk.lock();
-            c.answering = false;
-            cv.notify_all();
-            return usable && !shutting_down && !stopping;
+            return done_answering(lk, c, usable && !shutting_down);
         }
     }
     const bool usable = read != body_read::failed && keep_alive;

@@ -179,6 +179,15 @@ bool emulator::impl::connection_is_stale_locked(const connection& c) const {
     return !external && (c.generation != child.generation || !child.alive);
 }
 
+// After answering a caller with the lock released: takes the lock back and marks the connection as no
+// longer answering (stop() waits for that); whether it may serve another request.
+bool emulator::impl::done_answering(std::unique_lock<std::mutex>& lk, connection& c, bool usable) {
+    lk.lock();
+    c.answering = false;
+    cv.notify_all();
+    return usable && !stopping;
+}
+
 std::string emulator::impl::function_arn() const {
     return "arn:aws:lambda:" + opts.region + ":012345678912:function:" + opts.function_name;
 }

@@ -150,6 +150,7 @@ struct emulator::impl {
     void join_finished_connections_locked();
     void serve(connection& c, bool runtime_api);
     bool connection_is_stale_locked(const connection& c) const;
+    bool done_answering(std::unique_lock<std::mutex>& lk, connection& c, bool usable);
     unsigned max_concurrency() const { return opts.max_concurrency == 0 ? 1 : opts.max_concurrency; }
     std::string function_arn() const;
 

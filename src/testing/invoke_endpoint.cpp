@@ -123,10 +123,7 @@ bool emulator::impl::handle_invoke(connection& c, flat_buffer& buffer, request_p
     const bool shutting_down = stopping;
     const bool usable =
         answer_caller(lk, c, *inv, std::move(out), started_runtime, keep_alive && !shutting_down, log_tail);
-    lk.lock();
-    c.answering = false;
-    cv.notify_all();
-    return usable && !shutting_down && !stopping;
+    return done_answering(lk, c, usable && !shutting_down);
 }
 
 // DryRun: the invoke would be accepted; nothing runs.

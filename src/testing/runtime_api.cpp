@@ -166,10 +166,7 @@ bool emulator::impl::handle_answer(connection& c, flat_buffer& buffer, request_p
     const bool written =
         too_large ? detail::reply_error(c.socket, 413, "RequestEntityTooLarge", too_large_message(), keep_alive)
                   : detail::reply_accepted(c.socket, keep_alive);
-    lk.lock();
-    c.answering = false;
-    cv.notify_all();
-    return written && keep_alive && !stopping;
+    return done_answering(lk, c, written && keep_alive);
 }
 
 }  // namespace lambda_py27::testing

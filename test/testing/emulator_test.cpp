@@ -316,6 +316,8 @@ TEST_F(Emulator, AnEventInvokeCarriesItsTenantIdToTheRuntimeAsASynchronousOneDoe
     EXPECT_EQ(queued.request_id, res.headers.at("X-Amzn-RequestId"));
     EXPECT_EQ(queued.tenant_id, "tenant-7");
     rc.post_response(queued.request_id, "dropped");
+    // The Event invocation has ended (its REPORT) before the next invoke asks for the one slot.
+    EXPECT_TRUE(report.wait_for("REPORT RequestId: " + queued.request_id));
     auto sync = call_in_background(R"("s")", {{"X-Amz-Tenant-Id", "tenant-8"}});
     const auto direct = rc.next();
     EXPECT_EQ(direct.tenant_id, "tenant-8");

@@ -41,19 +41,19 @@ originals o;
 native_logging_counts counts;
 
 struct names {
-    PyObject *filter, *acquire, *release, *emit, *format, *handle, *filters, *lock, *formatter, *msg, *args,
-        *levelname, *created, *msecs, *exc_info, *exc_text, *aws_request_id, *message, *asctime, *fmt, *datefmt,
-        *converter, *get_message, *format_time, *uses_time;
+    PyObject *filter, *acquire, *release, *emit, *format, *handle, *filters, *lock, *formatter, *msg, *args, *levelname,
+        *created, *msecs, *exc_info, *exc_text, *aws_request_id, *message, *asctime, *fmt, *datefmt, *converter,
+        *get_message, *format_time, *uses_time;
 };
 
 const names& n() {
     static const names interned = [] {
         const auto s = [](const char* text) { return PyString_InternFromString(text); };
-        return names{s("filter"),   s("acquire"),   s("release"),        s("emit"),      s("format"),
-                     s("handle"),   s("filters"),   s("lock"),           s("formatter"), s("msg"),
-                     s("args"),     s("levelname"), s("created"),        s("msecs"),     s("exc_info"),
-                     s("exc_text"), s("aws_request_id"), s("message"),  s("asctime"),   s("_fmt"),
-                     s("datefmt"),  s("converter"), s("getMessage"),     s("formatTime"), s("usesTime")};
+        return names{s("filter"),   s("acquire"),        s("release"),    s("emit"),       s("format"),
+                     s("handle"),   s("filters"),        s("lock"),       s("formatter"),  s("msg"),
+                     s("args"),     s("levelname"),      s("created"),    s("msecs"),      s("exc_info"),
+                     s("exc_text"), s("aws_request_id"), s("message"),    s("asctime"),    s("_fmt"),
+                     s("datefmt"),  s("converter"),      s("getMessage"), s("formatTime"), s("usesTime")};
     }();
     return interned;
 }
@@ -229,8 +229,7 @@ bool format_natively(PyObject* record, std::string& text) {
         return false;
     const auto seconds = static_cast<std::time_t>(when);  // as time.gmtime: truncated toward zero
     std::tm utc{};
-    if (::gmtime_r(&seconds, &utc) == nullptr || utc.tm_year + 1900 < 1900 || utc.tm_year + 1900 > 9999)
-        return false;
+    if (::gmtime_r(&seconds, &utc) == nullptr || utc.tm_year + 1900 < 1900 || utc.tm_year + 1900 > 9999) return false;
     char asctime[40];
     std::snprintf(asctime, sizeof asctime, "%04d-%02d-%02dT%02d:%02d:%02d", utc.tm_year + 1900, utc.tm_mon + 1,
                   utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
@@ -238,7 +237,8 @@ bool format_natively(PyObject* record, std::string& text) {
     PyObject* message = builtin_message(msg, args);
     if (message == nullptr) return false;
     // One unicode part makes the whole text unicode, as `_fmt % record.__dict__` does.
-    const bool mixed = PyUnicode_CheckExact(levelname) || PyUnicode_CheckExact(request_id) || PyUnicode_CheckExact(message);
+    const bool mixed =
+        PyUnicode_CheckExact(levelname) || PyUnicode_CheckExact(request_id) || PyUnicode_CheckExact(message);
     PyObject* asctime_text = PyString_FromString(asctime);
     const bool set = is_text(message) && (!mixed || ascii_compatible_default_encoding()) && asctime_text != nullptr &&
                      PyObject_SetAttr(record, k.message, message) == 0 &&
@@ -385,8 +385,7 @@ bool set_method(PyObject* cls, PyMethodDef* def) {
 
 }  // namespace
 
-bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject* filter_class,
-                            PyObject* formatter) {
+bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject* filter_class, PyObject* formatter) {
     if (!PyType_Check(handler_class) || !PyType_Check(filter_class)) {
         PyErr_SetString(PyExc_TypeError, "native logging: the handler and filter must be classes");
         return false;
@@ -401,7 +400,8 @@ bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject
     PyObject* converter = dict != nullptr ? PyDict_GetItem(dict, k.converter) : nullptr;
     const bool legacy = gmtime != nullptr && converter == gmtime && fmt != nullptr && PyString_CheckExact(fmt) &&
                         std::strcmp(PyString_AS_STRING(fmt), legacy_format) == 0 && datefmt != nullptr &&
-                        PyString_CheckExact(datefmt) && std::strcmp(PyString_AS_STRING(datefmt), legacy_date_format) == 0;
+                        PyString_CheckExact(datefmt) &&
+                        std::strcmp(PyString_AS_STRING(datefmt), legacy_date_format) == 0;
     Py_XDECREF(gmtime);
     if (!legacy) {
         if (!PyErr_Occurred())
@@ -430,10 +430,10 @@ bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject
         PyErr_SetString(PyExc_TypeError, "native logging: the handler's emit is not a Python function");
     }
     if (!found || PyErr_Occurred()) {
-        for (PyObject* p : {taken.filterer_filter, taken.handler_acquire, taken.handler_release, taken.handler_format,
-                            taken.handler_handle, taken.formatter_format, taken.formatter_format_time,
-                            taken.formatter_uses_time, taken.record_get_message, taken.python_emit, formatter_type,
-                            record_type})
+        for (PyObject* p :
+             {taken.filterer_filter, taken.handler_acquire, taken.handler_release, taken.handler_format,
+              taken.handler_handle, taken.formatter_format, taken.formatter_format_time, taken.formatter_uses_time,
+              taken.record_get_message, taken.python_emit, formatter_type, record_type})
             Py_XDECREF(p);
         return false;
     }

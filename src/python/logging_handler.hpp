@@ -13,8 +13,7 @@ namespace lambda_py27::python::detail {
 /// the message's arguments are of built-in types whose `%` formatting runs no Python code; anything else
 /// goes to the Python methods, exactly as without this. Returns false with a Python exception set when
 /// `logging` lacks what it reproduces. The GIL must be held.
-bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject* filter_class,
-                            PyObject* formatter);
+bool install_native_logging(PyObject* logging, PyObject* handler_class, PyObject* filter_class, PyObject* formatter);
 
 /// How many records the built-in `emit` wrote itself, and how many it gave to the Python `emit`.
 struct native_logging_counts {

@@ -5,6 +5,7 @@
 #include "python/context.hpp"
 #include "python/fast_json.hpp"
 #include "python/logging_handler.hpp"
+#include "python/logging_record.hpp"
 #include "python/support.hpp"
 #include "runtime/diagnostic.hpp"
 
@@ -89,10 +90,17 @@ void native_logging(const bp::object& logging, const bp::object& handler_class, 
         bp::throw_error_already_set();
 }
 
-// For the tests: (records the built-in emit wrote, records it gave to the Python emit).
+// logging.LogRecord.__init__ built in (on) or the standard library's again (src/python/logging_record.hpp).
+void native_log_record(const bp::object& logging, bool on) {
+    if (!install_native_log_record(logging.ptr(), on)) bp::throw_error_already_set();
+}
+
+// For the tests: (records the built-in emit wrote, records it gave to the Python emit, records the built-in
+// LogRecord.__init__ made, records it gave to the Python one).
 bp::object native_logging_counts_of() {
     const native_logging_counts c = native_logging_calls();
-    return bp::make_tuple(c.native, c.python);
+    const native_record_counts r = native_record_calls();
+    return bp::make_tuple(c.native, c.python, r.native, r.python);
 }
 
 bp::object native_optin_source() { return bp::str(support_optin_source); }
@@ -168,6 +176,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("install_fast_json", &native_install_fast_json);
     bp::def("fast_json_counts", &native_fast_json_counts);
     bp::def("native_logging", &native_logging);
+    bp::def("native_log_record", &native_log_record);
     bp::def("native_logging_counts", &native_logging_counts_of);
     bp::def("optin_source", &native_optin_source);
     bp::def("optin_code", &native_optin_code);

@@ -235,8 +235,8 @@ def legacy_logging_handler(logging, native=None):
 
     formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
     formatter.converter = time.gmtime
-    if native is None:  # LAMBDA_PY27_NATIVE_LOGGING=0 (README "Logging"): the Python methods above
-        native = posix.environ.get('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
+    if native is None:
+        native = _native_logging()
     if native:
         _native.native_logging(logging, LambdaLoggerHandler, LambdaLoggerFilter, formatter)
     handler = LambdaLoggerHandler()
@@ -245,9 +245,16 @@ def legacy_logging_handler(logging, native=None):
     return handler
 
 
+def _native_logging():
+    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Logging"): the Python methods above, logging's own LogRecord."""
+    return posix.environ.get('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
+
+
 def install_logging(logging):
     if _LOG_JSON:
         return _optin().install_json_logging(logging)
+    if _native_logging():
+        _native.native_log_record(logging, True)
     logging.getLogger().addHandler(legacy_logging_handler(logging))
 
 

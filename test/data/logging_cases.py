@@ -8,11 +8,14 @@ after the legacy handler handled it, what logging's handleError wrote on stderr,
 user-added handler wrote. The legacy handler's own lines go to the runtime's log sink, which the C++
 side captures."""
 import StringIO
+import collections
 import logging
 import sys
 import threading
 import time
+import types
 
+import _lambda_py27
 import _lambda_py27_support as support
 
 FROZEN = 1764888245.4567  # 2025-12-04T22:44:05, msecs 456
@@ -27,7 +30,7 @@ class Recorder(logging.Handler):
         self.seen = seen
 
     def emit(self, record):
-        snapshot = []
+        snapshot = ['order=' + ','.join(record.__dict__)]  # the dictionary's order too
         for key, value in sorted(record.__dict__.items()):
             if key == 'thread':
                 value = type(value).__name__  # an identifier of a thread of this run
@@ -272,6 +275,66 @@ def scenarios(root, handler, seen, other):
     yield 'reentrant', reentrant
 
 
+class SubRecord(logging.LogRecord):
+    def __init__(self, *args, **kwargs):
+        logging.LogRecord.__init__(self, *args, **kwargs)
+        self.sub = True
+
+
+class FixedNameThread(threading.Thread):
+    name = property(lambda self: 'a fixed name')
+
+
+def record_scenarios(root):
+    def records():
+        for path in ('/a/b/c.py', 'noext', '/a/.hidden', '/a/..', '..', 'a.b.c', '', '/trailing/', '.a.b',
+                     '/x/...py', u'/uni/\xe9.py', None, 3):
+            root.handle(logging.LogRecord('direct', logging.WARNING, path, 7, 'path %r', (path,), None))
+        root.handle(logging.LogRecord(name='kw', level=20, pathname='p.py', lineno=1, msg='keywords', args=(),
+                                      exc_info=None))
+        root.handle(logging.LogRecord('n', 999, 'p.py', 1, 'an unregistered level', (), None, 'func'))
+        root.handle(logging.LogRecord('n', 20L, 'p.py', 1, 'a long level', (), None))
+        root.handle(logging.LogRecord('n', 'WARNING', 'p.py', 1, 'a str level', (), None))
+        root.handle(logging.LogRecord('n', 20, 'p.py', 1, 'args in a list %s', [1], None))
+        root.handle(logging.makeLogRecord({'msg': 'made from a dict', 'levelno': 30, 'levelname': 'WARNING'}))
+        root.handle(SubRecord('sub', 30, 'p.py', 1, 'a subclass %s', (1,), None))
+        root.warning('ordered mapping %(a)s', collections.OrderedDict(a=1))
+        root.warning('mapping in a tuple %s', ({'a': 1},))
+    yield 'records', records
+
+    def switches():
+        logging.logProcesses = 0
+        root.warning('no process')
+        logging.logProcesses = 1
+        logging.logMultiprocessing = 0
+        root.warning('no process name')
+        logging.logMultiprocessing = 1
+        fake = types.ModuleType('multiprocessing')
+        fake.current_process = lambda: types.ModuleType('Process-7')
+        sys.modules['multiprocessing'] = fake
+        root.warning('a multiprocessing process name')
+        fake.current_process = lambda: {}['no process']
+        root.warning('a multiprocessing that fails')
+        del sys.modules['multiprocessing']
+        start = logging._startTime
+        logging._startTime = int(start)
+        root.warning('an int start time')
+        logging._startTime = start
+        now = time.time
+        time.time = lambda: 1764888245
+        root.warning('an int time')
+        time.time = now
+        level_names = logging._levelNames
+        logging._levelNames = dict(level_names)
+        logging._levelNames[30] = 'WARNED'
+        root.warning('a replaced level table')
+        logging._levelNames = level_names
+        thread = FixedNameThread(target=root.warning, args=('from a thread with its own name',))
+        thread.start()
+        thread.join()
+    yield 'switches', switches
+
+
 def run(native):
     root = logging.getLogger()
     saved = root.handlers[:], root.level, sys.stderr, time.time, logging._startTime
@@ -279,6 +342,7 @@ def run(native):
     other = StringIO.StringIO()
     errors = StringIO.StringIO()
     handler = support.legacy_logging_handler(logging, native)
+    _lambda_py27.native_log_record(logging, native)
     root.handlers = [handler, Recorder(seen)]
     root.setLevel(logging.INFO)
     logging.addLevelName(25, 'NOTICE')
@@ -287,7 +351,7 @@ def run(native):
     logging._startTime = FROZEN - 12.5
     sys.stderr = errors
     try:
-        for name, scenario in scenarios(root, handler, seen, other):
+        for name, scenario in list(scenarios(root, handler, seen, other)) + list(record_scenarios(root)):
             seen.append('-- ' + name)
             errors.write('-- %s\n' % name)
             scenario()

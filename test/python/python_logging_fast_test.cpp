@@ -4,6 +4,7 @@
 // record attributes; then the real bootstrap through the emulator, with and without
 // LAMBDA_PY27_NATIVE_LOGGING=0, writes the same lines in the legacy format.
 #include "python/logging_handler.hpp"
+#include "python/logging_record.hpp"
 
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/python/log.hpp>
@@ -92,11 +93,18 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST(NativeLogging, WritesTheBytesAndLeavesTheRecordsOfThePythonHandlerOnTheCorpus) {
+TEST(NativeLogging, WritesTheBytesAndMakesTheRecordsOfThePythonHandlerAndLogRecordOnTheCorpus) {
+    using lambda_py27::python::detail::native_logging_calls;
+    using lambda_py27::python::detail::native_record_calls;
+    const auto records_at_start = native_record_calls();
     const logged python = run(false);
-    const auto before = lambda_py27::python::detail::native_logging_calls();
+    const auto before = native_logging_calls();
+    const auto records_before = native_record_calls();
     const logged native = run(true);
-    const auto after = lambda_py27::python::detail::native_logging_calls();
+    const auto after = native_logging_calls();
+    const auto records_after = native_record_calls();
+    // The standard library's LogRecord.__init__ made the first run's records: ours was not called.
+    EXPECT_EQ(records_before.native + records_before.python, records_at_start.native + records_at_start.python);
     EXPECT_EQ(native.log, python.log);
     EXPECT_EQ(native.seen, python.seen);
     // The two paths both ran: formatted natively, and given to the Python emit.
@@ -104,6 +112,10 @@ TEST(NativeLogging, WritesTheBytesAndLeavesTheRecordsOfThePythonHandlerOnTheCorp
                 after.python - before.python);
     EXPECT_GE(after.native - before.native, 50u);
     EXPECT_GE(after.python - before.python, 60u);
+    std::printf("[ info ] LogRecord.__init__: native %llu records, Python %llu\n",
+                records_after.native - records_before.native, records_after.python - records_before.python);
+    EXPECT_GE(records_after.native - records_before.native, 150u);
+    EXPECT_GE(records_after.python - records_before.python, 8u);  // keywords, levels not int, subclass, ...
     // The corpus ran to its end, is long enough to mean something, and its lines are the legacy format.
     EXPECT_NE(python.seen.find("'-- reentrant', "), std::string::npos) << python.seen.substr(0, 300);
     EXPECT_GT(python.log.size(), 8000u);
@@ -182,8 +194,9 @@ TEST(NativeLoggingBootstrap, TheBuiltInHandlerWritesTheLegacyLinesOfThePythonOne
         "[ERROR]\t<time>\t<id>\tunicode caf\xc3\xa9 x\n"
         "Traceback (most recent call last):\n";
     EXPECT_EQ(masked(native.log).substr(0, expected.size()), expected);
-    EXPECT_NE(native.log.find("TypeError: %d format: a number is required, not str\nLogged from file native_logging.py"),
-              std::string::npos)
+    EXPECT_NE(
+        native.log.find("TypeError: %d format: a number is required, not str\nLogged from file native_logging.py"),
+        std::string::npos)
         << native.log;
     EXPECT_NE(masked(native.log).find("[ERROR]\t<time>\t<id>\tfailed lookup\nTraceback (most recent call last):\n"),
               std::string::npos)

@@ -20,7 +20,7 @@ def handler(event, context):
     except KeyError:
         logger.exception('failed %s', 'lookup')
     logger.debug('not shown')
-    native, python = _lambda_py27.native_logging_counts()
+    native, python = _lambda_py27.native_logging_counts()[:2]
     return {'class': type(legacy).__name__, 'base': type(legacy).__mro__[1].__name__,
             'filters': [type(f).__name__ for f in legacy.filters], 'native': native, 'python': python,
             'handle': type(vars(type(legacy)).get('handle')).__name__}

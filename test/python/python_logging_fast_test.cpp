@@ -10,6 +10,7 @@
 #include <lambda_py27/python/log.hpp>
 #include "python/support.hpp"
 
+#include "support/bootstrap_process.hpp"
 #include "support/served_function.hpp"
 
 #include <gtest/gtest.h>
@@ -17,9 +18,7 @@
 #include <boost/python.hpp>
 
 #include <unistd.h>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 namespace {
@@ -27,21 +26,6 @@ namespace {
 using lambda_py27::test_support::data_dir;
 using lambda_py27::test_support::function_setup;
 using lambda_py27::test_support::served_function;
-
-std::string python_error() {
-    PyObject *type = nullptr, *value = nullptr, *tb = nullptr;
-    PyErr_Fetch(&type, &value, &tb);
-    std::string text = "no exception";
-    if (PyObject* s = value != nullptr ? PyObject_Str(value) : nullptr) {
-        text = PyString_AsString(s);
-        Py_DECREF(s);
-    }
-    PyErr_Clear();
-    Py_XDECREF(type);
-    Py_XDECREF(value);
-    Py_XDECREF(tb);
-    return text;
-}
 
 PyObject* cases() {
     static PyObject* module = [] {
@@ -54,10 +38,10 @@ PyObject* cases() {
         try {
             lambda_py27::python::detail::support_module();
         } catch (const boost::python::error_already_set&) {
-            ADD_FAILURE() << python_error();
+            ADD_FAILURE() << lambda_py27::python::detail::pending_exception_text();
         }
         PyObject* m = PyImport_ImportModule("logging_cases");
-        if (m == nullptr) ADD_FAILURE() << python_error();
+        if (m == nullptr) ADD_FAILURE() << lambda_py27::python::detail::pending_exception_text();
         return m;
     }();
     return module;
@@ -78,17 +62,11 @@ logged run(bool native) {
     PyObject* r = PyObject_CallMethod(m, const_cast<char*>("run"), const_cast<char*>("O"), native ? Py_True : Py_False);
     lambda_py27::python::set_log_sink({});
     PyObject* text = r != nullptr ? PyObject_Repr(r) : nullptr;
-    out.seen = text != nullptr ? PyString_AsString(text) : "run raised " + python_error();
+    out.seen = text != nullptr ? PyString_AsString(text)
+                               : "run raised " + lambda_py27::python::detail::pending_exception_text();
     Py_XDECREF(text);
     Py_XDECREF(r);
     return out;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 }  // namespace
@@ -160,7 +138,7 @@ served_log serve(const std::map<std::string, std::string>& env) {
         EXPECT_EQ(r.status, 200) << r.body;
         out.result = served_function::parse(r.body);
     }
-    out.log = read_file(path);
+    out.log = lambda_py27::test_support::slurp(path);
     ::unlink(path.c_str());
     return out;
 }

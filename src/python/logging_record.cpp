@@ -15,7 +15,7 @@ namespace {
 struct originals {
     PyTypeObject* type = nullptr;  // LogRecord
     PyObject* init = nullptr;      // the Python __init__
-    PyObject* globals = nullptr;  // logging's module dictionary: __init__'s globals, read at each call
+    PyObject* globals = nullptr;   // logging's module dictionary: __init__'s globals, read at each call
     PyObject* get_level_name = nullptr;
     PyObject* os = nullptr;
     PyObject* posixpath_dict = nullptr;
@@ -44,28 +44,50 @@ struct names {
 const names& n() {
     static const names interned = [] {
         const auto s = [](const char* text) { return PyString_InternFromString(text); };
-        return names{s("name"),       s("msg"),
-                     s("args"),       s("levelname"),
-                     s("levelno"),    s("pathname"),
-                     s("filename"),   s("module"),
-                     s("exc_info"),   s("exc_text"),
-                     s("lineno"),     s("funcName"),
-                     s("created"),    s("msecs"),
-                     s("relativeCreated"), s("thread"),
-                     s("threadName"), s("processName"),
-                     s("process"),    s("time"),
-                     s("getLevelName"), s("_levelNames"),
-                     s("os"),         s("path"),
-                     s("basename"),   s("splitext"),
-                     s("collections"), s("Mapping"),
-                     s("logThreads"), s("threading"),
-                     s("logMultiprocessing"), s("sys"),
-                     s("modules"),    s("logProcesses"),
-                     s("getpid"),     s("_startTime"),
-                     s("get_ident"),  s("current_thread"),
-                     s("_active"),    s("_get_ident"),
-                     s("_Thread__name"), s("_Thread__initialized"),
-                     s("current_process"), s("multiprocessing")};
+        return names{s("name"),
+                     s("msg"),
+                     s("args"),
+                     s("levelname"),
+                     s("levelno"),
+                     s("pathname"),
+                     s("filename"),
+                     s("module"),
+                     s("exc_info"),
+                     s("exc_text"),
+                     s("lineno"),
+                     s("funcName"),
+                     s("created"),
+                     s("msecs"),
+                     s("relativeCreated"),
+                     s("thread"),
+                     s("threadName"),
+                     s("processName"),
+                     s("process"),
+                     s("time"),
+                     s("getLevelName"),
+                     s("_levelNames"),
+                     s("os"),
+                     s("path"),
+                     s("basename"),
+                     s("splitext"),
+                     s("collections"),
+                     s("Mapping"),
+                     s("logThreads"),
+                     s("threading"),
+                     s("logMultiprocessing"),
+                     s("sys"),
+                     s("modules"),
+                     s("logProcesses"),
+                     s("getpid"),
+                     s("_startTime"),
+                     s("get_ident"),
+                     s("current_thread"),
+                     s("_active"),
+                     s("_get_ident"),
+                     s("_Thread__name"),
+                     s("_Thread__initialized"),
+                     s("current_process"),
+                     s("multiprocessing")};
     }();
     return interned;
 }
@@ -118,9 +140,8 @@ bool reproduced(PyObject* self, PyObject* args, PyObject* kwargs) {
     PyTypeObject* type = Py_TYPE(self);
     PyObject** dict = _PyObject_GetDictPtr(self);
     const Py_ssize_t size = PyTuple_GET_SIZE(args);
-    if (type != o.type || dict == nullptr ||
-        (*dict != nullptr && PyDict_Size(*dict) != 0) || (kwargs != nullptr && PyDict_Size(kwargs) != 0) ||
-        (size != 7 && size != 8) || !plain_class(type))
+    if (type != o.type || dict == nullptr || (*dict != nullptr && PyDict_Size(*dict) != 0) ||
+        (kwargs != nullptr && PyDict_Size(kwargs) != 0) || (size != 7 && size != 8) || !plain_class(type))
         return false;
     if (!PyInt_CheckExact(PyTuple_GET_ITEM(args, 1)) || !PyString_CheckExact(PyTuple_GET_ITEM(args, 2)) ||
         !PyTuple_CheckExact(PyTuple_GET_ITEM(args, 5)))
@@ -333,8 +354,8 @@ bool initialize(PyObject* d, PyObject* args) {
         return false;
     }
     const int multiprocessing = global_truth(k.log_multiprocessing);
-    if (multiprocessing < 0 || !(multiprocessing > 0 ? put(d, k.process_name, process_name())
-                                                     : put_borrowed(d, k.process_name, Py_None)))
+    if (multiprocessing < 0 ||
+        !(multiprocessing > 0 ? put(d, k.process_name, process_name()) : put_borrowed(d, k.process_name, Py_None)))
         return false;
     const int processes = global_truth(k.log_processes);
     if (processes < 0) return false;
@@ -355,7 +376,7 @@ PyObject* init_method(PyObject* self, PyObject* args, PyObject* kwargs) {
 }
 
 PyObject* dict_entry(PyObject* owner, const char* name) {
-    PyObject* dict = PyType_Check(owner) ? reinterpret_cast<PyTypeObject*>(owner)->tp_dict
+    PyObject* dict = PyType_Check(owner)     ? reinterpret_cast<PyTypeObject*>(owner)->tp_dict
                      : PyModule_Check(owner) ? PyModule_GetDict(owner)
                                              : nullptr;
     PyObject* entry = dict != nullptr ? PyDict_GetItemString(dict, name) : nullptr;
@@ -414,7 +435,8 @@ bool install_native_log_record(PyObject* logging, bool on) {
     for (PyObject* p : {taken.get_level_name, taken.os, taken.posixpath_dict, taken.basename, taken.splitext,
                         taken.getpid, taken.get_ident, taken.current_thread, taken.thread_name})
         if (p == nullptr) {
-            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "native LogRecord: logging is not the standard library's");
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_TypeError, "native LogRecord: logging is not the standard library's");
             return false;
         }
     for (PyObject* p : {taken.init, taken.globals, taken.get_level_name, taken.os, taken.posixpath_dict, taken.basename,

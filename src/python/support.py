@@ -246,7 +246,7 @@ def legacy_logging_handler(logging, native=None):
 
 
 def _native_logging():
-    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Logging"): the Python methods above, logging's own LogRecord."""
+    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Configuration"): the Python methods above, logging's own LogRecord."""
     return posix.environ.get('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
 
 

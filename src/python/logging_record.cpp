@@ -140,8 +140,10 @@ bool reproduced(PyObject* self, PyObject* args, PyObject* kwargs) {
     PyTypeObject* type = Py_TYPE(self);
     PyObject** dict = _PyObject_GetDictPtr(self);
     const Py_ssize_t size = PyTuple_GET_SIZE(args);
-    if (type != o.type || dict == nullptr || (*dict != nullptr && PyDict_Size(*dict) != 0) ||
-        (kwargs != nullptr && PyDict_Size(kwargs) != 0) || (size != 7 && size != 8) || !plain_class(type))
+    // (Setting a record's attributes is the generic setattr: no __setattr__ patched into the class.)
+    if (type != o.type || type->tp_setattro != PyObject_GenericSetAttr || dict == nullptr ||
+        (*dict != nullptr && PyDict_Size(*dict) != 0) || (kwargs != nullptr && PyDict_Size(kwargs) != 0) ||
+        (size != 7 && size != 8) || !plain_class(type))
         return false;
     if (!PyInt_CheckExact(PyTuple_GET_ITEM(args, 1)) || !PyString_CheckExact(PyTuple_GET_ITEM(args, 2)) ||
         !PyTuple_CheckExact(PyTuple_GET_ITEM(args, 5)))

@@ -329,6 +329,12 @@ def record_scenarios(root):
         logging._levelNames[30] = 'WARNED'
         root.warning('a replaced level table')
         logging._levelNames = level_names
+        def upper_messages(record, name, value):
+            object.__setattr__(record, name, value.upper() if name == 'msg' else value)
+        logging.LogRecord.__setattr__ = upper_messages
+        root.warning('a record class with its own __setattr__')
+        del logging.LogRecord.__setattr__
+        root.warning('its __setattr__ removed again')
         thread = FixedNameThread(target=root.warning, args=('from a thread with its own name',))
         thread.start()
         thread.join()

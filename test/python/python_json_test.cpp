@@ -385,8 +385,9 @@ TEST(PythonJson, ByteStringsAreDecodedAsPythonDoes) {
 
 // The escaping goes a word (8 bytes) at a time through plain runs: every byte value, and every UTF-8
 // sequence (valid, truncated, an encoded surrogate), at every offset of plain strs of every length up to
-// three words, alone and followed by a second one, as json.dumps writes (or refuses) them. Code points the
-// same way in unicode objects.
+// three words, alone and followed by a second one, as json.dumps writes (or refuses) them, and as
+// json.loads reads them inside a JSON string (the decoder also checks for ASCII a word at a time). Code
+// points the same way in unicode objects.
 TEST(PythonJson, EveryByteAndCodePointAtEveryOffsetIsEscapedAsPython) {
     std::vector<std::string> specials;
     for (int b = 0; b < 256; ++b) specials.push_back(std::string(1, static_cast<char>(b)));
@@ -411,6 +412,9 @@ TEST(PythonJson, EveryByteAndCodePointAtEveryOffsetIsEscapedAsPython) {
                     s.replace(at, 1, special);
                     if (second) s.insert(s.size() - (length - at) / 2, special);
                     check(PyString_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size())), printable(s));
+                    const std::string text = "[\"" + s + "\"]";  // and read back as raw bytes in a JSON text
+                    const std::string d = compare(ours_loads(text), python_loads(text));
+                    if (!d.empty() && ++failures <= 10) ADD_FAILURE() << "loads " << printable(text) << ": " << d;
                 }
             }
             for (const std::uint32_t c : code_points) {

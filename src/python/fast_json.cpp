@@ -172,7 +172,18 @@ bool utf8_without_surrogates(PyObject* u, std::string& out) {
     const auto n = static_cast<std::size_t>(PyUnicode_GET_SIZE(u));
     out.resize(4 * n);
     auto* p = reinterpret_cast<unsigned char*>(out.data());
-    for (std::size_t i = 0; i < n; ++i) {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {  // ASCII (most of a JSON text) eight at a time, without a branch each
+        std::uint32_t any = 0;
+        for (std::size_t k = 0; k < 8; ++k) {
+            const auto c = static_cast<std::uint32_t>(s[i + k]);
+            any |= c;
+            p[k] = static_cast<unsigned char>(c);
+        }
+        if (any >= 0x80) break;  // the word again, one at a time, below
+        p += 8;
+    }
+    for (; i < n; ++i) {
         const auto c = static_cast<std::uint32_t>(s[i]);
         if (c < 0x80) {
             *p++ = static_cast<unsigned char>(c);

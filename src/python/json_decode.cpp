@@ -64,6 +64,13 @@ PyObject* unicode_from_utf8(const char* data, std::size_t size) {
             break;
         }
     }
+    if (ascii_prefix < size && ascii_prefix + 8 > size && size >= 8) {  // the tail: the last 8 bytes
+        std::uint64_t word;
+        std::memcpy(&word, s + size - 8, 8);
+        if ((word & 0x8080808080808080ull) == 0) {
+            ascii_prefix = size;
+        }
+    }
     while (ascii_prefix < size && s[ascii_prefix] < 0x80) {
         ++ascii_prefix;
     }

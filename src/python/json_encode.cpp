@@ -85,6 +85,7 @@ public:
             depth_base_ += kBuiltinDepthMargin;
         }
         limit_ = static_cast<long>(Py_GetRecursionLimit());
+        stack_.reserve(8);  // one allocation for the usual depth, not one per doubling
     }
     ~encoder() {
         while (!stack_.empty()) {

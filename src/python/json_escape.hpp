@@ -56,8 +56,9 @@ inline char* write_char(std::uint32_t c, char* p) {
     return write_u_escape(c, p);
 }
 
-/// Appends the escaped JSON string of `n` code points: stored straight into the output while nothing
-/// needs escaping (room for that case is taken at once), then one character at a time.
+/// Appends the escaped JSON string of `n` code points: room for the plain case is taken at once, and
+/// each escape asks for its own (12 bytes at most: a surrogate pair's two) on top of what the rest needs
+/// if plain, so the output grows only when escapes do make it longer.
 inline void append_code_points(json_sink& out, const Py_UNICODE* s, Py_ssize_t n) {
     const auto count = static_cast<std::size_t>(n);
     char* p = out.room(count + 2);
@@ -82,11 +83,13 @@ inline void append_code_points(json_sink& out, const Py_UNICODE* s, Py_ssize_t n
         p[i] = static_cast<char>(c);
     }
     p += i;
-    if (i < count) {
-        out.advance(p);
-        for (; i < count; ++i) {
-            p = write_char(static_cast<std::uint32_t>(s[i]), out.room(13));  // one escape, the closing quote
+    for (; i < count; ++i) {  // room: at least one byte for each character left, and the closing quote
+        const auto c = static_cast<std::uint32_t>(s[i]);
+        if (plain_char(c)) {
+            *p++ = static_cast<char>(c);
+        } else {
             out.advance(p);
+            p = write_char(c, out.room(count - i + 12 + 1));
         }
     }
     *p++ = '"';
@@ -116,21 +119,56 @@ inline std::size_t utf8_sequence(const unsigned char* s, std::size_t avail, std:
     return 0;
 }
 
+/// How many of the 8 bytes at `s` are plain_char before the first that is not (8: all of them). On a
+/// little-endian machine a word at a time: bit 7 of each byte that needs escaping (below ' ', above '~',
+/// '"', '\\'), whose lowest set bit is exact (a borrow or carry only reaches the bytes above a byte that is
+/// itself marked).
+inline std::size_t plain_run8(const unsigned char* s) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t high = 0x8080808080808080ull;
+    std::uint64_t w;
+    std::memcpy(&w, s, 8);
+    const std::uint64_t quote = w ^ (ones * '"');
+    const std::uint64_t backslash = w ^ (ones * '\\');
+    const std::uint64_t marks =
+        (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | (w + ones) | w) &
+        high;
+    return marks == 0 ? 8 : static_cast<std::size_t>(__builtin_ctzll(marks)) >> 3;
+#else
+    std::size_t k = 0;
+    while (k < 8 && plain_char(s[k])) {
+        ++k;
+    }
+    return k;
+#endif
+}
+
 /// Appends the escaped JSON string of a byte str (its UTF-8 decoding). False with Python's
-/// UnicodeDecodeError set when the bytes are not UTF-8.
+/// UnicodeDecodeError set when the bytes are not UTF-8. Runs of plain bytes are found and copied 8 bytes
+/// at a time. Room for the plain case is taken at once, and each escape asks for its own (12 bytes at
+/// most) on top of what the rest needs if plain, so the output grows only when escapes make it longer.
 inline bool append_bytes(json_sink& out, const char* data, std::size_t n) {
     const auto* s = reinterpret_cast<const unsigned char*>(data);
-    std::size_t plain = 0;
-    while (plain < n && plain_char(s[plain])) {
-        ++plain;
-    }
     const std::size_t start = out.size();
     char* p = out.room(n + 2);
     *p++ = '"';
-    std::memcpy(p, data, plain);
-    p += plain;
-    for (std::size_t i = plain; i < n;) {
-        std::uint32_t cp = s[i];
+    std::size_t i = 0;
+    while (i < n) {  // room: at least one byte for each byte left, and the closing quote
+        if (i + 8 <= n) {
+            std::memcpy(p, s + i, 8);
+            const std::size_t k = plain_run8(s + i);
+            p += k;
+            i += k;
+            if (k == 8) {
+                continue;
+            }
+        } else if (plain_char(s[i])) {
+            *p++ = static_cast<char>(s[i]);
+            ++i;
+            continue;
+        }
+        std::uint32_t cp = s[i];  // not plain
         std::size_t len = 1;
         if (cp >= 0x80) {
             len = utf8_sequence(s + i, n - i, cp);
@@ -147,7 +185,7 @@ inline bool append_bytes(json_sink& out, const char* data, std::size_t n) {
             }
         }
         out.advance(p);
-        p = write_char(cp, out.room(13));
+        p = write_char(cp, out.room(n - i + 12 + 1));
         i += len;
     }
     out.advance(p);

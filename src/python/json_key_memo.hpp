@@ -34,7 +34,7 @@ public:
             if (e.key == nullptr) {
                 return nullptr;
             }
-            if (e.hash == h && e.size == size && std::memcmp(texts_.data() + e.offset, data, size) == 0) {
+            if (e.hash == h && e.size == size && same_text(texts_.data() + e.offset, data, size)) {
                 return e.key;
             }
         }
@@ -94,20 +94,56 @@ private:
         PyObject* key;  // strong; nullptr: free
     };
 
-    /// Eight bytes at a time (keys are short), each word mixed in by a multiply and a rotation.
+    /// Eight bytes at a time (keys are short), each word mixed in by a multiply and a rotation; the last
+    /// word is the text's last eight bytes (overlapping the one before), a text under eight bytes is read
+    /// in two overlapping halves: no byte loop and no call for any length.
     static std::uint64_t hash(const char* data, std::size_t size) noexcept {
         constexpr std::uint64_t k = 0x9E3779B97F4A7C15ull;
         std::uint64_t h = size * k;
         std::uint64_t w = 0;
-        for (; size >= 8; size -= 8, data += 8) {
-            std::memcpy(&w, data, 8);
-            h = ((h ^ w) * k);
-            h ^= h >> 29;
+        if (size >= 8) {
+            for (std::size_t i = 0; i + 8 < size; i += 8) {
+                std::memcpy(&w, data + i, 8);
+                h = ((h ^ w) * k);
+                h ^= h >> 29;
+            }
+            std::memcpy(&w, data + size - 8, 8);
+        } else {
+            w = short_text(data, size);
         }
-        w = 0;
-        std::memcpy(&w, data, size);
         h = (h ^ w) * k;
         return h ^ (h >> 32);
+    }
+
+    /// The bytes of a text under eight bytes as one word (distinct texts of one size, distinct words).
+    static std::uint64_t short_text(const char* data, std::size_t size) noexcept {
+        if (size >= 4) {
+            std::uint32_t a, b;
+            std::memcpy(&a, data, 4);
+            std::memcpy(&b, data + size - 4, 4);
+            return (std::uint64_t(a) << 32) | b;
+        }
+        if (size == 0) {
+            return 0;
+        }
+        const auto* u = reinterpret_cast<const unsigned char*>(data);
+        return (std::uint64_t(u[0]) << 16) | (std::uint64_t(u[size / 2]) << 8) | u[size - 1];
+    }
+
+    /// memcmp(a, b, size) == 0, inline for a text of up to sixteen bytes (two overlapping words or halves).
+    static bool same_text(const char* a, const char* b, std::size_t size) noexcept {
+        if (size > 16) {
+            return std::memcmp(a, b, size) == 0;
+        }
+        if (size >= 8) {
+            std::uint64_t a0, a1, b0, b1;
+            std::memcpy(&a0, a, 8);
+            std::memcpy(&b0, b, 8);
+            std::memcpy(&a1, a + size - 8, 8);
+            std::memcpy(&b1, b + size - 8, 8);
+            return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+        }
+        return short_text(a, size) == short_text(b, size);
     }
 
     void grow() {

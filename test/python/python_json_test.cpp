@@ -383,6 +383,64 @@ TEST(PythonJson, ByteStringsAreDecodedAsPythonDoes) {
     std::printf("[ info ] %zd byte strings, %d of them UTF-8 for Python\n", PyList_GET_SIZE(strings.get()), accepted);
 }
 
+// The escaping goes a word (8 bytes) at a time through plain runs: every byte value, and every UTF-8
+// sequence (valid, truncated, an encoded surrogate), at every offset of plain strs of every length up to
+// three words, alone and followed by a second one, as json.dumps writes (or refuses) them, and as
+// json.loads reads them inside a JSON string (the decoder also checks for ASCII a word at a time). Code
+// points the same way in unicode objects.
+TEST(PythonJson, EveryByteAndCodePointAtEveryOffsetIsEscapedAsPython) {
+    std::vector<std::string> specials;
+    for (int b = 0; b < 256; ++b) specials.push_back(std::string(1, static_cast<char>(b)));
+    for (const char* seq : {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xe2\x82", "\xf0\x9f"})
+        specials.push_back(seq);
+    const std::vector<std::uint32_t> code_points = {0,      0x1f,   ' ',     '"',     '\\',     '~',    0x7f,
+                                                    0x80,   0xe9,   0x7ff,   0x800,   0x20ac,   0xd800, 0xdfff,
+                                                    0xfffe, 0xffff, 0x10000, 0x1f600, 0x10ffff, '/',    'a'};
+    int compared = 0, failures = 0;
+    const auto check = [&](PyObject* v, const std::string& label) {
+        ASSERT_NE(v, nullptr) << fetch_python_error();
+        ref owned(v);
+        const std::string d = compare(ours_dumps(v), python_dumps(g_py.json_dumps, v));
+        ++compared;
+        if (!d.empty() && ++failures <= 10) ADD_FAILURE() << label << ": " << d;
+    };
+    for (std::size_t length = 1; length <= 24 && failures == 0; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (const std::string& special : specials) {
+                for (const bool second : {false, true}) {
+                    std::string s(length, 'a');
+                    s.replace(at, 1, special);
+                    if (second) s.insert(s.size() - (length - at) / 2, special);
+                    check(PyString_FromStringAndSize(s.data(), static_cast<Py_ssize_t>(s.size())), printable(s));
+                    const std::string text = "[\"" + s + "\"]";  // and read back as raw bytes in a JSON text
+                    const std::string d = compare(ours_loads(text), python_loads(text));
+                    if (!d.empty() && ++failures <= 10) ADD_FAILURE() << "loads " << printable(text) << ": " << d;
+                }
+            }
+            for (const std::uint32_t c : code_points) {
+                std::vector<Py_UNICODE> u(length, 'a');
+                u[at] = static_cast<Py_UNICODE>(c);
+                check(PyUnicode_FromUnicode(u.data(), static_cast<Py_ssize_t>(u.size())),
+                      "unicode of " + std::to_string(length) + " with U+" + std::to_string(c) + " at " +
+                          std::to_string(at));
+            }
+        }
+    }
+    // Strings whose escapes make the output several times longer than the input, after other output.
+    for (const char* expr : {"'\"' * 5000", "'\\x01' * 3000", "'ab\\xe2\\x82\\xac\"' * 2000", "u'\\U0001f600' * 3000",
+                             "u'\\x00\"' * 2500", "['x' * 100, '\\x1f' * 4000, u'\\u20ac' * 4000]"}) {
+        ref v(PyRun_String(expr, Py_eval_input, PyEval_GetBuiltins(), PyEval_GetBuiltins()));
+        ASSERT_TRUE(v) << fetch_python_error();
+        outcome theirs = python_dumps(g_py.json_dumps, v.get());
+        ASSERT_TRUE(theirs.ok) << theirs.error;
+        std::string out = "prefix:";
+        ASSERT_TRUE(py::json_dumps(v.get(), out)) << fetch_python_error();
+        EXPECT_EQ(out, "prefix:" + theirs.text) << expr;
+        ++compared;
+    }
+    std::printf("[ info ] %d strings compared with json.dumps\n", compared);
+}
+
 TEST(PythonJson, DumpsAppendsToTheOutput) {
     ref v(PyRun_String("[1.5, u'\\xe9', {'a': None}, (True, False), 2 ** 64, 1e16, float('-inf')]", Py_eval_input,
                        PyEval_GetBuiltins(), PyEval_GetBuiltins()));

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <initializer_list>
 
+#include <pthread.h>
 #include <unistd.h>
 
 namespace lambda_py27::python::detail {
@@ -283,12 +284,23 @@ PyObject* thread_ident() {
     return PyObject_CallMethodObjArgs(thread, n().get_ident, nullptr);
 }
 
+// The process's id, asked of the kernel once per process (a system call per record otherwise): a fork's
+// child forgets it (pthread_atfork, registered when the native __init__ is installed; os.fork runs it).
+pid_t cached_pid = 0;
+bool pid_cache_on = false;
+
+void forget_pid() { cached_pid = 0; }
+
 PyObject* process_id() {
     PyObject* getpid = module_entry(o.os, n().getpid);
     if (getpid == nullptr) {
         Py_RETURN_NONE;
     }
-    if (getpid == o.getpid) return PyInt_FromLong(static_cast<long>(::getpid()));
+    if (getpid == o.getpid) {
+        if (!pid_cache_on) return PyInt_FromLong(static_cast<long>(::getpid()));
+        if (cached_pid == 0) cached_pid = ::getpid();
+        return PyInt_FromLong(static_cast<long>(cached_pid));
+    }
     return PyObject_CallObject(getpid, nullptr);
 }
 
@@ -450,7 +462,9 @@ bool install_native_log_record(PyObject* logging, bool on) {
         return false;
     }
     Py_DECREF(descr);
-    o = taken;  // the version tag: checked at the first record
+    static const bool fork_forgets_pid = ::pthread_atfork(nullptr, nullptr, forget_pid) == 0;
+    pid_cache_on = fork_forgets_pid;  // (else a forked child would log its parent's id: no cache)
+    o = taken;                        // the version tag: checked at the first record
     return true;
 }
 

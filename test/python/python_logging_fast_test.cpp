@@ -180,3 +180,42 @@ TEST(NativeLoggingBootstrap, TheBuiltInHandlerWritesTheLegacyLinesOfThePythonOne
               std::string::npos)
         << native.log;
 }
+
+// The native LogRecord asks the kernel for the process id once: a child of os.fork must still log its own.
+TEST(NativeLogging, ARecordMadeInAForkedChildCarriesTheChildsProcessId) {
+    ASSERT_NE(cases(), nullptr);
+    run(true);  // the native LogRecord.__init__ installed, the parent's id asked once
+    const auto before = lambda_py27::python::detail::native_record_calls();
+    PyObject* globals = PyDict_New();
+    PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins());
+    PyObject* r = PyRun_String(
+        "import logging, os\n"
+        "parent = logging.LogRecord('p', 20, '/p.py', 1, 'in the parent', (), None).process\n"
+        "read, write = os.pipe()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        "    record = logging.LogRecord('c', 20, '/c.py', 1, 'in the child', (), None)\n"
+        "    os.write(write, '%d %d' % (record.process, os.getpid()))\n"
+        "    os._exit(0)\n"
+        "os.close(write)\n"
+        "seen = os.read(read, 100).split()\n"
+        "os.waitpid(child, 0)\n"
+        "again = logging.LogRecord('p', 20, '/p.py', 1, 'after the fork', (), None).process\n",
+        Py_file_input, globals, globals);
+    ASSERT_NE(r, nullptr) << lambda_py27::python::detail::pending_exception_text();
+    Py_DECREF(r);
+    const auto text = [&](const char* name) {
+        PyObject* v = PyObject_Repr(PyDict_GetItemString(globals, name));
+        std::string s = v != nullptr ? PyString_AsString(v) : "";
+        Py_XDECREF(v);
+        return s;
+    };
+    EXPECT_EQ(text("parent"), std::to_string(::getpid()));
+    EXPECT_EQ(text("again"), std::to_string(::getpid()));
+    PyObject* seen = PyDict_GetItemString(globals, "seen");
+    ASSERT_TRUE(seen != nullptr && PyList_Check(seen) && PyList_GET_SIZE(seen) == 2) << text("seen");
+    EXPECT_STREQ(PyString_AsString(PyList_GET_ITEM(seen, 0)), PyString_AsString(PyList_GET_ITEM(seen, 1)));
+    EXPECT_NE(std::string(PyString_AsString(PyList_GET_ITEM(seen, 0))), std::to_string(::getpid()));
+    EXPECT_GE(lambda_py27::python::detail::native_record_calls().native - before.native, 2u);  // the native one ran
+    Py_DECREF(globals);
+}

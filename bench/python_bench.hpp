@@ -49,9 +49,12 @@ struct config {
     bool write = true;
     std::vector<std::string> only;
     std::vector<std::string> wrap;
+    bool cold_only = false;              // --cold-only: the cold starts alone, no rows
+    std::vector<std::string> cold_also;  // --cold-also: more programs whose cold start is measured
     std::string bootstrap = PYTHON_BENCH_BOOTSTRAP;
     std::string floor_runtime = PYTHON_BENCH_FLOOR_RUNTIME;
     std::string cpp_runtime = PYTHON_BENCH_CPP_RUNTIME;
+    std::string python_floor_runtime = PYTHON_BENCH_PYTHON_FLOOR_RUNTIME;
     std::string python = PYTHON_BENCH_PYTHON;
     fs::path source = PYTHON_BENCH_SOURCE_DIR;
     std::string cpu = "auto";             // --cpu

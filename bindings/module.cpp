@@ -10,6 +10,7 @@
 #include <boost/python.hpp>
 
 #include <chrono>
+#include <cstdlib>
 
 namespace bp = boost::python;
 
@@ -79,6 +80,12 @@ void native_install_fast_json(const bp::object& json) {
 bp::object native_fast_json_counts() {
     const fast_json_counts c = fast_json_calls();
     return bp::make_tuple(c.fast, c.fallen_back);
+}
+
+// os.environ.get(name, fallback) for the support code's settings, without importing posix at start-up.
+bp::object native_getenv(const char* name, const bp::object& fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? bp::object(bp::handle<>(PyString_FromString(value))) : fallback;
 }
 
 bp::object native_optin_source() { return bp::str(support_optin_source); }
@@ -153,6 +160,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("loads", &native_loads);
     bp::def("install_fast_json", &native_install_fast_json);
     bp::def("fast_json_counts", &native_fast_json_counts);
+    bp::def("getenv", &native_getenv);
     bp::def("optin_source", &native_optin_source);
     bp::def("optin_code", &native_optin_code);
 }

@@ -61,6 +61,7 @@ std::vector<bool> may_find_modules(const std::vector<const char*>& names) {
     PyObject* hooks = PySys_GetObject(const_cast<char*>("path_hooks"));
     PyObject* cache = PySys_GetObject(const_cast<char*>("path_importer_cache"));
     PyObject* path = PySys_GetObject(const_cast<char*>("path"));
+    if (_PyImport_Filetab == nullptr) return unsure;  // set by Py_Initialize: not started?
     if (meta_path == nullptr || !PyList_Check(meta_path) || PyList_GET_SIZE(meta_path) != 0) return unsure;
     if (cache == nullptr || !PyDict_Check(cache) || path == nullptr || !PyList_Check(path)) return unsure;
     PyObject* zipimport = PyDict_GetItemString(modules, "zipimport");

@@ -195,10 +195,18 @@ int main(int argc, char** argv) {
     std::vector<cold_kind> colds;
     if (cfg.cold_only) {
         colds = {
-            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}},
-            {"py-floor", "floor after a bare Py_InitializeEx", {cfg.python_floor_runtime}, "", false, {}, {}, {}},
-            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}},
-            {"bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler", false, {}, {}, {}},
+            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}, {}},
+            {"py-floor", "floor after a bare Py_InitializeEx", {cfg.python_floor_runtime}, "", false, {}, {}, {}, {}},
+            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}, {}},
+            {"bootstrap",
+             "lambda-py27-bootstrap, noop.handler",
+             {cfg.bootstrap},
+             "noop.handler",
+             false,
+             {},
+             {},
+             {},
+             {}},
         };
         for (std::size_t i = 0; i < cfg.cold_also.size(); ++i)
             colds.push_back({"also-" + std::to_string(i + 1),
@@ -208,12 +216,21 @@ int main(int argc, char** argv) {
                              false,
                              {},
                              {},
+                             {},
                              {}});
     } else if (full) {
         colds = {
-            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}},
-            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}},
-            {"bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler", false, {}, {}, {}},
+            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}, {}},
+            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}, {}},
+            {"bootstrap",
+             "lambda-py27-bootstrap, noop.handler",
+             {cfg.bootstrap},
+             "noop.handler",
+             false,
+             {},
+             {},
+             {},
+             {}},
             {"plain",
              "plain Python 2.7 loop, noop.handler",
              {cfg.python, (cfg.source / "plain_python_runtime.py").string()},
@@ -221,8 +238,9 @@ int main(int argc, char** argv) {
              false,
              {},
              {},
+             {},
              {}},
-            {"python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true, {}, {}, {}},
+            {"python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true, {}, {}, {}, {}},
         };
     }
     if (!colds.empty()) {
@@ -271,12 +289,12 @@ int main(int argc, char** argv) {
         return median(r);
     };
     if (cfg.cold_only) {  // --cold-only: each kind against the floor started in the same turns
-        std::printf("%-10s %10s %10s %18s %12s  %s\n", "kind", "median ms", "CPU ms", "paired × floor", "CPU × floor",
-                    "program");
+        std::printf("%-10s %10s %10s %18s %12s %8s  %s\n", "kind", "median ms", "CPU ms", "paired × floor",
+                    "CPU × floor", "faults", "program");
         for (const auto& ck : colds)
-            std::printf("%-10s %10.3f %10.3f %18.3f %12.3f  %s\n", ck.key.c_str(), median(ck.ms_samples),
+            std::printf("%-10s %10.3f %10.3f %18.3f %12.3f %8.0f  %s\n", ck.key.c_str(), median(ck.ms_samples),
                         median(ck.cpu_ms_samples), cold_paired(ck.key, "floor"),
-                        median(ck.cpu_ms_samples) / cold_cpu_ms("floor"), ck.label.c_str());
+                        median(ck.cpu_ms_samples) / cold_cpu_ms("floor"), median(ck.fault_samples), ck.label.c_str());
         return 0;
     }
 

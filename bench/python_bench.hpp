@@ -225,9 +225,11 @@ struct cold_kind {
     std::vector<double> ms_samples;
     std::vector<double> cpu_ms_samples;  // the process's CPU time until then (user + system)
     std::string problem;
+    std::vector<double> fault_samples;  // the process's page faults until its first GET (minflt + majflt)
 };
 
-/// One start: the wall time (ms) and the process's CPU time (ms) to its first GET /next (or to its exit).
+/// One start: the wall time (ms) and the process's CPU time (ms) to its first GET /next (or to its exit);
+/// the page faults until the first GET go to ck.fault_samples.
 std::pair<double, double> cold_start_once(canned_api& api, const environment_spec& es, cold_kind& ck);
 
 /// A python2.7 script timing json.dumps(json.loads(<file>)): python_json_us runs it.

@@ -220,6 +220,11 @@ std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& eve
             "floor-echo-" + size, "plain-echo-" + size);
     add("boot-log", kind::bootstrap, "log_handler.handler", "logging.warning (" + ev("small")->label + " event)",
         "small", false, "floor-noop", "plain-log");
+    // The same with the legacy logging handler's Python methods (what the built-in ones are measured against).
+    add("boot-log-py-logging", kind::bootstrap, "log_handler.handler",
+        "logging.warning (" + ev("small")->label + " event), LAMBDA_PY27_NATIVE_LOGGING=0", "small", false,
+        "floor-noop", "plain-log");
+    rows.back().extra_env = {"LAMBDA_PY27_NATIVE_LOGGING=0"};
     // The API Gateway handler: the build tree's bootstrap, the layer as deployed (without and with the fast
     // JSON converters), the plain loop. Its answers are ~450 bytes; an error status answers ~100.
     const std::string api = "API Gateway handler (" + ev("apigw")->label + " proxy event)";
@@ -228,6 +233,9 @@ std::vector<row> make_rows(const config& cfg, const std::vector<event_kind>& eve
     add("layer-apigw-fast-json", kind::layer, "api_gateway.handler", api + ", LAMBDA_PY27_FAST_JSON=1", "apigw", false,
         "floor-echo-1k", "plain-apigw");
     rows.back().extra_env = {"LAMBDA_PY27_FAST_JSON=1"};
+    add("layer-apigw-fast-json-py-logging", kind::layer, "api_gateway.handler",
+        api + ", LAMBDA_PY27_FAST_JSON=1 LAMBDA_PY27_NATIVE_LOGGING=0", "apigw", false, "floor-echo-1k", "plain-apigw");
+    rows.back().extra_env = {"LAMBDA_PY27_FAST_JSON=1", "LAMBDA_PY27_NATIVE_LOGGING=0"};
     add("plain-noop", kind::plain, "noop.handler", "no-op (" + ev("small")->label + " event)", "small", false,
         "floor-noop", "plain-noop");
     for (const auto& size : echo_sizes)

@@ -4,6 +4,8 @@
 #include <lambda_py27/python/log.hpp>
 #include "python/context.hpp"
 #include "python/fast_json.hpp"
+#include "python/logging_handler.hpp"
+#include "python/logging_record.hpp"
 #include "python/support.hpp"
 #include "runtime/diagnostic.hpp"
 
@@ -88,6 +90,26 @@ bp::object native_getenv(const char* name, const bp::object& fallback) {
     return value != nullptr ? bp::object(bp::handle<>(PyString_FromString(value))) : fallback;
 }
 
+// support.py's legacy logging handler: its classes' methods made built-in (src/python/logging_handler.hpp).
+void native_logging(const bp::object& logging, const bp::object& handler_class, const bp::object& filter_class,
+                    const bp::object& formatter) {
+    if (!install_native_logging(logging.ptr(), handler_class.ptr(), filter_class.ptr(), formatter.ptr()))
+        bp::throw_error_already_set();
+}
+
+// logging.LogRecord.__init__ built in (on) or the standard library's again (src/python/logging_record.hpp).
+void native_log_record(const bp::object& logging, bool on) {
+    if (!install_native_log_record(logging.ptr(), on)) bp::throw_error_already_set();
+}
+
+// For the tests: (records the built-in emit wrote, records it gave to the Python emit, records the built-in
+// LogRecord.__init__ made, records it gave to the Python one).
+bp::object native_logging_counts_of() {
+    const native_logging_counts c = native_logging_calls();
+    const native_record_counts r = native_record_calls();
+    return bp::make_tuple(c.native, c.python, r.native, r.python);
+}
+
 bp::object native_optin_source() { return bp::str(support_optin_source); }
 bp::object native_optin_code() {
     return bp::str(reinterpret_cast<const char*>(support_optin_code), support_optin_code_size);
@@ -161,6 +183,9 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("install_fast_json", &native_install_fast_json);
     bp::def("fast_json_counts", &native_fast_json_counts);
     bp::def("getenv", &native_getenv);
+    bp::def("native_logging", &native_logging);
+    bp::def("native_log_record", &native_log_record);
+    bp::def("native_logging_counts", &native_logging_counts_of);
     bp::def("optin_source", &native_optin_source);
     bp::def("optin_code", &native_optin_code);
 }

@@ -214,9 +214,11 @@ LOG_FORMAT = '[%(levelname)s]\t%(asctime)s.%(msecs)dZ\t%(aws_request_id)s\t%(mes
 DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
 
 
-def install_logging(logging):
-    if _LOG_JSON:
-        return _optin().install_json_logging(logging)
+def legacy_logging_handler(logging, native=None):
+    """A new handler of the legacy format, filter and formatter attached. Native (the default): its
+    `handle` and `emit` and the filter's `filter` are the runtime's built-in methods (src/python/
+    logging_handler.cpp), which format natively only what the Python methods here would format the same
+    and call them for everything else. The tests make one of each."""
     import time
 
     class LambdaLoggerHandler(logging.Handler):
@@ -235,10 +237,27 @@ def install_logging(logging):
 
     formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
     formatter.converter = time.gmtime
+    if native is None:
+        native = _native_logging()
+    if native:
+        _native.native_logging(logging, LambdaLoggerHandler, LambdaLoggerFilter, formatter)
     handler = LambdaLoggerHandler()
     handler.setFormatter(formatter)
     handler.addFilter(LambdaLoggerFilter())
-    logging.getLogger().addHandler(handler)
+    return handler
+
+
+def _native_logging():
+    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Configuration"): the Python methods above, logging's own LogRecord."""
+    return _native.getenv('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
+
+
+def install_logging(logging):
+    if _LOG_JSON:
+        return _optin().install_json_logging(logging)
+    if _native_logging():
+        _native.native_log_record(logging, True)
+    logging.getLogger().addHandler(legacy_logging_handler(logging))
 
 
 class _FirstImportHook(object):

@@ -193,55 +193,34 @@ int main(int argc, char** argv) {
 
     // ---- cold starts, interleaved so that a disturbance hits every kind alike
     std::vector<cold_kind> colds;
+    const auto cold_start_of = [](std::string key, std::string label, std::vector<std::string> command,
+                                  std::string handler, bool to_exit = false) {
+        cold_kind ck;
+        ck.key = std::move(key);
+        ck.label = std::move(label);
+        ck.argv = std::move(command);
+        ck.handler = std::move(handler);
+        ck.to_exit = to_exit;
+        return ck;
+    };
+    if (cfg.cold_only || full) {
+        colds.push_back(cold_start_of("floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, ""));
+        if (cfg.cold_only)
+            colds.push_back(
+                cold_start_of("py-floor", "floor after a bare Py_InitializeEx", {cfg.python_floor_runtime}, ""));
+        colds.push_back(cold_start_of("cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, ""));
+        colds.push_back(
+            cold_start_of("bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler"));
+    }
     if (cfg.cold_only) {
-        colds = {
-            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}, {}},
-            {"py-floor", "floor after a bare Py_InitializeEx", {cfg.python_floor_runtime}, "", false, {}, {}, {}, {}},
-            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}, {}},
-            {"bootstrap",
-             "lambda-py27-bootstrap, noop.handler",
-             {cfg.bootstrap},
-             "noop.handler",
-             false,
-             {},
-             {},
-             {},
-             {}},
-        };
         for (std::size_t i = 0; i < cfg.cold_also.size(); ++i)
-            colds.push_back({"also-" + std::to_string(i + 1),
-                             cfg.cold_also[i],
-                             {cfg.cold_also[i]},
-                             "noop.handler",
-                             false,
-                             {},
-                             {},
-                             {},
-                             {}});
+            colds.push_back(
+                cold_start_of("also-" + std::to_string(i + 1), cfg.cold_also[i], {cfg.cold_also[i]}, "noop.handler"));
     } else if (full) {
-        colds = {
-            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}, {}},
-            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}, {}},
-            {"bootstrap",
-             "lambda-py27-bootstrap, noop.handler",
-             {cfg.bootstrap},
-             "noop.handler",
-             false,
-             {},
-             {},
-             {},
-             {}},
-            {"plain",
-             "plain Python 2.7 loop, noop.handler",
-             {cfg.python, (cfg.source / "plain_python_runtime.py").string()},
-             "noop.handler",
-             false,
-             {},
-             {},
-             {},
-             {}},
-            {"python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true, {}, {}, {}, {}},
-        };
+        colds.push_back(cold_start_of("plain", "plain Python 2.7 loop, noop.handler",
+                                      {cfg.python, (cfg.source / "plain_python_runtime.py").string()}, "noop.handler"));
+        colds.push_back(
+            cold_start_of("python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true));
     }
     if (!colds.empty()) {
         std::printf("cold starts:");

@@ -25,13 +25,17 @@
 //
 //   python_bench [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]
 //                [--only KEY,KEY...] [--wrap "CMD ARGS"] [--list] [--bootstrap PATH] [--python PATH]
-//                [--cpu N|auto|none] [--layer ZIP]
+//                [--cpu N|auto|none] [--layer ZIP] [--cold-only] [--cold-also PATH]...
 //   --only runs just those rows (no cold starts, no long run, nothing written): for a profiler, with
 //   --wrap prefixing the runtime's command line; the API then answers 500 after the last event so the
 //   runtime exits by itself (valgrind writes its output at exit), e.g.
 //     python_bench --quick --only boot-noop
 //         --wrap "valgrind --tool=callgrind --toggle-collect=lambda_py27::python::python_handler::operator()*"
 //   --bootstrap runs another build of the bootstrap in the bootstrap rows (a candidate fix, say).
+//   --cold-only measures the cold starts alone, started in turns: the floor, py-floor (the floor after a
+//   bare Py_InitializeEx: what Python's own start costs), the C++ runtime, the bootstrap and each
+//   --cold-also PATH (a candidate build, say; started as the bootstrap is, _HANDLER=noop.handler), and
+//   prints each one's median, CPU time and the median of its paired ratios to the floor's starts.
 //   --cpu N|auto|none: the CPU the whole run is pinned to (the harness's threads and every process it
 //   starts inherit it); auto (the default): the last CPU this process may run on; none: the scheduler
 //   places every thread. Why one CPU: on a small VM a wake-up that crosses to another vCPU costs several
@@ -79,7 +83,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "python_bench: no row selected (--list shows them)\n");
         return 2;
     }
-    const bool full = cfg.only.empty();
+    const bool full = cfg.only.empty() && !cfg.cold_only;
+    if (cfg.cold_only) selected.clear();
 
     // ---- the scene: a task root with the handlers, the API, the machine
     char tmpl[] = "/tmp/python_bench.XXXXXX";
@@ -188,27 +193,46 @@ int main(int argc, char** argv) {
 
     // ---- cold starts, interleaved so that a disturbance hits every kind alike
     std::vector<cold_kind> colds;
-    if (full) {
-        colds = {
-            {"floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, "", false, {}, {}, {}},
-            {"cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, "", false, {}, {}, {}},
-            {"bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler", false, {}, {}, {}},
-            {"plain",
-             "plain Python 2.7 loop, noop.handler",
-             {cfg.python, (cfg.source / "plain_python_runtime.py").string()},
-             "noop.handler",
-             false,
-             {},
-             {},
-             {}},
-            {"python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true, {}, {}, {}},
-        };
+    const auto cold_start_of = [](std::string key, std::string label, std::vector<std::string> command,
+                                  std::string handler, bool to_exit = false) {
+        cold_kind ck;
+        ck.key = std::move(key);
+        ck.label = std::move(label);
+        ck.argv = std::move(command);
+        ck.handler = std::move(handler);
+        ck.to_exit = to_exit;
+        return ck;
+    };
+    if (cfg.cold_only || full) {
+        colds.push_back(cold_start_of("floor", "floor runtime (raw sockets)", {cfg.floor_runtime}, ""));
+        if (cfg.cold_only)
+            colds.push_back(
+                cold_start_of("py-floor", "floor after a bare Py_InitializeEx", {cfg.python_floor_runtime}, ""));
+        colds.push_back(cold_start_of("cpp", "C++ runtime_client no-op", {cfg.cpp_runtime}, ""));
+        colds.push_back(
+            cold_start_of("bootstrap", "lambda-py27-bootstrap, noop.handler", {cfg.bootstrap}, "noop.handler"));
+    }
+    if (cfg.cold_only) {
+        for (std::size_t i = 0; i < cfg.cold_also.size(); ++i)
+            colds.push_back(
+                cold_start_of("also-" + std::to_string(i + 1), cfg.cold_also[i], {cfg.cold_also[i]}, "noop.handler"));
+    } else if (full) {
+        colds.push_back(cold_start_of("plain", "plain Python 2.7 loop, noop.handler",
+                                      {cfg.python, (cfg.source / "plain_python_runtime.py").string()}, "noop.handler"));
+        colds.push_back(
+            cold_start_of("python-pass", "python2.7 -c pass (spawn → exit)", {cfg.python, "-c", "pass"}, "", true));
+    }
+    if (!colds.empty()) {
         std::printf("cold starts:");
         std::fflush(stdout);
         // One unmeasured start of each first: page cache, the handler's .pyc.
         for (auto& ck : colds) cold_start_once(api, es, ck);
         for (int i = 0; i < cfg.starts; ++i) {
-            for (auto& ck : colds) {
+            // --cold-only: each turn starts one kind later, so no kind always follows the same one (the
+            // start after the bootstrap's came out ~0.05x of the floor slower, whatever it started).
+            const std::size_t first = cfg.cold_only ? static_cast<std::size_t>(i) % colds.size() : 0;
+            for (std::size_t k = 0; k < colds.size(); ++k) {
+                auto& ck = colds[(first + k) % colds.size()];
                 const auto [wall, cpu_time] = cold_start_once(api, es, ck);
                 if (std::isfinite(wall)) ck.ms_samples.push_back(wall);
                 if (std::isfinite(cpu_time)) ck.cpu_ms_samples.push_back(cpu_time);
@@ -243,6 +267,15 @@ int main(int argc, char** argv) {
                 r.push_back(x->ms_samples[i] / y->ms_samples[i]);
         return median(r);
     };
+    if (cfg.cold_only) {  // --cold-only: each kind against the floor started in the same turns
+        std::printf("%-10s %10s %10s %18s %12s %8s  %s\n", "kind", "median ms", "CPU ms", "paired × floor",
+                    "CPU × floor", "faults", "program");
+        for (const auto& ck : colds)
+            std::printf("%-10s %10.3f %10.3f %18.3f %12.3f %8.0f  %s\n", ck.key.c_str(), median(ck.ms_samples),
+                        median(ck.cpu_ms_samples), cold_paired(ck.key, "floor"),
+                        median(ck.cpu_ms_samples) / cold_cpu_ms("floor"), median(ck.fault_samples), ck.label.c_str());
+        return 0;
+    }
 
     // ---- the long no-op run of the bootstrap: resident memory every tenth of the way
     std::vector<checkpoint> series;

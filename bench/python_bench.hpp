@@ -49,9 +49,12 @@ struct config {
     bool write = true;
     std::vector<std::string> only;
     std::vector<std::string> wrap;
+    bool cold_only = false;              // --cold-only: the cold starts alone, no rows
+    std::vector<std::string> cold_also;  // --cold-also: more programs whose cold start is measured
     std::string bootstrap = PYTHON_BENCH_BOOTSTRAP;
     std::string floor_runtime = PYTHON_BENCH_FLOOR_RUNTIME;
     std::string cpp_runtime = PYTHON_BENCH_CPP_RUNTIME;
+    std::string python_floor_runtime = PYTHON_BENCH_PYTHON_FLOOR_RUNTIME;
     std::string python = PYTHON_BENCH_PYTHON;
     fs::path source = PYTHON_BENCH_SOURCE_DIR;
     std::string cpu = "auto";             // --cpu
@@ -222,9 +225,11 @@ struct cold_kind {
     std::vector<double> ms_samples;
     std::vector<double> cpu_ms_samples;  // the process's CPU time until then (user + system)
     std::string problem;
+    std::vector<double> fault_samples;  // the process's page faults until its first GET (minflt + majflt)
 };
 
-/// One start: the wall time (ms) and the process's CPU time (ms) to its first GET /next (or to its exit).
+/// One start: the wall time (ms) and the process's CPU time (ms) to its first GET /next (or to its exit);
+/// the page faults until the first GET go to ck.fault_samples.
 std::pair<double, double> cold_start_once(canned_api& api, const environment_spec& es, cold_kind& ck);
 
 /// A python2.7 script timing json.dumps(json.loads(<file>)): python_json_us runs it.

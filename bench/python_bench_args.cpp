@@ -104,6 +104,10 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
             for (std::string w; in >> w;) cfg.wrap.push_back(w);
             if (!cfg.wrap.empty() && cfg.wrap[0].find('/') == std::string::npos)  // posix_spawn takes a path
                 cfg.wrap[0] = run_capture("command -v '" + cfg.wrap[0] + "'");
+        } else if (a == "--cold-only") {
+            cfg.cold_only = true;
+        } else if (a == "--cold-also") {
+            cfg.cold_also.push_back(value());
         } else if (a == "--bootstrap") {
             cfg.bootstrap = value();
         } else if (a == "--python") {
@@ -119,7 +123,7 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
                 stderr,
                 "usage: %s [--quick] [--rounds R] [--starts S] [--long N] [--results DIR] [--no-write]\n"
                 "          [--only KEY,KEY...] [--wrap \"CMD ARGS\"] [--list] [--bootstrap PATH] [--python PATH]\n"
-                "          [--cpu N|auto|none] [--layer ZIP]\n",
+                "          [--cpu N|auto|none] [--layer ZIP] [--cold-only] [--cold-also PATH]...\n",
                 argv[0]);
             return 2;
         }
@@ -129,7 +133,7 @@ int parse_args(int argc, char** argv, config& cfg, bool& list) {
         if (!starts_set) cfg.starts = 10;
         if (!long_set) cfg.long_run = 20000;
     }
-    if (!cfg.only.empty() || !cfg.wrap.empty()) cfg.write = false;
+    if (!cfg.only.empty() || !cfg.wrap.empty() || cfg.cold_only) cfg.write = false;
     if (cfg.bootstrap.empty() || cfg.python.empty()) {
         std::fprintf(stderr, "python_bench: no bootstrap or python2.7 known (--bootstrap, --python)\n");
         return 2;

@@ -4,6 +4,10 @@
 #include <sys/resource.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
 
 namespace lambda_py27_bench::harness {
 
@@ -30,6 +34,18 @@ std::pair<double, double> cold_start_once(canned_api& api, const environment_spe
     child c = spawn(ck.argv, base_env(es, ck.handler), es.stderr_path);
     const bool finished = api.wait(ms(60000), [&] { return c.alive(); });
     const double cpu = finished ? cpu_ms(c.pid) : NAN;
+    if (finished) {
+        // /proc/<pid>/stat: the fields after the command's closing parenthesis; minflt and majflt are the
+        // 8th and 10th of them.
+        std::ifstream in("/proc/" + std::to_string(c.pid) + "/stat");
+        const std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        std::istringstream fields(stat.substr(stat.rfind(')') + 1));
+        std::string f;
+        double faults = 0;
+        for (int i = 1; i <= 10 && fields >> f; ++i)
+            if (i == 8 || i == 10) faults += std::strtod(f.c_str(), nullptr);
+        ck.fault_samples.push_back(faults);
+    }
     c.kill_and_reap();
     api.wait_closed(ms(10000));
     const auto o = api.take();

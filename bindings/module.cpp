@@ -12,6 +12,7 @@
 #include <boost/python.hpp>
 
 #include <chrono>
+#include <cstdlib>
 
 namespace bp = boost::python;
 
@@ -81,6 +82,12 @@ void native_install_fast_json(const bp::object& json) {
 bp::object native_fast_json_counts() {
     const fast_json_counts c = fast_json_calls();
     return bp::make_tuple(c.fast, c.fallen_back);
+}
+
+// os.environ.get(name, fallback) for the support code's settings, without importing posix at start-up.
+bp::object native_getenv(const char* name, const bp::object& fallback) {
+    const char* value = std::getenv(name);
+    return value != nullptr ? bp::object(bp::handle<>(PyString_FromString(value))) : fallback;
 }
 
 // support.py's legacy logging handler: its classes' methods made built-in (src/python/logging_handler.hpp).
@@ -175,6 +182,7 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("loads", &native_loads);
     bp::def("install_fast_json", &native_install_fast_json);
     bp::def("fast_json_counts", &native_fast_json_counts);
+    bp::def("getenv", &native_getenv);
     bp::def("native_logging", &native_logging);
     bp::def("native_log_record", &native_log_record);
     bp::def("native_logging_counts", &native_logging_counts_of);

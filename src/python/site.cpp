@@ -8,8 +8,6 @@
 
 #include <unistd.h>
 #include <cstddef>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <stdexcept>
@@ -453,37 +451,6 @@ void clear_no_site_flag() {
     }
 }
 
-// site.check_enableusersite(): False with -s or PYTHONNOUSERSITE, None (off) under set-uid or set-gid.
-bool user_site_enabled() {
-    if (Py_NoUserSiteDirectory) return false;
-    return ::geteuid() == ::getuid() && ::getegid() == ::getgid();
-}
-
-void import_customization(const char* name) {
-    if (PyObject* m = PyImport_ImportModule(name)) {
-        Py_DECREF(m);
-        return;
-    }
-    if (PyErr_ExceptionMatches(PyExc_ImportError)) {
-        PyErr_Clear();
-        return;
-    }
-    if (PyErr_ExceptionMatches(PyExc_Exception)) {
-        if (Py_VerboseFlag) {
-            PyErr_PrintEx(0);
-        } else {
-            PyErr_Clear();
-            PySys_WriteStderr("'import %s' failed; use -v for traceback\n", name);
-        }
-        return;
-    }
-    // SystemExit, KeyboardInterrupt: what Python does when `site` fails at start. PyErr_Print ends the
-    // process on SystemExit with its status; anything else is printed and the status is 1.
-    PyErr_PrintEx(0);
-    std::fflush(nullptr);
-    std::exit(1);
-}
-
 }  // namespace
 
 void install_site_state(const char* stdlib_dir) {
@@ -521,11 +488,6 @@ void install_site_state(const char* stdlib_dir) {
         fail("cannot make module site");
     Py_DECREF(file_name);
     Py_DECREF(site);
-}
-
-void import_site_customizations() {
-    import_customization("sitecustomize");
-    if (user_site_enabled()) import_customization("usercustomize");
 }
 
 }  // namespace lambda_py27::python::detail

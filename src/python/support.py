@@ -2,17 +2,18 @@
 # per-invocation hot path (handler loading, error formatting, the logging handler). It is compiled
 # into the library (src/python/CMake embeds this file) and runs as module `_lambda_py27_support`.
 import imp
-import posix  # getcwd without importing os (and its dozen modules) at start-up
 import sys
 
 import _lambda_py27 as _native
 
 # Opt-in behaviour beyond the legacy runtime, read once (README: "Structured logging", "Modern error
-# profile"). Unset, every path below is the legacy one.
-_LOG_JSON = posix.environ.get('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
-_LOG_LEVEL = posix.environ.get('AWS_LAMBDA_LOG_LEVEL', '').upper()
-MODERN = posix.environ.get('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
-FAST_JSON = posix.environ.get('LAMBDA_PY27_FAST_JSON', '') == '1'
+# profile"). Unset, every path below is the legacy one. Read with the native getenv: importing posix
+# (for os.environ's snapshot) builds the environment's dict and its tables of configuration names, a
+# few per cent of a cold start, and a function that never imports os does not need it.
+_LOG_JSON = _native.getenv('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
+_LOG_LEVEL = _native.getenv('AWS_LAMBDA_LOG_LEVEL', '').upper()
+MODERN = _native.getenv('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
+FAST_JSON = _native.getenv('LAMBDA_PY27_FAST_JSON', '') == '1'
 
 # The handler's module once loaded: its optional shutdown() is a shutdown hook.
 _handler_module = None
@@ -191,6 +192,7 @@ XRAY_CAUSE_LIMIT = 65535
 
 
 def _xray_cause(message, type_name, frames):
+    import posix  # getcwd without importing os (and its dozen modules)
     stack = [{'label': f[2], 'path': f[0], 'line': f[1]} for f in frames]
     while True:
         cause = _native.dumps({
@@ -247,7 +249,7 @@ def legacy_logging_handler(logging, native=None):
 
 def _native_logging():
     """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Configuration"): the Python methods above, logging's own LogRecord."""
-    return posix.environ.get('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
+    return _native.getenv('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
 
 
 def install_logging(logging):

@@ -311,6 +311,16 @@ TEST(PythonRuntime, CollectsNothingDuringStartUpAndCollectsAsUsualAfter) {
     EXPECT_EQ(got.at("full_collection_freed_import_cycle"), true);
 }
 
+// The runtime's support code reads its settings without importing posix (whose module body builds
+// os.environ's dict and three tables of configuration names: a few per cent of a cold start); a
+// function that imports os gets it whole.
+TEST(PythonRuntime, ImportsNeitherOsNorPosixBeforeTheFunctionDoes) {
+    const auto got = call("startup_modules.handler");
+    EXPECT_EQ(got.at("before_import"), json::array{}) << got;
+    EXPECT_EQ(got.at("cwd"), json::value(data_dir() + "/handlers"));
+    EXPECT_TRUE(got.at("function_name").is_string()) << got;
+}
+
 TEST(PythonRuntime, KeepsTheThresholdsAModuleSetsWhileItIsImported) {
     EXPECT_EQ(call("startup_gc_threshold.handler"), (json::array{123, 4, 5}));
 }

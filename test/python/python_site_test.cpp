@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace json = boost::json;
 using lambda_py27::test_support::data_dir;
@@ -114,6 +115,28 @@ TEST(PythonSite, ImportsSitecustomizeThenUsercustomizeFromPythonpathBeforeTheHan
         EXPECT_EQ(got.at("defaultencoding"), "utf-8");
         EXPECT_EQ(got.at("pythonpath"), json::value(data_dir() + "/site/customize"));
     }
+}
+
+// The search is first made with stat() (src/python/site_customize.cpp); whatever it cannot rule out is
+// left to Python's import: a zip (zipimport), a package, a folder sitecustomize itself puts on sys.path.
+TEST(PythonSite, ImportsTheCustomizationsFromAZipAPackageAndAFolderSitecustomizeAdds) {
+    const std::pair<const char*, json::array> cases[] = {
+        {"/site/zipped/customize.zip", {"sitecustomize", "usercustomize", "site_probe"}},
+        {"/site/package_customize", {"sitecustomize", "site_probe"}},
+        {"/site/chained", {"sitecustomize", "usercustomize", "site_probe"}},  // usercustomize in chained/more
+    };
+    for (const auto& [pythonpath, order] : cases) {
+        SCOPED_TRACE(pythonpath);
+        auto setup = site_function("site_probe.facts", "legacy");
+        setup.environment["PYTHONPATH"] = data_dir() + pythonpath;
+        EXPECT_EQ(answer(setup).at("order"), order);
+    }
+}
+
+TEST(PythonSite, ImportsASitecustomizeFromTheTaskRoot) {
+    auto setup = site_function("order_probe.handler", "legacy");
+    setup.task_root = data_dir() + "/site/task_customize";
+    EXPECT_EQ(answer(setup), (json::array{"sitecustomize", "order_probe"}));
 }
 
 TEST(PythonSite, ReportsAFailingSitecustomizeAndGoesOn) {

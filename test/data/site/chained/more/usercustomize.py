@@ -1,0 +1,2 @@
+import sys
+sys.lp27_customize_order = getattr(sys, 'lp27_customize_order', []) + ['usercustomize']

@@ -101,12 +101,13 @@ int run_bootstrap(int argc, char** argv, bootstrap_options options) {
             *client, "Runtime.InvalidConfiguration",
             std::string("LAMBDA_PY27_ERROR_PROFILE must be legacy or modern, not '") + profile + "'",
             exit_status::usage);
-    const char* fast_json = std::getenv("LAMBDA_PY27_FAST_JSON");  // support.py reads it: "1" is on
-    if (fast_json != nullptr && *fast_json != '\0' && std::string_view(fast_json) != "0" &&
-        std::string_view(fast_json) != "1")
-        return report_init_error(*client, "Runtime.InvalidConfiguration",
-                                 std::string("LAMBDA_PY27_FAST_JSON must be 1 or 0, not '") + fast_json + "'",
-                                 exit_status::usage);
+    // support.py reads these two: FAST_JSON is on at "1", NATIVE_LOGGING off at "0".
+    for (const char* name : {"LAMBDA_PY27_FAST_JSON", "LAMBDA_PY27_NATIVE_LOGGING"}) {
+        const char* value = std::getenv(name);
+        if (value != nullptr && *value != '\0' && std::string_view(value) != "0" && std::string_view(value) != "1")
+            return report_init_error(*client, "Runtime.InvalidConfiguration",
+                                     std::string(name) + " must be 1 or 0, not '" + value + "'", exit_status::usage);
+    }
     const auto graceful = graceful_shutdown_requested();
     if (!graceful)
         return report_init_error(*client, "Runtime.InvalidConfiguration",

@@ -11,6 +11,7 @@
 #include "python/support.hpp"
 
 #include "support/bootstrap_process.hpp"
+#include "support/fake_runtime_api.hpp"
 #include "support/served_function.hpp"
 
 #include <gtest/gtest.h>
@@ -218,4 +219,19 @@ TEST(NativeLogging, ARecordMadeInAForkedChildCarriesTheChildsProcessId) {
     EXPECT_NE(std::string(PyString_AsString(PyList_GET_ITEM(seen, 0))), std::to_string(::getpid()));
     EXPECT_GE(lambda_py27::python::detail::native_record_calls().native - before.native, 2u);  // the native one ran
     Py_DECREF(globals);
+}
+
+TEST(NativeLoggingBootstrap, RefusesAnUnknownSettingAsAnInitError) {
+    using namespace lambda_py27::test_support;
+    fake_runtime_api api;
+    api.then(answer::accepted());
+    bootstrap_process rt(api.endpoint(), "native_logging.handler", data_dir() + "/handlers",
+                         {{"LAMBDA_PY27_NATIVE_LOGGING", "off"}});
+    EXPECT_EQ(rt.wait_exit(), 2);
+    const auto reqs = api.requests();
+    ASSERT_EQ(reqs.size(), 1u);
+    EXPECT_EQ(reqs[0].target, "/2018-06-01/runtime/init/error");
+    EXPECT_EQ(reqs[0].header("Lambda-Runtime-Function-Error-Type"), "Runtime.InvalidConfiguration");
+    EXPECT_NE(reqs[0].body.find("LAMBDA_PY27_NATIVE_LOGGING must be 1 or 0, not 'off'"), std::string::npos)
+        << reqs[0].body;
 }

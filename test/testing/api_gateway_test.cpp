@@ -594,6 +594,10 @@ TEST(ApiGatewayStream, WithoutAPreludeItIs200OfTheStreamsTypeAndABufferedResultI
     EXPECT_EQ(plain.one("Content-Type"), "application/octet-stream");
     EXPECT_EQ(plain.one("Transfer-Encoding"), "chunked");
     EXPECT_EQ(plain.body, "one,two \xc3\xa9");
+    const auto head = curl("curl -I http://127.0.0.1:PORT/plain", emu.port);  // the head alone
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.one("Content-Type"), "application/octet-stream");
+    EXPECT_EQ(head.body, "");
     const auto buffered = curl("curl http://127.0.0.1:PORT/buffered", emu.port);
     EXPECT_EQ(buffered.status, 202);
     EXPECT_EQ(buffered.one("X-Buffered"), "yes");
@@ -634,6 +638,26 @@ TEST(ApiGatewayStream, AnErrorMidStreamCutsTheAnswerShortAndOneBeforeIsA502) {
     EXPECT_NE(log.find("Malformed Lambda proxy response: header 'X-Bad' has a control character\nEND RequestId"),
               std::string::npos)
         << log;
+}
+
+TEST(ApiGatewayStream, ATimeoutMidStreamCutsTheAnswerShortAndTheNextRequestIsServed) {
+    auto more = stream_mode();
+    more.insert(more.end(), {"--timeout", "1"});
+    api_emulator emu("2.0", more, "url_stream.handler");
+    std::string out;
+    const auto url = "http://127.0.0.1:" + std::to_string(emu.port);
+    scratch_dir dir;  // the gate never opens: the handler waits past its timeout after the first chunk
+    EXPECT_EQ(
+        run_command({"curl", "-s", "-i", "--raw", url + "/prelude?gate=" + (dir.path() / "gate").string()}, {}, &out),
+        18)
+        << out;
+    EXPECT_EQ(out.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << out;
+    EXPECT_NE(out.find("\r\n\r\nb\r\n<html>first\r\n"), std::string::npos) << out;
+    EXPECT_EQ(curl("curl -N http://127.0.0.1:PORT/plain", emu.port).body, "one,two \xc3\xa9");
+    emu.process.stop();
+    const auto log = emu.process.log();
+    const auto timed_out = log.find("Task timed out after 1.00 seconds\nEND RequestId");
+    EXPECT_NE(timed_out, std::string::npos) << log;
 }
 
 TEST(ApiGatewayStream, TheInvokeModeIsRefusedWithoutTheFunctionUrlsPayloadVersion) {

@@ -51,6 +51,10 @@ Options (also accepted after RUNTIME_CMD, unless a -- comes first; --name=value 
                        route /{proxy+}, stage local) or 2.0 (an HTTP API's $default route, a Function
                        URL), and the result is the HTTP answer (502 for a function error):
                          curl 'http://127.0.0.1:8080/orders/7?dry=1'
+  --function-url-invoke-mode MODE  with --api-gateway 2.0, the Function URL's invoke mode: BUFFERED
+                       (the default; a streamed response is a 502) or RESPONSE_STREAM (a streamed
+                       response reaches the client as it comes, chunked, its prelude giving the status,
+                       headers and cookies):  curl -N http://127.0.0.1:8080/
   --zip FILE           run a deployment artifact as Lambda does: FILE unpacked at /var/task, read-only,
                        in a private root holding only it, the layers, /tmp, /dev and /proc (needs root
                        or unprivileged user namespaces); the bootstrap is /var/task/bootstrap, else
@@ -264,6 +268,16 @@ private:
             else
                 throw usage_error{"--api-gateway: expected the payload format version 1.0 or 2.0, got '" +
                                   std::string(v) + "'"};
+        } else if (name_ == "--function-url-invoke-mode") {
+            const auto v = value();
+            invoke_mode_given_ = true;
+            if (v == "BUFFERED")
+                o.invoke_mode = testing::function_url_invoke_mode::buffered;
+            else if (v == "RESPONSE_STREAM")
+                o.invoke_mode = testing::function_url_invoke_mode::response_stream;
+            else
+                throw usage_error{"--function-url-invoke-mode: expected BUFFERED or RESPONSE_STREAM, got '" +
+                                  std::string(v) + "'"};
         } else if (name_ == "--zip") {
             cmd_.function_zip = std::string(value());
         } else if (name_ == "--layer") {
@@ -282,6 +296,8 @@ private:
 
     void finish(const std::optional<std::string>& handler) {
         auto& o = cmd_.options;
+        if (invoke_mode_given_ && o.api_gateway != testing::api_gateway_payload::v2)
+            throw usage_error{"--function-url-invoke-mode: a Function URL's invoke mode, only with --api-gateway 2.0"};
         // RIE: a command with arguments ends with the handler.
         if (handler)
             o.handler = *handler;
@@ -302,6 +318,7 @@ private:
     int i_ = 1;
     std::string_view name_;
     std::optional<std::string_view> inline_value_;
+    bool invoke_mode_given_ = false;
     std::vector<std::string> command_;
     emulator_command cmd_;
 };

@@ -72,6 +72,12 @@ api_answer internal_server_error(std::string_view why);
 /// cannot carry, is a malformed proxy response: `internal_server_error` with the reason.
 api_answer proxy_answer(api_gateway_payload format, std::string_view result);
 
+/// The head of a streamed response's answer from its `application/vnd.awslambda.http-integration-response`
+/// prelude (the JSON before the 8 NUL bytes): as a 2.0 result with `statusCode` (200 when left out), `headers`
+/// and `cookies`, no `body`; `Content-Type` `application/octet-stream` when it names none. Anything else is
+/// `internal_server_error` with the reason.
+api_answer stream_prelude_answer(std::string_view prelude);
+
 /// The answer for a function error (its error document `error_body`): 502, logged with its type and message.
 api_answer function_error_answer(std::string_view error_body);
 

@@ -14,25 +14,13 @@ namespace {
 namespace http = detail::http;
 using detail::body_read;
 
-// `head`: the answer to a HEAD request, which has the length of its body but not the body.
-bool write_api_answer(detail::tcp::socket& socket, detail::api_answer a, bool keep_alive, bool head = false) {
-    detail::string_response res{static_cast<http::status>(a.status), 11};
-    res.set(http::field::server, "lambda-py27-emulator");
-    for (auto& [name, value] : a.headers) res.insert(name, value);
-    res.keep_alive(keep_alive);
-    res.body() = std::move(a.body);
-    res.prepare_payload();
-    if (head) res.body().clear();
-    return detail::write_response(socket, res);
-}
-
 // An answer of the front end itself (a refusal), as API Gateway words its own: {"message": ...}.
 bool write_api_message(detail::tcp::socket& socket, unsigned status, std::string_view message, bool keep_alive) {
     detail::api_answer a;
     a.status = status;
     a.headers.emplace_back("Content-Type", "application/json");
     a.body = R"({"message": ")" + std::string(message) + "\"}";
-    return write_api_answer(socket, std::move(a), keep_alive);
+    return detail::write_api_answer(socket, std::move(a), keep_alive);
 }
 
 std::string peer_address(detail::tcp::socket& socket) {
@@ -42,6 +30,17 @@ std::string peer_address(detail::tcp::socket& socket) {
 }
 
 }  // namespace
+
+bool detail::write_api_answer(tcp::socket& socket, api_answer a, bool keep_alive, bool head) {
+    detail::string_response res{static_cast<http::status>(a.status), 11};
+    res.set(http::field::server, "lambda-py27-emulator");
+    for (auto& [name, value] : a.headers) res.insert(name, value);
+    res.keep_alive(keep_alive);
+    res.body() = std::move(a.body);
+    res.prepare_payload();
+    if (head) res.body().clear();
+    return detail::write_response(socket, res);
+}
 
 void emulator::impl::serve_api(connection& c) {
     detail::serve_requests(c.socket,
@@ -82,9 +81,13 @@ bool emulator::impl::handle_api_request(connection& c, flat_buffer& buffer, requ
             switch (run_invocation_locked(lk, *inv, started_runtime, out)) {
                 case wait_end::stopping: out = shutdown_outcome(*inv); break;
                 case wait_end::streaming:
-                    // Not mapped: the stream is read to its end and dropped, the caller gets a 502.
                     c.answering = false;
-                    log_lines.write("The --api-gateway front end does not map a streamed response: 502\n");
+                    if (opts.invoke_mode == function_url_invoke_mode::response_stream)
+                        return stream_to_api_caller(lk, c, *inv, started_runtime, keep_alive, head);
+                    // BUFFERED: the stream is read to its end and dropped, the caller gets a 502.
+                    log_lines.write(
+                        "The --api-gateway front end does not map a streamed response in the BUFFERED invoke mode "
+                        "(use --function-url-invoke-mode RESPONSE_STREAM with --api-gateway 2.0): 502\n");
                     if (!discard_stream_locked(lk, *inv, started_runtime)) return false;  // released the lock
                     return write_api_answer(c.socket, detail::internal_server_error({}), keep_alive, head) &&
                            keep_alive;

@@ -84,10 +84,12 @@ const json::array& array_member(const json::object& o, std::string_view key) {
     return v->get_array();
 }
 
-// A result with statusCode: the answer it describes.
-api_answer described_answer(api_gateway_payload format, const json::object& o) {
+// A result with statusCode (or a prelude, whose status may be left out): the answer it describes.
+api_answer described_answer(api_gateway_payload format, const json::object& o,
+                            std::string_view default_type = "application/json") {
     api_answer a;
-    a.status = status_code(o.at("statusCode"));
+    const auto* status = o.if_contains("statusCode");
+    if (status != nullptr) a.status = status_code(*status);
     if (format == api_gateway_payload::v1) {
         for (const auto& [name, values] : object_member(o, "multiValueHeaders")) {
             if (!values.is_array()) throw malformed{"multiValueHeaders." + std::string(name) + " must be an array"};
@@ -103,7 +105,7 @@ api_answer described_answer(api_gateway_payload format, const json::object& o) {
     }
     bool has_type = false;
     for (const auto& [n, v] : a.headers) has_type = has_type || iequals(n, "Content-Type");
-    if (!has_type) a.headers.emplace_back("Content-Type", "application/json");
+    if (!has_type) a.headers.emplace_back("Content-Type", std::string(default_type));
     bool base64 = false;
     if (const auto* b = o.if_contains("isBase64Encoded"); b != nullptr && !b->is_null()) {
         if (!b->is_bool()) throw malformed{"isBase64Encoded must be a boolean, not " + json::serialize(*b)};
@@ -131,9 +133,11 @@ api_answer internal_server_error(std::string_view why) {
     return a;
 }
 
+constexpr std::string_view malformed_prefix =
+    "Execution failed due to configuration error: Malformed Lambda proxy response: ";
+
 api_answer proxy_answer(api_gateway_payload format, std::string_view result) {
-    constexpr std::string_view prefix =
-        "Execution failed due to configuration error: Malformed Lambda proxy response: ";
+    constexpr std::string_view prefix = malformed_prefix;
     json::error_code ec;
     const auto v = json::parse(result, ec);
     if (ec) return internal_server_error(std::string(prefix) + "the result is not JSON (" + ec.message() + ")");
@@ -152,6 +156,21 @@ api_answer proxy_answer(api_gateway_payload format, std::string_view result) {
         return described_answer(format, v.get_object());
     } catch (const malformed& m) {
         return internal_server_error(std::string(prefix) + m.why);
+    }
+}
+
+api_answer stream_prelude_answer(std::string_view prelude) {
+    json::error_code ec;
+    const auto v = json::parse(prelude, ec);
+    if (ec || !v.is_object())
+        return internal_server_error(std::string(malformed_prefix) + "the stream's prelude is not a JSON object: " +
+                                     std::string(prelude.substr(0, 200)));
+    try {
+        auto a = described_answer(api_gateway_payload::v2, v.get_object(), "application/octet-stream");
+        a.body.clear();  // the stream is the body
+        return a;
+    } catch (const malformed& m) {
+        return internal_server_error(std::string(malformed_prefix) + m.why);
     }
 }
 

@@ -31,6 +31,10 @@ void emulator::impl::listen(tcp::acceptor& acceptor, const std::string& address,
 }
 
 void emulator::impl::start() {
+    if (opts.invoke_mode == function_url_invoke_mode::response_stream && opts.api_gateway != api_gateway_payload::v2)
+        throw std::invalid_argument(
+            "lambda_py27::testing::emulator: the RESPONSE_STREAM invoke mode is a Function URL's: it needs "
+            "api_gateway v2");
     {
         std::lock_guard lk(m);
         if (started) throw std::logic_error("lambda_py27::testing::emulator: start() called twice");

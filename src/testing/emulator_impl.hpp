@@ -6,6 +6,7 @@
 //   event_queue.cpp      Event (asynchronous) invokes: queued, then run one by one on the event thread
 //   api_gateway_endpoint.cpp  the --api-gateway front end: HTTP requests as proxy events, results as answers
 //   stream_relay.cpp     a streamed response, from the runtime's upload to the caller's chunks
+//   api_gateway_stream.cpp    a streamed response relayed by the front end (a Function URL's RESPONSE_STREAM)
 // with helpers of their own: emulator_http (requests and answers), runtime_process (the child),
 // runtime_output (the child's stdout and stderr, passed through, and log tails), invocation_table
 // (invocations in flight, request ids), invocation_log (START/END/REPORT).
@@ -43,6 +44,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -54,6 +56,12 @@
 namespace lambda_py27::testing {
 
 namespace detail {
+
+struct api_answer;  // api_gateway.hpp
+
+// Writes a buffered answer of the --api-gateway front end (api_gateway_endpoint.cpp); `head`: the answer to a
+// HEAD request, which has the length of its body but not the body. False when the caller is gone.
+bool write_api_answer(tcp::socket& socket, api_answer a, bool keep_alive, bool head = false);
 
 // How long stop() lets callers in flight be answered (Sandbox.Shutdown) before it cuts them off: only a
 // caller that does not read its answer takes this long.
@@ -198,6 +206,10 @@ struct emulator::impl {
     bool answer_api_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv, detail::outcome out,
                            bool started_runtime, bool keep_alive, bool head);
 
+    // api_gateway_stream.cpp
+    bool stream_to_api_caller(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
+                              bool started_runtime, bool keep_alive, bool head);
+
     // event_queue.cpp
     bool queue_event(connection& c, std::string event, std::string_view trace_id, std::string client_context,
                      std::string tenant_id, bool keep_alive);
@@ -215,7 +227,9 @@ struct emulator::impl {
     bool discard_stream_locked(std::unique_lock<std::mutex>& lk, invocation_state& inv, bool started_runtime);
     bool write_stream_head_locked(std::unique_lock<std::mutex>& lk, connection& c, invocation_state& inv,
                                   bool keep_alive);
-    bool relay_stream_locked(std::unique_lock<std::mutex>& lk, tcp::socket* caller, invocation_state& inv,
+    // Takes the next bytes of a relayed stream (the lock released); false when its caller takes no more.
+    using stream_sink = std::function<bool(std::string_view)>;
+    bool relay_stream_locked(std::unique_lock<std::mutex>& lk, const stream_sink& sink, invocation_state& inv,
                              bool& caller_ok, detail::stream_end& end);
 };
 

@@ -228,7 +228,12 @@ bool emulator::impl::stream_to_caller(std::unique_lock<std::mutex>& lk, connecti
                                       bool keep_alive) {
     bool caller_ok = write_stream_head_locked(lk, c, *inv, keep_alive);
     detail::stream_end end;
-    if (!relay_stream_locked(lk, &c.socket, *inv, caller_ok, end)) return false;
+    const stream_sink chunks = [&](std::string_view data) {
+        beast::error_code ec;
+        net::write(c.socket, http::make_chunk(net::buffer(data.data(), data.size())), ec);
+        return !ec;
+    };
+    if (!relay_stream_locked(lk, chunks, *inv, caller_ok, end)) return false;
     conclude_locked(lk, *inv, end.timed_out, end.log_line, started_runtime);
     if (!caller_ok) return false;
     http::fields trailers;
@@ -246,7 +251,7 @@ bool emulator::impl::discard_stream_locked(std::unique_lock<std::mutex>& lk, inv
     cv.notify_all();
     bool caller_ok = false;
     detail::stream_end end;
-    if (!relay_stream_locked(lk, nullptr, inv, caller_ok, end)) return false;
+    if (!relay_stream_locked(lk, {}, inv, caller_ok, end)) return false;
     conclude_locked(lk, inv, end.timed_out, end.log_line, started_runtime);
     return true;
 }
@@ -274,10 +279,10 @@ bool emulator::impl::write_stream_head_locked(std::unique_lock<std::mutex>& lk, 
     return caller_ok;
 }
 
-// Writes what the runtime uploads as chunks to `caller` (while `caller_ok`) until the stream ends, the runtime
+// Hands what the runtime uploads to `sink` (while `caller_ok`; none: dropped) until the stream ends, the runtime
 // is gone or the deadline passes; `end` says how it ended. False when the emulator stops.
-bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, tcp::socket* caller, invocation_state& inv,
-                                         bool& caller_ok, detail::stream_end& end) {
+bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, const stream_sink& sink,
+                                         invocation_state& inv, bool& caller_ok, detail::stream_end& end) {
     std::optional<steady::time_point> runtime_gone_at;
     for (;;) {
         if (stopping) return false;
@@ -285,12 +290,11 @@ bool emulator::impl::relay_stream_locked(std::unique_lock<std::mutex>& lk, tcp::
             std::string data = std::move(inv.pending);
             inv.pending.clear();
             cv.notify_all();  // the runtime's upload may go on
-            if (caller_ok && caller != nullptr) {
+            if (caller_ok && sink) {
                 lk.unlock();
-                beast::error_code ec;
-                net::write(*caller, http::make_chunk(net::buffer(data)), ec);
+                const bool taken = sink(data);
                 lk.lock();
-                if (ec) {
+                if (!taken) {
                     caller_ok = false;
                     inv.caller_gone = true;
                     cv.notify_all();

@@ -1,7 +1,7 @@
 // The emulator's API Gateway front end (`lambda-py27-emulator --api-gateway 1.0|2.0`): the proxy events it
 // makes of HTTP requests and the HTTP answers it makes of results, first as library functions, then end to
 // end: the real emulator executable serving the real bootstrap and test/data/handlers/apigw.py, called
-// with curl.
+// with curl; last a Function URL in RESPONSE_STREAM invoke mode serving the streams of url_stream.py.
 #include "testing/api_gateway.hpp"
 #include "testing/text.hpp"
 
@@ -16,7 +16,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -323,17 +326,18 @@ void wait_until_listening(std::uint16_t port) {
 
 std::string bootstrap() { return std::string(LAMBDA_PY27_BIN_DIR) + "/lambda-py27-bootstrap"; }
 
-// The emulator with --api-gateway `version`, serving apigw.handler.
+// The emulator with --api-gateway `version`, serving `handler` (apigw.handler).
 struct api_emulator {
-    explicit api_emulator(const std::string& version, std::vector<std::string> more = {})
-        : port(free_port()), process(arguments(version, port, std::move(more)), {}) {
+    explicit api_emulator(const std::string& version, std::vector<std::string> more = {},
+                          const std::string& handler = "apigw.handler")
+        : port(free_port()), process(arguments(version, port, std::move(more), handler), {}) {
         wait_until_listening(port);
     }
     static std::vector<std::string> arguments(const std::string& version, std::uint16_t port,
-                                              std::vector<std::string> more) {
+                                              std::vector<std::string> more, const std::string& handler) {
         std::vector<std::string> args{"--api-gateway", version, "--port", std::to_string(port)};
         args.insert(args.end(), more.begin(), more.end());
-        args.insert(args.end(), {"--", bootstrap(), "apigw.handler"});
+        args.insert(args.end(), {"--", bootstrap(), handler});
         return args;
     }
     std::uint16_t port;
@@ -489,13 +493,23 @@ TEST(ApiGatewayFrontEnd, AnEventOverTheLimitIs413AndTheNextRequestIsServed) {
     EXPECT_EQ(curl("curl http://127.0.0.1:PORT/plain", emu.port).status, 200);
 }
 
-TEST(ApiGatewayFrontEnd, AStreamedResponseIsNotMappedAnd502) {
-    api_emulator emu("2.0", {"--env", "LAMBDA_PY27_RESPONSE_STREAMING=1"});
-    const auto a = curl("curl http://127.0.0.1:PORT/stream", emu.port);
-    EXPECT_EQ(a.status, 502);
-    EXPECT_EQ(curl("curl http://127.0.0.1:PORT/plain", emu.port).status, 200);
-    emu.process.stop();
-    EXPECT_NE(emu.process.log().find("does not map a streamed response"), std::string::npos) << emu.process.log();
+TEST(ApiGatewayFrontEnd, AStreamedResponseIsNotMappedInBufferedModeAnd502WithAHint) {
+    for (const bool explicit_mode : {false, true}) {
+        std::vector<std::string> more{"--env", "LAMBDA_PY27_RESPONSE_STREAMING=1"};
+        if (explicit_mode) more.insert(more.end(), {"--function-url-invoke-mode", "BUFFERED"});
+        api_emulator emu("2.0", more);
+        const auto a = curl("curl http://127.0.0.1:PORT/stream", emu.port);
+        EXPECT_EQ(a.status, 502);
+        EXPECT_EQ(a.body, R"({"message": "Internal server error"})");
+        EXPECT_EQ(curl("curl http://127.0.0.1:PORT/plain", emu.port).status, 200);
+        emu.process.stop();
+        const auto log = emu.process.log();
+        const auto hint = log.find(
+            "does not map a streamed response in the BUFFERED invoke mode (use "
+            "--function-url-invoke-mode RESPONSE_STREAM with --api-gateway 2.0): 502");
+        EXPECT_NE(hint, std::string::npos) << log;
+        EXPECT_LT(hint, log.find("END RequestId")) << log;
+    }
 }
 
 TEST(ApiGatewayFrontEnd, AnUnknownPayloadVersionIsAUsageError) {
@@ -504,6 +518,173 @@ TEST(ApiGatewayFrontEnd, AnUnknownPayloadVersionIsAUsageError) {
     EXPECT_NE(emu.log().find("--api-gateway: expected the payload format version 1.0 or 2.0, got '3.0'"),
               std::string::npos)
         << emu.log();
+}
+
+// ---- a Function URL in RESPONSE_STREAM invoke mode (--function-url-invoke-mode) ---------------------
+
+TEST(ApiGatewayResult, AStreamPreludeGivesTheHeadOfTheAnswer) {
+    const auto a = lt::detail::stream_prelude_answer(
+        R"({"statusCode": 201, "headers": {"X-Stream": "yes"}, "cookies": ["a=1", "b=2"]})");
+    EXPECT_EQ(a.status, 201u);
+    EXPECT_TRUE(a.log.empty()) << a.log;
+    EXPECT_EQ(a.headers, (lt::detail::header_pairs{{"X-Stream", "yes"},
+                                                   {"Set-Cookie", "a=1"},
+                                                   {"Set-Cookie", "b=2"},
+                                                   {"Content-Type", "application/octet-stream"}}));
+    EXPECT_EQ(lt::detail::stream_prelude_answer("{}").status, 200u) << "the status may be left out";
+    const auto bad = lt::detail::stream_prelude_answer(R"({"statusCode": 99})");
+    EXPECT_EQ(bad.status, 502u);
+    EXPECT_NE(bad.log.find("statusCode must be an HTTP status, not 99"), std::string::npos) << bad.log;
+    const auto not_json = lt::detail::stream_prelude_answer("[1]");
+    EXPECT_EQ(not_json.status, 502u);
+    EXPECT_NE(not_json.log.find("the stream's prelude is not a JSON object: [1]"), std::string::npos) << not_json.log;
+}
+
+std::vector<std::string> stream_mode() {
+    return {"--function-url-invoke-mode", "RESPONSE_STREAM", "--env", "LAMBDA_PY27_RESPONSE_STREAMING=1"};
+}
+
+std::string file_text(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(ApiGatewayStream, ThePreludeIsTheHeadAndTheBodyArrivesAsItIsYielded) {
+    api_emulator emu("2.0", stream_mode(), "url_stream.handler");
+    scratch_dir dir;
+    const auto gate = dir.path() / "gate";
+    const auto head = dir.path() / "head";
+    const auto body = dir.path() / "body";
+    // curl -N writes each piece as it comes; the handler yields its second chunk only once the gate exists,
+    // which the test creates only after it saw the first chunk in curl's output.
+    int status = -1;
+    std::string curl_out;
+    std::thread client([&] {
+        status = run_command({"curl", "-s", "-S", "-N", "-D", head.string(), "-o", body.string(),
+                              "http://127.0.0.1:" + std::to_string(emu.port) + "/prelude?gate=" + gate.string()},
+                             {}, &curl_out);
+    });
+    bool first_seen = false;
+    for (int i = 0; i < 1500 && !first_seen; ++i) {
+        first_seen = file_text(body) == "<html>first";
+        if (!first_seen) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_TRUE(first_seen) << "the first chunk did not reach the client alone: '" << file_text(body) << "'";
+    std::ofstream(gate).put('\n');
+    client.join();
+    EXPECT_EQ(status, 0) << curl_out;
+    EXPECT_EQ(file_text(body), "<html>firstsecond</html>");
+    const auto h = file_text(head);
+    EXPECT_EQ(h.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << h;
+    for (const char* line :
+         {"\r\nContent-Type: text/html\r\n", "\r\nX-Stream: yes\r\n", "\r\nSet-Cookie: session=abc; Path=/\r\n",
+          "\r\nSet-Cookie: theme=dark\r\n", "\r\nTransfer-Encoding: chunked\r\n"})
+        EXPECT_NE(h.find(line), std::string::npos) << line << " in\n" << h;
+    EXPECT_EQ(h.find("Content-Length"), std::string::npos) << h;
+    emu.process.stop();
+    const auto log = emu.process.log();
+    EXPECT_NE(log.find("START RequestId"), std::string::npos) << log;
+    EXPECT_NE(log.find("REPORT RequestId"), std::string::npos) << log;
+}
+
+TEST(ApiGatewayStream, WithoutAPreludeItIs200OfTheStreamsTypeAndABufferedResultIsMappedAsBefore) {
+    api_emulator emu("2.0", stream_mode(), "url_stream.handler");
+    const auto plain = curl("curl -N http://127.0.0.1:PORT/plain", emu.port);
+    EXPECT_EQ(plain.status, 200) << plain.body;
+    EXPECT_EQ(plain.one("Content-Type"), "application/octet-stream");
+    EXPECT_EQ(plain.one("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(plain.body, "one,two \xc3\xa9");
+    const auto head = curl("curl -I http://127.0.0.1:PORT/plain", emu.port);  // the head alone
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.one("Content-Type"), "application/octet-stream");
+    EXPECT_EQ(head.body, "");
+    const auto buffered = curl("curl http://127.0.0.1:PORT/buffered", emu.port);
+    EXPECT_EQ(buffered.status, 202);
+    EXPECT_EQ(buffered.one("X-Buffered"), "yes");
+    EXPECT_EQ(buffered.one("Content-Length"), "5");
+    EXPECT_EQ(buffered.body, "whole");
+}
+
+TEST(ApiGatewayStream, AnErrorMidStreamCutsTheAnswerShortAndOneBeforeIsA502) {
+    api_emulator emu("2.0", stream_mode(), "url_stream.handler");
+    // --raw: the chunks as sent, so the missing last chunk shows; curl says the transfer was cut (18).
+    std::string out;
+    const auto url = "http://127.0.0.1:" + std::to_string(emu.port);
+    EXPECT_EQ(run_command({"curl", "-s", "-i", "--raw", url + "/broken"}, {}, &out), 18) << out;
+    EXPECT_EQ(out.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << out;
+    EXPECT_NE(out.find("\r\n\r\n7\r\npartial\r\n"), std::string::npos) << out;
+    EXPECT_EQ(out.find("\r\n0\r\n"), std::string::npos) << "no last chunk: " << out;
+    // The runtime's exit mid-stream too.
+    EXPECT_EQ(run_command({"curl", "-s", "-i", "--raw", url + "/exits"}, {}, &out), 18) << out;
+    EXPECT_NE(out.find("\r\n\r\n7\r\npartial\r\n"), std::string::npos) << out;
+    // Before any byte of the answer: a 502, as a buffered function error.
+    const auto first = curl("curl http://127.0.0.1:PORT/fails-first", emu.port);
+    EXPECT_EQ(first.status, 502);
+    EXPECT_EQ(first.body, R"({"message": "Internal server error"})");
+    const auto bad = curl("curl http://127.0.0.1:PORT/bad-prelude", emu.port);
+    EXPECT_EQ(bad.status, 502);
+    EXPECT_EQ(bad.body, R"({"message": "Internal server error"})");
+    EXPECT_EQ(curl("curl -N http://127.0.0.1:PORT/plain", emu.port).body, "one,two \xc3\xa9") << "still serving";
+    emu.process.stop();
+    const auto log = emu.process.log();
+    const auto broke = log.find(
+        "Lambda execution failed due to a function error: ValueError: the order book is "
+        "closed\nEND RequestId");
+    EXPECT_NE(broke, std::string::npos) << log;
+    EXPECT_NE(log.find("Runtime.ExitError", broke), std::string::npos) << log;
+    EXPECT_NE(log.find("Lambda execution failed due to a function error: KeyError: 'nothing yielded yet'"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("Malformed Lambda proxy response: header 'X-Bad' has a control character\nEND RequestId"),
+              std::string::npos)
+        << log;
+}
+
+TEST(ApiGatewayStream, ATimeoutMidStreamCutsTheAnswerShortAndTheNextRequestIsServed) {
+    auto more = stream_mode();
+    more.insert(more.end(), {"--timeout", "1"});
+    api_emulator emu("2.0", more, "url_stream.handler");
+    std::string out;
+    const auto url = "http://127.0.0.1:" + std::to_string(emu.port);
+    scratch_dir dir;  // the gate never opens: the handler waits past its timeout after the first chunk
+    EXPECT_EQ(
+        run_command({"curl", "-s", "-i", "--raw", url + "/prelude?gate=" + (dir.path() / "gate").string()}, {}, &out),
+        18)
+        << out;
+    EXPECT_EQ(out.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << out;
+    EXPECT_NE(out.find("\r\n\r\nb\r\n<html>first\r\n"), std::string::npos) << out;
+    EXPECT_EQ(curl("curl -N http://127.0.0.1:PORT/plain", emu.port).body, "one,two \xc3\xa9");
+    emu.process.stop();
+    const auto log = emu.process.log();
+    const auto timed_out = log.find("Task timed out after 1.00 seconds\nEND RequestId");
+    EXPECT_NE(timed_out, std::string::npos) << log;
+}
+
+TEST(ApiGatewayStream, TheInvokeModeIsRefusedWithoutTheFunctionUrlsPayloadVersion) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--function-url-invoke-mode", "RESPONSE_STREAM", bootstrap(), "url_stream.handler"},
+             {"--function-url-invoke-mode", "BUFFERED", bootstrap(), "url_stream.handler"},
+             {"--api-gateway", "1.0", "--function-url-invoke-mode", "RESPONSE_STREAM", bootstrap(),
+              "url_stream.handler"}}) {
+        emulator_process emu(args, {});
+        EXPECT_EQ(emu.exit_status(), 2);
+        EXPECT_NE(emu.log().find("--function-url-invoke-mode: a Function URL's invoke mode, only with "
+                                 "--api-gateway 2.0"),
+                  std::string::npos)
+            << emu.log();
+    }
+    emulator_process unknown(
+        {"--api-gateway", "2.0", "--function-url-invoke-mode", "STREAM", bootstrap(), "url_stream.handler"}, {});
+    EXPECT_EQ(unknown.exit_status(), 2);
+    EXPECT_NE(unknown.log().find("--function-url-invoke-mode: expected BUFFERED or RESPONSE_STREAM, got 'STREAM'"),
+              std::string::npos)
+        << unknown.log();
+    lt::emulator_options o;
+    o.invoke_port = 0;
+    o.invoke_mode = lt::function_url_invoke_mode::response_stream;
+    o.api_gateway = api_gateway_payload::v1;
+    lt::emulator library(o);
+    EXPECT_THROW(library.start(), std::invalid_argument);
 }
 
 }  // namespace

@@ -20,6 +20,13 @@ enum class api_gateway_payload {
     v2,    ///< an HTTP API's `$default` route, or a Function URL: payload format 2.0
 };
 
+/// How a Function URL invokes its function (`lambda-py27-emulator --function-url-invoke-mode`), with
+/// `api_gateway` v2 only.
+enum class function_url_invoke_mode {
+    buffered,         ///< BUFFERED, Lambda's default: the Invoke API; a streamed response is a 502
+    response_stream,  ///< RESPONSE_STREAM: InvokeWithResponseStream; a streamed response reaches the client
+};
+
 /// Configuration of an `emulator`. Defaults are those of AWS's Runtime Interface Emulator.
 struct emulator_options {
     /// The runtime's argv. Empty: no process is started and an external runtime (a test's
@@ -59,6 +66,9 @@ struct emulator_options {
     /// request (any method and path) an invocation with a proxy event of that payload format, the result
     /// mapped back to the HTTP answer (see `emulator`). The invoke endpoint is then not served.
     api_gateway_payload api_gateway = api_gateway_payload::none;
+    /// With `api_gateway` v2: the Function URL's invoke mode (see `emulator`). `response_stream` with another
+    /// front end makes `start()` throw `std::invalid_argument`.
+    function_url_invoke_mode invoke_mode = function_url_invoke_mode::buffered;
 };
 
 /// Result of `invoke()`: what a caller of the invoke endpoint sees.
@@ -120,7 +130,13 @@ struct invoke_result {
 /// `isBase64Encoded`); with 2.0 a result without `statusCode` is a 200 `application/json` answer whose body is
 /// the result's JSON. A result that is no proxy result, a function error, a timeout or a runtime exit is 502
 /// `{"message": "Internal server error"}`, and the reason is logged before END; a streamed response too
-/// (not mapped); an event over `max_event_bytes` is 413 `{"message": "Request Entity Too Large"}`.
+/// (not mapped) unless `invoke_mode` is `response_stream`; an event over `max_event_bytes` is 413
+/// `{"message": "Request Entity Too Large"}`. With `response_stream`, a streamed response is relayed to the
+/// client as it arrives (chunked): its `application/vnd.awslambda.http-integration-response` prelude gives
+/// the status, headers and cookies (`Content-Type` `application/octet-stream` when it names none), without
+/// one it is a 200 of the stream's content type; an error before the first byte of the answer is a 502, one
+/// after it (or the runtime's exit, a timeout) ends the answer without its last chunk, the connection
+/// closed; either is logged before END.
 ///
 /// The Extensions API is served beside the Runtime API, as much as an internal extension uses:
 /// `POST /2020-01-01/extension/register` (during init; 200 with `Lambda-Extension-Identifier`) and
@@ -144,7 +160,7 @@ public:
 
     /// Binds the invoke endpoint and the Runtime API (an ephemeral port on `runtime_api_address`) and
     /// starts serving. Throws `std::system_error` when a listener cannot be bound, `std::logic_error`
-    /// when called twice.
+    /// when called twice, `std::invalid_argument` for `invoke_mode` `response_stream` without `api_gateway` v2.
     void start();
     /// Ends the runtime process (SIGTERM and the shutdown budget first if it registered an extension, then
     /// SIGKILL), closes every connection (callers and runtimes waiting get their

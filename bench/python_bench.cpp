@@ -228,9 +228,9 @@ int main(int argc, char** argv) {
         // One unmeasured start of each first: page cache, the handler's .pyc.
         for (auto& ck : colds) cold_start_once(api, es, ck);
         for (int i = 0; i < cfg.starts; ++i) {
-            // --cold-only: each turn starts one kind later, so no kind always follows the same one (the
-            // start after the bootstrap's came out ~0.05x of the floor slower, whatever it started).
-            const std::size_t first = cfg.cold_only ? static_cast<std::size_t>(i) % colds.size() : 0;
+            // Each turn starts one kind later, so no kind always follows the same one (the start after the
+            // bootstrap's came out ~0.05x of the floor slower, whatever it started).
+            const std::size_t first = static_cast<std::size_t>(i) % colds.size();
             for (std::size_t k = 0; k < colds.size(); ++k) {
                 auto& ck = colds[(first + k) % colds.size()];
                 const auto [wall, cpu_time] = cold_start_once(api, es, ck);

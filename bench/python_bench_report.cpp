@@ -200,7 +200,8 @@ void write_results(const config& cfg, const run_report& r) {
        << "Peak RSS is VmHWM of the runtime process read from /proc while it waits for the next event. Cold start is "
           "exec → the first complete `GET /next` at the server, the **median of "
        << cfg.starts
-       << " starts** per runtime, the kinds interleaved (`python2.7 -c pass`: spawn → exit). Echo events "
+       << " starts** per runtime, the kinds interleaved, each turn starting one kind later than the last (`python2.7 "
+          "-c pass`: spawn → exit). Echo events "
           "are JSON in `json.dumps`'s layout, so the echo answers as many bytes (checked); 1 KB = 1024 bytes. "
           "× floor: the row's invocations/s over the in-process floor's with the same event; × plain Python: over the "
           "plain Python loop's with the same handler and event. In the targets table, *median of paired rounds* is "

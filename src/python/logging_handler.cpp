@@ -1,4 +1,5 @@
 #include "python/logging_handler.hpp"
+#include "python/logging_record.hpp"
 
 #include <lambda_py27/python/log.hpp>
 
@@ -348,13 +349,12 @@ PyObject* handle_method(PyObject* self, PyObject* record) {
 
 // The entry `name` of the class `cls`'s own dictionary (a new reference).
 PyObject* class_entry(PyObject* cls, const char* name) {
-    PyObject* dict = PyType_Check(cls) ? reinterpret_cast<PyTypeObject*>(cls)->tp_dict : nullptr;
-    PyObject* entry = dict != nullptr ? PyDict_GetItemString(dict, name) : nullptr;
-    if (entry == nullptr) {
-        PyErr_Format(PyExc_AttributeError, "native logging: no %s in the class", name);
+    if (!PyType_Check(cls)) {
+        PyErr_Format(PyExc_TypeError, "native logging: %s of something that is not a class", name);
         return nullptr;
     }
-    Py_INCREF(entry);
+    PyObject* entry = dict_entry(cls, name);
+    Py_XINCREF(entry);
     return entry;
 }
 

@@ -389,17 +389,17 @@ PyObject* init_method(PyObject* self, PyObject* args, PyObject* kwargs) {
     Py_RETURN_NONE;
 }
 
+}  // namespace
+
 PyObject* dict_entry(PyObject* owner, const char* name) {
     PyObject* dict = PyType_Check(owner)     ? reinterpret_cast<PyTypeObject*>(owner)->tp_dict
                      : PyModule_Check(owner) ? PyModule_GetDict(owner)
                                              : nullptr;
     PyObject* entry = dict != nullptr ? PyDict_GetItemString(dict, name) : nullptr;
     if (entry == nullptr && !PyErr_Occurred())
-        PyErr_Format(PyExc_AttributeError, "native LogRecord: no %s where logging has it", name);
+        PyErr_Format(PyExc_AttributeError, "native logging: no %s where logging has it", name);
     return entry;
 }
-
-}  // namespace
 
 bool install_native_log_record(PyObject* logging, bool on) {
     PyObject* record = PyObject_GetAttrString(logging, "LogRecord");

@@ -15,6 +15,10 @@ namespace lambda_py27::python::detail {
 /// the standard library's. The GIL must be held.
 bool install_native_log_record(PyObject* logging, bool on);
 
+/// The entry `name` of a class's or a module's own dictionary (a borrowed reference), or nullptr with an
+/// AttributeError set: how the native logging takes what `logging` defined, at installation.
+PyObject* dict_entry(PyObject* owner, const char* name);
+
 /// How many records the built-in `__init__` made itself, and how many it gave to the Python one.
 struct native_record_counts {
     unsigned long long native = 0;

@@ -45,7 +45,9 @@
 #   ensurepip-wheels.diff, ensurepip-disabled.diff   Debian's ensurepip policy (we build without ensurepip)
 #   tkinter-import.diff             "install python-tk" hint naming a Debian package (no Tk module here)
 # Then our own patches, scripts/python-patches/*.diff: openssl3-hashlib.diff (_hashlib with OpenSSL 3),
-# attribute-probes.diff (int(str), long(str), dict(pairs) without formatting an AttributeError to drop).
+# attribute-probes.diff (int(str), long(str), dict(pairs) without formatting an AttributeError to drop),
+# lazy-type-dicts.diff (the built-in types' dictionaries filled at their first read, not at start;
+# LAMBDA_PY27_EAGER_TYPES=1 at run time fills them at start as before).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1

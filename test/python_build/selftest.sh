@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks one of lambda-py27's own Python 2.7 builds (scripts/build-python.sh): check_build.py (ABI,
-# modules, Debian's security fixes by behaviour, layout, TLS), then CPython's own regression tests for
-# the modules the patches touch and the ones handlers lean on (Debian's CVE patches carry their tests).
+# modules, Debian's security fixes by behaviour, layout, TLS), check_lazy_types.py (our lazily filled type
+# dictionaries), then CPython's own regression tests for the modules the patches touch and the ones
+# handlers lean on (Debian's CVE patches carry their tests; the type and descriptor machinery for ours).
 #
 #   selftest.sh <prefix>            the build at <prefix>
 #   selftest.sh --flavour opt|quick the cached build of that flavour
@@ -28,6 +29,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E "$here/check_build.py"
+env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E "$here/check_lazy_types.py"
 if [ "${2:-}" = opt ] || [ "${LAMBDA_PY27_EXPECT_OPT:-}" = 1 ]; then
   args=$("$py" -E -c 'import sysconfig; print(sysconfig.get_config_var("CONFIG_ARGS"))')
   case $args in *--enable-optimizations*--with-lto*|*--with-lto*--enable-optimizations*) echo "ok   built with PGO + LTO" ;;
@@ -36,4 +38,6 @@ fi
 env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E -m test.regrtest -q \
   test_urlparse test_cgi test_heapq test_plistlib test_ctypes test_json test_re test_sqlite test_zlib \
   test_bz2 test_hashlib test_operator test_tarfile test_decimal test_unicode test_pyexpat test_xml_etree_c \
-  test_py_compile test_datetime test_struct test_string test_format test_int test_long test_dict test_builtin
+  test_py_compile test_datetime test_struct test_string test_format test_int test_long test_dict test_builtin \
+  test_descr test_descrtut test_class test_types test_exceptions test_gc test_pickle test_cpickle test_copy \
+  test_inspect test_capi test_weakref test_abc test_property test_funcattrs test_isinstance test_memoryview

@@ -110,9 +110,17 @@ bp::object native_logging_counts_of() {
     return bp::make_tuple(c.native, c.python, r.native, r.python);
 }
 
-bp::object native_optin_source() { return bp::str(support_optin_source); }
-bp::object native_optin_code() {
-    return bp::str(reinterpret_cast<const char*>(support_optin_code), support_optin_code_size);
+// support.py's units loaded on first need: 'optin' (support_optin.py) and 'errors' (support_errors.py).
+const support_unit& unit_named(const std::string& name) {
+    for (const support_unit& unit : support_units)
+        if (name == unit.name) return unit;
+    PyErr_SetString(PyExc_ValueError, ("no support unit named '" + name + "'").c_str());
+    throw bp::error_already_set();
+}
+bp::object native_unit_source(const std::string& name) { return bp::str(unit_named(name).source); }
+bp::object native_unit_code(const std::string& name) {
+    const support_unit& unit = unit_named(name);
+    return bp::str(reinterpret_cast<const char*>(unit.code), static_cast<Py_ssize_t>(*unit.code_size));
 }
 
 bp::object native_loads(const bp::object& text) {
@@ -186,6 +194,6 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::def("native_logging", &native_logging);
     bp::def("native_log_record", &native_log_record);
     bp::def("native_logging_counts", &native_logging_counts_of);
-    bp::def("optin_source", &native_optin_source);
-    bp::def("optin_code", &native_optin_code);
+    bp::def("unit_source", &native_unit_source);
+    bp::def("unit_code", &native_unit_code);
 }

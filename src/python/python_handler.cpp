@@ -54,6 +54,7 @@ struct python_handler::state {
     std::string fault_type;  // set under the modern error profile: the fault is an init error
     bp::object function;
     bp::object support;
+    bp::object errors;  // support_errors.py's module and its three formatters, from the first fault on
     bp::object format_exception;
     bp::object format_runtime_error;
     bp::object system_exit_status;
@@ -63,6 +64,18 @@ struct python_handler::state {
     std::string trace_id;
     bool trace_id_set = false;
     bool streaming = false;  // LAMBDA_PY27_RESPONSE_STREAMING=1: a returned generator is streamed
+
+    // What only a fault needs is loaded at the first (support.py's _errors).
+    const bp::object& errors_unit() {
+        if (errors.is_none()) {
+            bp::object unit = support.attr("_errors")();
+            format_exception = unit.attr("format_exception");
+            format_runtime_error = unit.attr("format_runtime_error");
+            system_exit_status = unit.attr("system_exit_status");
+            errors = unit;
+        }
+        return errors;
+    }
 
     // (body, log, cause) from a support formatter, logged, as a failure answer.
     invocation_response failure_from(const bp::object& formatted) {
@@ -82,10 +95,12 @@ struct python_handler::state {
         bp::object v = own(value);
         bp::object b = own(tb);
         if (PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
+            errors_unit();
             const int status = bp::extract<int>(system_exit_status(v));
             return invocation_response::exit(status);
         }
         try {
+            errors_unit();
             if (prefix != nullptr) return failure_from(format_runtime_error(t, v, prefix));
             return failure_from(format_exception(t, v, b));
         } catch (const bp::error_already_set&) {
@@ -270,9 +285,6 @@ python_handler::python_handler(std::string spec)
         // Importing the support code and the function's module: no collection meanwhile (collector.hpp).
         std::optional<detail::startup_collection_pause> no_collection_during_import{std::in_place};
         s.support = detail::support_module();
-        s.format_exception = s.support.attr("format_exception");
-        s.format_runtime_error = s.support.attr("format_runtime_error");
-        s.system_exit_status = s.support.attr("system_exit_status");
         s.function_name = env_str("AWS_LAMBDA_FUNCTION_NAME");
         s.function_version = env_str("AWS_LAMBDA_FUNCTION_VERSION");
         s.memory_limit_in_mb = env_str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
@@ -300,7 +312,7 @@ python_handler::python_handler(std::string spec)
         bp::dict body;
         body["errorMessage"] = fault;
         s.fault_body = as_string(s.support.attr("_native").attr("dumps")(body));
-        s.fault_cause = as_string(s.support.attr("fault_cause")(fault));
+        s.fault_cause = as_string(s.errors_unit().attr("fault_cause")(fault));
     } catch (const bp::error_already_set&) {
         throw std::runtime_error("lambda_py27: the runtime's Python support failed: " +
                                  detail::pending_exception_text());

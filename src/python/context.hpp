@@ -46,6 +46,13 @@ struct lambda_context {
     long get_remaining_time_in_millis() const;
 };
 
+/// The classes only some invocations need, registered in module `_lambda_py27` at their first use
+/// (bindings/module.cpp), not at start-up: CognitoIdentity (`context.identity`, made at its first read),
+/// ClientContext and Client (an invocation with a client context), LogWriter (a file-like object whose
+/// writes become log records: lambda_py27::testing's stand-in for sys.stdout). GIL held.
+enum class on_first_use { identity, client_context, log_writer };
+void register_class_on_first_use(on_first_use which);
+
 /// A CognitoIdentity from the header's JSON: its two ids, None where absent or unreadable.
 boost::python::object make_identity(const std::string& header);
 

@@ -149,6 +149,7 @@ struct python_handler::state {
         if (parsed == nullptr) bp::throw_error_already_set();
         bp::object doc{bp::handle<>(parsed)};
         if (parsed == Py_None) return bp::object();  // `null`: no client context, as the legacy runtime had it
+        detail::register_class_on_first_use(detail::on_first_use::client_context);
         detail::client_context cc;
         if (PyDict_Check(parsed)) {
             cc.custom = dict_get(parsed, "custom");
@@ -219,6 +220,7 @@ struct python_handler::state {
 namespace detail {
 
 bp::object make_identity(const std::string& header) {
+    register_class_on_first_use(on_first_use::identity);
     cognito_identity identity;
     if (!header.empty()) {
         PyObject* parsed = json_loads(header);

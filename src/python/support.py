@@ -164,29 +164,30 @@ def install_logging(logging):
     logging.getLogger().addHandler(legacy_logging_handler(logging))
 
 
-class _FirstImportHook(object):
-    """Runs install(module) when the top-level module `name` is first imported, then leaves sys.meta_path."""
-
-    def __init__(self, name, install):
-        self.name = name
-        self.install = install
-
-    def find_module(self, name, path=None):
-        return self if name == self.name and path is None else None
-
-    def load_module(self, name):
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        module = __import__(name)
-        self.install(module)
-        return module
-
-
 def _on_first_import(name, install):
+    """Runs install(module) when the top-level module `name` is first imported (now, if it is already).
+
+    The finder put on sys.meta_path leaves it at that import. It is a module object carrying the two
+    finder functions, not an instance of a class of its own: a class statement would make a new type
+    (its slots, its method resolution order) at every start."""
     if name in sys.modules:
         install(sys.modules[name])
-    else:
-        sys.meta_path.append(_FirstImportHook(name, install))
+        return
+    hook = imp.new_module('_lambda_py27 first import of ' + name)
+
+    def find_module(fullname, path=None):
+        return hook if fullname == name and path is None else None
+
+    def load_module(fullname):
+        if hook in sys.meta_path:
+            sys.meta_path.remove(hook)
+        module = __import__(fullname)
+        install(module)
+        return module
+
+    hook.find_module = find_module
+    hook.load_module = load_module
+    sys.meta_path.append(hook)
 
 
 _on_first_import('logging', install_logging)

@@ -19,14 +19,6 @@ namespace bp = boost::python;
 
 namespace lambda_py27::python::detail {
 
-long lambda_context::get_remaining_time_in_millis() const {
-    if (deadline_ms <= 0) return 0;
-    const auto now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    return deadline_ms > now ? deadline_ms - now : 0;
-}
-
 namespace {
 
 // The bytes of a record: unicode as UTF-8, anything else as str().
@@ -238,13 +230,6 @@ void register_class_on_first_use(on_first_use which) {
     done = true;
 }
 
-void context_log(const lambda_context&, const bp::object& message) {
-    PyObject* s = PyObject_Str(message.ptr());
-    if (s == nullptr) bp::throw_error_already_set();
-    write_log(std::string_view(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s))));
-    Py_DECREF(s);
-}
-
 }  // namespace lambda_py27::python::detail
 
 BOOST_PYTHON_MODULE(_lambda_py27) {
@@ -252,19 +237,11 @@ BOOST_PYTHON_MODULE(_lambda_py27) {
     bp::scope().attr("__doc__") = "lambda-py27 runtime internals: the context classes and native helpers.";
     the_module() = bp::scope();
 
-    bp::class_<lambda_context>("LambdaContext")
-        .def_readwrite("aws_request_id", &lambda_context::aws_request_id)
-        .def_readwrite("invoked_function_arn", &lambda_context::invoked_function_arn)
-        .def_readwrite("function_name", &lambda_context::function_name)
-        .def_readwrite("function_version", &lambda_context::function_version)
-        .def_readwrite("memory_limit_in_mb", &lambda_context::memory_limit_in_mb)
-        .def_readwrite("log_group_name", &lambda_context::log_group_name)
-        .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
-        .add_property("identity", &context_identity, &set_context_identity)
-        .def_readwrite("client_context", &lambda_context::client_context)
-        .def_readwrite("tenant_id", &lambda_context::tenant_id)
-        .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
-        .def("log", &context_log);
+    PyTypeObject* context_type = lambda_context_type();
+    if (context_type == nullptr) bp::throw_error_already_set();
+    Py_INCREF(context_type);
+    if (PyModule_AddObject(bp::scope().ptr(), "LambdaContext", reinterpret_cast<PyObject*>(context_type)) != 0)
+        bp::throw_error_already_set();
 
     const bp::object module_name = bp::scope().attr("__name__");
     for (PyMethodDef& def : native_functions) {

@@ -184,19 +184,21 @@ struct python_handler::state {
 
         bp::object context;
         try {
-            detail::lambda_context c;
-            c.aws_request_id = py_str(inv.request_id);
-            c.invoked_function_arn = py_str(inv.function_arn);
-            c.function_name = function_name;
-            c.function_version = function_version;
-            c.memory_limit_in_mb = memory_limit_in_mb;
-            c.log_group_name = log_group_name;
-            c.log_stream_name = log_stream_name;
-            c.identity_header = inv.cognito_identity;
-            c.client_context = make_client_context(inv.client_context);
-            if (!inv.tenant_id.empty()) c.tenant_id = py_str(inv.tenant_id);
-            c.deadline_ms = inv.deadline_ms;
-            context = bp::object(c);
+            detail::lambda_context* c = detail::new_lambda_context();
+            if (c == nullptr) bp::throw_error_already_set();
+            context = bp::object(bp::handle<>(reinterpret_cast<PyObject*>(c)));
+            const auto own = [](const bp::object& o) { return bp::incref(o.ptr()); };
+            c->aws_request_id = own(py_str(inv.request_id));
+            c->invoked_function_arn = own(py_str(inv.function_arn));
+            c->function_name = own(function_name);
+            c->function_version = own(function_version);
+            c->memory_limit_in_mb = own(memory_limit_in_mb);
+            c->log_group_name = own(log_group_name);
+            c->log_stream_name = own(log_stream_name);
+            if (!inv.cognito_identity.empty()) c->identity_header = own(py_str(inv.cognito_identity));
+            c->client_context = own(make_client_context(inv.client_context));
+            if (!inv.tenant_id.empty()) c->tenant_id = own(py_str(inv.tenant_id));
+            c->deadline_ms = inv.deadline_ms;
         } catch (const bp::error_already_set&) {
             return answer_exception("Unable to parse client context as json: ");
         }
@@ -235,21 +237,6 @@ bp::object make_identity(const std::string& header) {
         }
     }
     return bp::object(identity);
-}
-
-bp::object context_identity(lambda_context& self) {
-    if (!self.identity_made) {
-        self.identity = make_identity(self.identity_header);
-        self.identity_made = true;
-        std::string().swap(self.identity_header);
-    }
-    return self.identity;
-}
-
-void set_context_identity(lambda_context& self, const bp::object& value) {
-    self.identity = value;
-    self.identity_made = true;
-    std::string().swap(self.identity_header);
 }
 
 bp::object support_module() {

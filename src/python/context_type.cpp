@@ -99,8 +99,12 @@ PyObject* context_log(PyObject*, PyObject* message) {
 
 // A plain attribute: its value (None until set); deleting it is refused, as a property without a deleter
 // refuses it. `closure` is the field's offset.
+PyObject*& field_at(PyObject* self, void* closure) {
+    return *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(self) + reinterpret_cast<std::size_t>(closure));
+}
+
 PyObject* get_field(PyObject* self, void* closure) {
-    PyObject* value = *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(self) + reinterpret_cast<std::size_t>(closure));
+    PyObject* value = field_at(self, closure);
     if (value == nullptr) value = Py_None;
     Py_INCREF(value);
     return value;
@@ -111,10 +115,8 @@ int set_field(PyObject* self, PyObject* value, void* closure) {
         PyErr_SetString(PyExc_AttributeError, "can't delete attribute");
         return -1;
     }
-    PyObject*& field =
-        *reinterpret_cast<PyObject**>(reinterpret_cast<char*>(self) + reinterpret_cast<std::size_t>(closure));
     Py_INCREF(value);
-    Py_XSETREF(field, value);
+    Py_XSETREF(field_at(self, closure), value);
     return 0;
 }
 
@@ -137,11 +139,8 @@ int set_dict(PyObject* self, PyObject* value, void*) {
     return 0;
 }
 
-#define LAMBDA_PY27_CONTEXT_FIELD(name)                                              \
-    {                                                                                \
-        const_cast<char*>(#name), get_field, set_field, nullptr,                     \
-            reinterpret_cast<void*>(offsetof(lambda_context, name))                  \
-    }
+#define LAMBDA_PY27_CONTEXT_FIELD(name) \
+    { const_cast<char*>(#name), get_field, set_field, nullptr, reinterpret_cast<void*>(offsetof(lambda_context, name)) }
 PyGetSetDef context_getset[] = {
     LAMBDA_PY27_CONTEXT_FIELD(aws_request_id),
     LAMBDA_PY27_CONTEXT_FIELD(invoked_function_arn),
@@ -166,9 +165,10 @@ PyObject* context_reduce(PyObject* self, PyObject*) {
     const char* module_name = module != nullptr && PyString_Check(module) ? PyString_AS_STRING(module) : "";
     const char* type_name = Py_TYPE(self)->tp_name;
     if (const char* dot = std::strrchr(type_name, '.')) type_name = dot + 1;
-    PyErr_Format(PyExc_RuntimeError,
-                 "Pickling of \"%s%s%s\" instances is not enabled (http://www.boost.org/libs/python/doc/v2/pickle.html)",
-                 module_name, *module_name != '\0' ? "." : "", type_name);
+    PyErr_Format(
+        PyExc_RuntimeError,
+        "Pickling of \"%s%s%s\" instances is not enabled (http://www.boost.org/libs/python/doc/v2/pickle.html)",
+        module_name, *module_name != '\0' ? "." : "", type_name);
     Py_XDECREF(module);
     return nullptr;
 }

@@ -13,18 +13,11 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
 namespace bp = boost::python;
 
 namespace lambda_py27::python::detail {
-
-long lambda_context::get_remaining_time_in_millis() const {
-    if (deadline_ms <= 0) return 0;
-    const auto now =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    return deadline_ms > now ? deadline_ms - now : 0;
-}
 
 namespace {
 
@@ -39,10 +32,6 @@ void log_object(PyObject* obj, log_level level = log_level::plain) {
     write_log(std::string_view(PyString_AS_STRING(bytes), static_cast<std::size_t>(PyString_GET_SIZE(bytes))), level);
     Py_DECREF(bytes);
 }
-
-void native_log(const bp::object& text) { log_object(text.ptr()); }
-// A `logging` record with its level number (the JSON format's records: levelled telemetry frames).
-void native_log_levelled(const bp::object& text, int levelno) { log_object(text.ptr(), log_level_of(levelno)); }
 
 // A file-like object whose writes become log records; stands in for sys.stdout/sys.stderr where the
 // output must be captured (in-process invocation).
@@ -60,77 +49,185 @@ struct log_writer {
     bool isatty() const { return false; }
 };
 
-bp::object native_current_request_id() {
-    const auto& id = current_request_id();
-    return bp::object(bp::handle<>(PyString_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()))));
+// The module's free functions are plain built-in functions (a PyMethodDef table), not Boost.Python's:
+// making each of those at start-up (its function object, overload chain and signature docstring) cost
+// more than all they are ever asked to convert. Each takes the GIL-holding caller's arguments as
+// CPython gives them; `guarded` turns a C++ exception into the Python one, as Boost.Python would.
+template <PyObject* (*F)(PyObject*)>
+PyObject* guarded(PyObject* /*module*/, PyObject* args) noexcept {
+    try {
+        return F(args);
+    } catch (...) {
+        bp::handle_exception();
+        return nullptr;
+    }
 }
 
-bp::object native_dumps(const bp::object& value) {
+PyObject* none() {
+    Py_INCREF(Py_None);
+    return Py_None;
+}
+
+// log(text[, levelno]): a record (with a level: a `logging` record of the JSON format, a levelled frame).
+PyObject* native_log(PyObject* args) {
+    PyObject* text = nullptr;
+    PyObject* levelno = nullptr;
+    if (!PyArg_UnpackTuple(args, "log", 1, 2, &text, &levelno)) return nullptr;
+    if (levelno == nullptr) {
+        log_object(text);
+        return none();
+    }
+    const long level = PyInt_AsLong(levelno);
+    if (level == -1 && PyErr_Occurred()) return nullptr;
+    log_object(text, log_level_of(static_cast<int>(level)));
+    return none();
+}
+
+PyObject* native_current_request_id(PyObject* /*no arguments*/) {
+    const auto& id = current_request_id();
+    return PyString_FromStringAndSize(id.data(), static_cast<Py_ssize_t>(id.size()));
+}
+
+PyObject* native_dumps(PyObject* value) {
     std::string out;
-    if (!json_dumps(value.ptr(), out)) bp::throw_error_already_set();
-    return bp::object(bp::handle<>(PyString_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()))));
+    if (!json_dumps(value, out)) return nullptr;
+    return PyString_FromStringAndSize(out.data(), static_cast<Py_ssize_t>(out.size()));
+}
+
+PyObject* native_loads(PyObject* text) {
+    char* data = nullptr;
+    Py_ssize_t size = 0;
+    if (PyString_AsStringAndSize(text, &data, &size) != 0) return nullptr;
+    return json_loads(std::string_view(data, static_cast<std::size_t>(size)));
 }
 
 // LAMBDA_PY27_FAST_JSON=1: support.py routes the function's json module when it is first imported; a
 // json that cannot be routed stays as it is (the import goes on), with a diagnostic.
-void native_install_fast_json(const bp::object& json) {
-    const std::string why = install_fast_json(json.ptr());
+PyObject* native_install_fast_json(PyObject* json) {
+    const std::string why = install_fast_json(json);
     if (!why.empty()) lambda_py27::detail::diagnostic("LAMBDA_PY27_FAST_JSON: json left as it is: " + why);
+    return none();
 }
 
 // For the tests: (calls that took the fast path, calls that went to json's own functions).
-bp::object native_fast_json_counts() {
+PyObject* native_fast_json_counts(PyObject* /*no arguments*/) {
     const fast_json_counts c = fast_json_calls();
-    return bp::make_tuple(c.fast, c.fallen_back);
+    return Py_BuildValue("(KK)", c.fast, c.fallen_back);
 }
 
-// os.environ.get(name, fallback) for the support code's settings, without importing posix at start-up.
-bp::object native_getenv(const char* name, const bp::object& fallback) {
-    const char* value = std::getenv(name);
-    return value != nullptr ? bp::object(bp::handle<>(PyString_FromString(value))) : fallback;
+// getenv(name, fallback): os.environ.get for the support code's settings, without importing posix at
+// start-up.
+PyObject* native_getenv(PyObject* args) {
+    const char* name = nullptr;
+    PyObject* fallback = nullptr;
+    if (!PyArg_ParseTuple(args, "sO:getenv", &name, &fallback)) return nullptr;
+    if (const char* value = std::getenv(name)) return PyString_FromString(value);
+    Py_INCREF(fallback);
+    return fallback;
 }
 
-// support.py's legacy logging handler: its classes' methods made built-in (src/python/logging_handler.hpp).
-void native_logging(const bp::object& logging, const bp::object& handler_class, const bp::object& filter_class,
-                    const bp::object& formatter) {
-    if (!install_native_logging(logging.ptr(), handler_class.ptr(), filter_class.ptr(), formatter.ptr()))
-        bp::throw_error_already_set();
+// native_logging(logging, handler_class, filter_class, formatter): support.py's legacy logging handler,
+// its classes' methods made built-in (src/python/logging_handler.hpp).
+PyObject* native_logging(PyObject* args) {
+    PyObject *logging = nullptr, *handler_class = nullptr, *filter_class = nullptr, *formatter = nullptr;
+    if (!PyArg_ParseTuple(args, "OOOO:native_logging", &logging, &handler_class, &filter_class, &formatter))
+        return nullptr;
+    if (!install_native_logging(logging, handler_class, filter_class, formatter)) return nullptr;
+    return none();
 }
 
-// logging.LogRecord.__init__ built in (on) or the standard library's again (src/python/logging_record.hpp).
-void native_log_record(const bp::object& logging, bool on) {
-    if (!install_native_log_record(logging.ptr(), on)) bp::throw_error_already_set();
+// native_log_record(logging, on): logging.LogRecord.__init__ built in (on) or the standard library's
+// again (src/python/logging_record.hpp).
+PyObject* native_log_record(PyObject* args) {
+    PyObject* logging = nullptr;
+    PyObject* on = nullptr;
+    if (!PyArg_ParseTuple(args, "OO:native_log_record", &logging, &on)) return nullptr;
+    const int truth = PyObject_IsTrue(on);
+    if (truth < 0 || !install_native_log_record(logging, truth != 0)) return nullptr;
+    return none();
 }
 
 // For the tests: (records the built-in emit wrote, records it gave to the Python emit, records the built-in
 // LogRecord.__init__ made, records it gave to the Python one).
-bp::object native_logging_counts_of() {
+PyObject* native_logging_counts_of(PyObject* /*no arguments*/) {
     const native_logging_counts c = native_logging_calls();
     const native_record_counts r = native_record_calls();
-    return bp::make_tuple(c.native, c.python, r.native, r.python);
+    return Py_BuildValue("(KKKK)", c.native, c.python, r.native, r.python);
 }
 
-bp::object native_optin_source() { return bp::str(support_optin_source); }
-bp::object native_optin_code() {
-    return bp::str(reinterpret_cast<const char*>(support_optin_code), support_optin_code_size);
+// support.py's units loaded on first need (support.hpp): unit_code(name), unit_source(name).
+const support_unit* unit_named(PyObject* args, const char* function) {
+    const char* name = nullptr;
+    if (!PyArg_ParseTuple(args, "s", &name)) return nullptr;
+    for (const support_unit& unit : support_units)
+        if (std::strcmp(name, unit.name) == 0) return &unit;
+    PyErr_Format(PyExc_ValueError, "%s: no support unit named '%s'", function, name);
+    return nullptr;
+}
+PyObject* native_unit_source(PyObject* args) {
+    const support_unit* unit = unit_named(args, "unit_source");
+    return unit != nullptr ? PyString_FromString(unit->source) : nullptr;
+}
+PyObject* native_unit_code(PyObject* args) {
+    const support_unit* unit = unit_named(args, "unit_code");
+    return unit != nullptr ? PyString_FromStringAndSize(reinterpret_cast<const char*>(unit->code),
+                                                        static_cast<Py_ssize_t>(*unit->code_size))
+                           : nullptr;
 }
 
-bp::object native_loads(const bp::object& text) {
-    char* data = nullptr;
-    Py_ssize_t size = 0;
-    if (PyString_AsStringAndSize(text.ptr(), &data, &size) != 0) bp::throw_error_already_set();
-    PyObject* result = json_loads(std::string_view(data, static_cast<std::size_t>(size)));
-    if (result == nullptr) bp::throw_error_already_set();
-    return bp::object(bp::handle<>(result));
+PyMethodDef native_functions[] = {
+    {"log", guarded<native_log>, METH_VARARGS, nullptr},
+    {"current_request_id", guarded<native_current_request_id>, METH_NOARGS, nullptr},
+    {"dumps", guarded<native_dumps>, METH_O, nullptr},
+    {"loads", guarded<native_loads>, METH_O, nullptr},
+    {"install_fast_json", guarded<native_install_fast_json>, METH_O, nullptr},
+    {"fast_json_counts", guarded<native_fast_json_counts>, METH_NOARGS, nullptr},
+    {"getenv", guarded<native_getenv>, METH_VARARGS, nullptr},
+    {"native_logging", guarded<native_logging>, METH_VARARGS, nullptr},
+    {"native_log_record", guarded<native_log_record>, METH_VARARGS, nullptr},
+    {"native_logging_counts", guarded<native_logging_counts_of>, METH_NOARGS, nullptr},
+    {"unit_source", guarded<native_unit_source>, METH_VARARGS, nullptr},
+    {"unit_code", guarded<native_unit_code>, METH_VARARGS, nullptr},
+};
+
+// Module `_lambda_py27`, kept from its initialisation.
+bp::object& the_module() {
+    static bp::object module;
+    return module;
 }
 
 }  // namespace
 
-void context_log(const lambda_context&, const bp::object& message) {
-    PyObject* s = PyObject_Str(message.ptr());
-    if (s == nullptr) bp::throw_error_already_set();
-    write_log(std::string_view(PyString_AS_STRING(s), static_cast<std::size_t>(PyString_GET_SIZE(s))));
-    Py_DECREF(s);
+void register_class_on_first_use(on_first_use which) {
+    // Made in module `_lambda_py27` as at its import: the same names, __module__ and converters.
+    static bool done_flags[3] = {};
+    bool& done = done_flags[static_cast<int>(which)];
+    if (done) return;
+    if (the_module().is_none()) bp::import("_lambda_py27");  // its initialisation sets the_module()
+    const bp::scope module{the_module()};
+    if (which == on_first_use::identity) {
+        bp::class_<cognito_identity>("CognitoIdentity")
+            .def_readwrite("cognito_identity_id", &cognito_identity::cognito_identity_id)
+            .def_readwrite("cognito_identity_pool_id", &cognito_identity::cognito_identity_pool_id);
+    } else if (which == on_first_use::log_writer) {
+        bp::class_<log_writer>("LogWriter")
+            .def("write", &log_writer::write)
+            .def("writelines", &log_writer::writelines)
+            .def("flush", &log_writer::flush)
+            .def("isatty", &log_writer::isatty);
+    } else {
+        bp::class_<client_info>("Client")
+            .def_readwrite("installation_id", &client_info::installation_id)
+            .def_readwrite("app_title", &client_info::app_title)
+            .def_readwrite("app_version_name", &client_info::app_version_name)
+            .def_readwrite("app_version_code", &client_info::app_version_code)
+            .def_readwrite("app_package_name", &client_info::app_package_name);
+        bp::class_<client_context>("ClientContext")
+            .def_readwrite("client", &client_context::client)
+            .def_readwrite("custom", &client_context::custom)
+            .def_readwrite("env", &client_context::env);
+    }
+    done = true;
 }
 
 }  // namespace lambda_py27::python::detail
@@ -138,54 +235,17 @@ void context_log(const lambda_context&, const bp::object& message) {
 BOOST_PYTHON_MODULE(_lambda_py27) {
     using namespace lambda_py27::python::detail;
     bp::scope().attr("__doc__") = "lambda-py27 runtime internals: the context classes and native helpers.";
+    the_module() = bp::scope();
 
-    bp::class_<cognito_identity>("CognitoIdentity")
-        .def_readwrite("cognito_identity_id", &cognito_identity::cognito_identity_id)
-        .def_readwrite("cognito_identity_pool_id", &cognito_identity::cognito_identity_pool_id);
+    PyTypeObject* context_type = lambda_context_type();
+    if (context_type == nullptr) bp::throw_error_already_set();
+    Py_INCREF(context_type);
+    if (PyModule_AddObject(bp::scope().ptr(), "LambdaContext", reinterpret_cast<PyObject*>(context_type)) != 0)
+        bp::throw_error_already_set();
 
-    bp::class_<client_info>("Client")
-        .def_readwrite("installation_id", &client_info::installation_id)
-        .def_readwrite("app_title", &client_info::app_title)
-        .def_readwrite("app_version_name", &client_info::app_version_name)
-        .def_readwrite("app_version_code", &client_info::app_version_code)
-        .def_readwrite("app_package_name", &client_info::app_package_name);
-
-    bp::class_<client_context>("ClientContext")
-        .def_readwrite("client", &client_context::client)
-        .def_readwrite("custom", &client_context::custom)
-        .def_readwrite("env", &client_context::env);
-
-    bp::class_<lambda_context>("LambdaContext")
-        .def_readwrite("aws_request_id", &lambda_context::aws_request_id)
-        .def_readwrite("invoked_function_arn", &lambda_context::invoked_function_arn)
-        .def_readwrite("function_name", &lambda_context::function_name)
-        .def_readwrite("function_version", &lambda_context::function_version)
-        .def_readwrite("memory_limit_in_mb", &lambda_context::memory_limit_in_mb)
-        .def_readwrite("log_group_name", &lambda_context::log_group_name)
-        .def_readwrite("log_stream_name", &lambda_context::log_stream_name)
-        .add_property("identity", &context_identity, &set_context_identity)
-        .def_readwrite("client_context", &lambda_context::client_context)
-        .def_readwrite("tenant_id", &lambda_context::tenant_id)
-        .def("get_remaining_time_in_millis", &lambda_context::get_remaining_time_in_millis)
-        .def("log", &context_log);
-
-    bp::class_<log_writer>("LogWriter")
-        .def("write", &log_writer::write)
-        .def("writelines", &log_writer::writelines)
-        .def("flush", &log_writer::flush)
-        .def("isatty", &log_writer::isatty);
-
-    bp::def("log", &native_log);
-    bp::def("log", &native_log_levelled);
-    bp::def("current_request_id", &native_current_request_id);
-    bp::def("dumps", &native_dumps);
-    bp::def("loads", &native_loads);
-    bp::def("install_fast_json", &native_install_fast_json);
-    bp::def("fast_json_counts", &native_fast_json_counts);
-    bp::def("getenv", &native_getenv);
-    bp::def("native_logging", &native_logging);
-    bp::def("native_log_record", &native_log_record);
-    bp::def("native_logging_counts", &native_logging_counts_of);
-    bp::def("optin_source", &native_optin_source);
-    bp::def("optin_code", &native_optin_code);
+    const bp::object module_name = bp::scope().attr("__name__");
+    for (PyMethodDef& def : native_functions) {
+        PyObject* f = PyCFunction_NewEx(&def, nullptr, module_name.ptr());
+        if (f == nullptr || PyModule_AddObject(bp::scope().ptr(), def.ml_name, f) != 0) bp::throw_error_already_set();
+    }
 }

@@ -2,7 +2,10 @@
 # it with PyMarshal_ReadObjectFromString instead of compiling the source at every start (6 million
 # instructions, a fifth of a cold start, for src/python/support.py).
 #
-#   python2.7 marshal_module.py SOURCE.py OUTPUT.cpp FILENAME SYMBOL
+#   python2.7 -OO marshal_module.py SOURCE.py OUTPUT.cpp FILENAME SYMBOL
+#
+# -OO leaves the docstrings out of the code object (a fifth of its bytes, unmarshalled at every start,
+# and nothing reads them); it would drop `assert` statements too, which the support code does not use.
 #
 # FILENAME is the code object's co_filename (what tracebacks show); SYMBOL names the C++ array
 # (lambda_py27::python::detail::SYMBOL, with SYMBOL_size). The marshal format of 2.7 is the same on

@@ -54,6 +54,7 @@ struct python_handler::state {
     std::string fault_type;  // set under the modern error profile: the fault is an init error
     bp::object function;
     bp::object support;
+    bp::object errors;  // support_errors.py's module and its three formatters, from the first fault on
     bp::object format_exception;
     bp::object format_runtime_error;
     bp::object system_exit_status;
@@ -63,6 +64,18 @@ struct python_handler::state {
     std::string trace_id;
     bool trace_id_set = false;
     bool streaming = false;  // LAMBDA_PY27_RESPONSE_STREAMING=1: a returned generator is streamed
+
+    // What only a fault needs is loaded at the first (support.py's _errors).
+    const bp::object& errors_unit() {
+        if (errors.is_none()) {
+            bp::object unit = support.attr("_errors")();
+            format_exception = unit.attr("format_exception");
+            format_runtime_error = unit.attr("format_runtime_error");
+            system_exit_status = unit.attr("system_exit_status");
+            errors = unit;
+        }
+        return errors;
+    }
 
     // (body, log, cause) from a support formatter, logged, as a failure answer.
     invocation_response failure_from(const bp::object& formatted) {
@@ -82,10 +95,12 @@ struct python_handler::state {
         bp::object v = own(value);
         bp::object b = own(tb);
         if (PyErr_GivenExceptionMatches(type, PyExc_SystemExit)) {
+            errors_unit();
             const int status = bp::extract<int>(system_exit_status(v));
             return invocation_response::exit(status);
         }
         try {
+            errors_unit();
             if (prefix != nullptr) return failure_from(format_runtime_error(t, v, prefix));
             return failure_from(format_exception(t, v, b));
         } catch (const bp::error_already_set&) {
@@ -134,6 +149,7 @@ struct python_handler::state {
         if (parsed == nullptr) bp::throw_error_already_set();
         bp::object doc{bp::handle<>(parsed)};
         if (parsed == Py_None) return bp::object();  // `null`: no client context, as the legacy runtime had it
+        detail::register_class_on_first_use(detail::on_first_use::client_context);
         detail::client_context cc;
         if (PyDict_Check(parsed)) {
             cc.custom = dict_get(parsed, "custom");
@@ -168,19 +184,21 @@ struct python_handler::state {
 
         bp::object context;
         try {
-            detail::lambda_context c;
-            c.aws_request_id = py_str(inv.request_id);
-            c.invoked_function_arn = py_str(inv.function_arn);
-            c.function_name = function_name;
-            c.function_version = function_version;
-            c.memory_limit_in_mb = memory_limit_in_mb;
-            c.log_group_name = log_group_name;
-            c.log_stream_name = log_stream_name;
-            c.identity_header = inv.cognito_identity;
-            c.client_context = make_client_context(inv.client_context);
-            if (!inv.tenant_id.empty()) c.tenant_id = py_str(inv.tenant_id);
-            c.deadline_ms = inv.deadline_ms;
-            context = bp::object(c);
+            detail::lambda_context* c = detail::new_lambda_context();
+            if (c == nullptr) bp::throw_error_already_set();
+            context = bp::object(bp::handle<>(reinterpret_cast<PyObject*>(c)));
+            const auto own = [](const bp::object& o) { return bp::incref(o.ptr()); };
+            c->aws_request_id = own(py_str(inv.request_id));
+            c->invoked_function_arn = own(py_str(inv.function_arn));
+            c->function_name = own(function_name);
+            c->function_version = own(function_version);
+            c->memory_limit_in_mb = own(memory_limit_in_mb);
+            c->log_group_name = own(log_group_name);
+            c->log_stream_name = own(log_stream_name);
+            if (!inv.cognito_identity.empty()) c->identity_header = own(py_str(inv.cognito_identity));
+            c->client_context = own(make_client_context(inv.client_context));
+            if (!inv.tenant_id.empty()) c->tenant_id = own(py_str(inv.tenant_id));
+            c->deadline_ms = inv.deadline_ms;
         } catch (const bp::error_already_set&) {
             return answer_exception("Unable to parse client context as json: ");
         }
@@ -204,6 +222,7 @@ struct python_handler::state {
 namespace detail {
 
 bp::object make_identity(const std::string& header) {
+    register_class_on_first_use(on_first_use::identity);
     cognito_identity identity;
     if (!header.empty()) {
         PyObject* parsed = json_loads(header);
@@ -218,21 +237,6 @@ bp::object make_identity(const std::string& header) {
         }
     }
     return bp::object(identity);
-}
-
-bp::object context_identity(lambda_context& self) {
-    if (!self.identity_made) {
-        self.identity = make_identity(self.identity_header);
-        self.identity_made = true;
-        std::string().swap(self.identity_header);
-    }
-    return self.identity;
-}
-
-void set_context_identity(lambda_context& self, const bp::object& value) {
-    self.identity = value;
-    self.identity_made = true;
-    std::string().swap(self.identity_header);
 }
 
 bp::object support_module() {
@@ -270,9 +274,6 @@ python_handler::python_handler(std::string spec)
         // Importing the support code and the function's module: no collection meanwhile (collector.hpp).
         std::optional<detail::startup_collection_pause> no_collection_during_import{std::in_place};
         s.support = detail::support_module();
-        s.format_exception = s.support.attr("format_exception");
-        s.format_runtime_error = s.support.attr("format_runtime_error");
-        s.system_exit_status = s.support.attr("system_exit_status");
         s.function_name = env_str("AWS_LAMBDA_FUNCTION_NAME");
         s.function_version = env_str("AWS_LAMBDA_FUNCTION_VERSION");
         s.memory_limit_in_mb = env_str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
@@ -300,7 +301,7 @@ python_handler::python_handler(std::string spec)
         bp::dict body;
         body["errorMessage"] = fault;
         s.fault_body = as_string(s.support.attr("_native").attr("dumps")(body));
-        s.fault_cause = as_string(s.support.attr("fault_cause")(fault));
+        s.fault_cause = as_string(s.errors_unit().attr("fault_cause")(fault));
     } catch (const bp::error_already_set&) {
         throw std::runtime_error("lambda_py27: the runtime's Python support failed: " +
                                  detail::pending_exception_text());

@@ -4,6 +4,7 @@
 
 #include <Python.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <algorithm>
@@ -32,15 +33,17 @@ bool is_named(const char* a, const char* b) { return a != nullptr && std::strcmp
 bool exists(const std::string& path, struct stat& st) { return ::stat(path.c_str(), &st) == 0; }
 
 // Whether a folder holds what `import name` would look at in it: `name` (a package, or a folder Python
-// warns about), then `name` with each suffix import tries.
-bool folder_may_hold(const std::string& folder, const char* name) {
-    std::string path = folder;
-    if (!path.empty() && path.back() != '/') path += '/';
-    path += name;
+// warns about), then `name` with each suffix import tries. Looked up relative to the folder, opened once
+// (O_PATH): the kernel then walks one component per name, not the folder's whole path again.
+bool folder_may_hold(int folder_fd, const char* name) {
+    std::string path = name;
     struct stat st {};
-    if (exists(path, st)) return true;
-    for (const filedescr* f = _PyImport_Filetab; f != nullptr && f->suffix != nullptr; ++f)
-        if (exists(path + f->suffix, st)) return true;
+    if (::fstatat(folder_fd, path.c_str(), &st, 0) == 0) return true;
+    for (const filedescr* f = _PyImport_Filetab; f != nullptr && f->suffix != nullptr; ++f) {
+        path.resize(std::strlen(name));
+        path += f->suffix;
+        if (::fstatat(folder_fd, path.c_str(), &st, 0) == 0) return true;
+    }
     return false;
 }
 
@@ -80,9 +83,12 @@ std::vector<bool> may_find_modules(const std::vector<const char*>& names) {
         for (const _frozen* f = PyImport_FrozenModules; !may[n] && f != nullptr && f->name != nullptr; ++f)
             may[n] = is_named(f->name, names[n]);
     }
+    // A folder that cannot be opened is one Python's import would look in all the same: "may find".
     const auto look_in = [&](const std::string& folder) {
+        const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
         for (std::size_t n = 0; n < names.size(); ++n)
-            if (!may[n] && folder_may_hold(folder, names[n])) may[n] = true;
+            if (!may[n] && (fd < 0 || folder_may_hold(fd, names[n]))) may[n] = true;
+        if (fd >= 0) ::close(fd);
     };
     const auto settled = [&] { return std::find(may.begin(), may.end(), false) == may.end(); };
     for (Py_ssize_t i = 0; i < PyList_GET_SIZE(path) && !settled(); ++i) {

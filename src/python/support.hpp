@@ -13,11 +13,16 @@ extern const char* const support_source;
 /// Its code object, marshalled at build time (generated translation unit).
 extern const unsigned char support_code[];
 extern const std::size_t support_code_size;
-/// The source of src/python/support_optin.py, and its code object marshalled at build time: loaded by
-/// support.py only when a feature opted in.
-extern const char* const support_optin_source;
-extern const unsigned char support_optin_code[];
-extern const std::size_t support_optin_code_size;
+/// A unit of the support code that support.py loads on first need (its `_unit`): `name` is 'optin'
+/// (src/python/support_optin.py, the opt-in behaviour) or 'errors' (src/python/support_errors.py, what
+/// only a fault needs); its source, and its code object marshalled at build time.
+struct support_unit {
+    const char* name;
+    const char* source;
+    const unsigned char* code;
+    const std::size_t* code_size;
+};
+extern const support_unit support_units[2];
 
 /// Module `_lambda_py27_support`, made from `support_code` on first use (GIL held); from
 /// `support_source` should the marshalled code not load.

@@ -6,9 +6,11 @@ import sys
 import _lambda_py27 as _native
 import _lambda_py27_support as _support
 
-_text = _support._text
-_type_name = _support._type_name
-_traceback_text = _support._traceback_text
+# What the opt-in behaviour shares with the fault paths (support_errors.py); every opt-in needs some of it.
+_errors = _support._errors()
+_text = _errors._text
+_type_name = _errors._type_name
+_traceback_text = _errors._traceback_text
 
 
 # ---- modern error profile -------------------------------------------------------------------------
@@ -111,7 +113,7 @@ def format_runtime_error(message, prefix):
     text = modern_prefix + message
     request_id = _native.current_request_id()
     return (modern_error_body(text, error_type, [], request_id), error_log(text, error_type, [], request_id),
-            _support._xray_cause(text, 'LambdaValidationError', ()))
+            _errors._xray_cause(text, 'LambdaValidationError', ()))
 
 
 # The modern runtimes' type of each kind of load fault (support._load_handler).
@@ -132,15 +134,15 @@ def modern_load_fault(fault, cause, tb_text, kind_info):
     stack = []
     if kind == 'init':
         etype, value, tb = info
-        frames = _support._frames(tb)
+        frames = _errors._frames(tb)
         while frames and frames[0][0] == _support.__file__:
             frames = frames[1:]
-        error_type, message, stack = _support._utf8(_type_name(etype)), _text(value), traceback.format_list(frames)
+        error_type, message, stack = _errors._utf8(_type_name(etype)), _text(value), traceback.format_list(frames)
     else:
         error_type = _LOAD_FAULT_TYPES[kind]
         message = fault if cause is None or kind == 'notfound' else '%s: %s' % (fault, cause)
         if kind == 'syntax':
-            stack = [_support._utf8('  File "%s" Line %s\n    %s' % (info.filename, info.lineno, info.text))]
+            stack = [_errors._utf8('  File "%s" Line %s\n    %s' % (info.filename, info.lineno, info.text))]
     return (None, message, cause, True, tb_text, error_log(message, error_type, stack, ''), error_type,
             modern_error_body(message, error_type, stack, ''))
 

@@ -3,6 +3,7 @@
 #include <lambda_py27/python/interpreter.hpp>
 #include <lambda_py27/python/log.hpp>
 #include <lambda_py27/python/python_handler.hpp>
+#include "python/context.hpp"
 
 #include <boost/python.hpp>
 
@@ -96,6 +97,7 @@ public:
         bp::object sys = bp::import("sys");
         stdout_ = sys.attr("stdout");
         stderr_ = sys.attr("stderr");
+        python::detail::register_class_on_first_use(python::detail::on_first_use::log_writer);
         const bp::object writer = bp::import("_lambda_py27").attr("LogWriter")();
         sys.attr("stdout") = writer;
         sys.attr("stderr") = writer;

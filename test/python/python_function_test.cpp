@@ -69,6 +69,36 @@ TEST(PythonFunction, ContextIdentityIsOneObjectPerInvocationMadeWhenRead) {
     EXPECT_EQ(parse(attrs.invoke("{}").body).at("identity"), (json::array{nullptr, nullptr}));
 }
 
+// The context is a plain object as the legacy runtime's was: fields writable, not deletable; attributes a
+// handler adds kept in its __dict__; pickling refused with the message Boost.Python's classes gave.
+TEST(PythonFunction, ContextTakesNewAttributesRefusesDeletionAndPicklingAndIsSubclassable) {
+    python_function fn("basic.context_object", handlers);
+    const auto got = parse(fn.invoke("{}").body).as_object();
+    EXPECT_EQ(got.at("type"), "_lambda_py27.LambdaContext");
+    EXPECT_EQ(got.at("set"), "renamed");
+    EXPECT_EQ(got.at("added"), 5);
+    EXPECT_EQ(got.at("vars"), (json::array{"added"}));
+    EXPECT_EQ(got.at("delete"), "AttributeError: can't delete attribute");
+    const json::string refused =
+        "RuntimeError: Pickling of \"_lambda_py27.LambdaContext\" instances is not enabled "
+        "(http://www.boost.org/libs/python/doc/v2/pickle.html)";
+    EXPECT_EQ(got.at("pickle"), refused);
+    EXPECT_EQ(got.at("copy"), refused);
+    EXPECT_EQ(got.at("subclass"), nullptr);
+    EXPECT_EQ(got.at("blank"), (json::array{nullptr, nullptr, 0, nullptr}));
+    EXPECT_EQ(got.at("collected"), true);
+}
+
+// A context releases what it holds, the identity made at its first read too.
+TEST(PythonFunction, ContextReleasesItsIdentityWithItself) {
+    python_function fn("basic.identity_released", handlers);
+    invoke_options o;
+    o.cognito_identity = R"({"cognitoIdentityId": "id-1"})";
+    EXPECT_EQ(parse(fn.invoke("{}", o).body), json::array{});
+    EXPECT_EQ(parse(fn.invoke("{}", o).body), (json::array{false}));
+    EXPECT_EQ(parse(fn.invoke("{}").body), (json::array{false, false}));
+}
+
 TEST(PythonFunction, FailsAnInvalidClientContextWithValueError) {
     python_function fn("basic.echo", handlers);
     invoke_options o;

@@ -139,3 +139,50 @@ def identity_object(event, context):
     context.identity = replacement
     return {'type': type(first).__name__, 'initial': initial, 'same': same, 'kept': kept,
             'replaced': context.identity is replacement}
+
+
+def context_object(event, context):
+    # What a handler may do with its context besides reading it: set, add, not delete, not pickle; subclass
+    # and instantiate its type (every attribute None).
+    import copy
+    import gc
+    import pickle
+    import weakref
+
+    def outcome(f):
+        try:
+            f()
+            return 'ok'
+        except Exception as e:
+            return '%s: %s' % (type(e).__name__, e)
+
+    def delete():
+        del context.function_name
+
+    context.function_name = 'renamed'
+    context.added = 5
+    blank = type(context)()
+    subclass = type('Sub', (type(context),), {})
+    cycle = type(context)()
+    cycle.self = cycle  # collected through its __dict__
+    watch = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    return {'type': '%s.%s' % (type(context).__module__, type(context).__name__),
+            'set': context.function_name, 'added': context.added, 'vars': sorted(vars(context)),
+            'delete': outcome(delete), 'pickle': outcome(lambda: pickle.dumps(context)),
+            'copy': outcome(lambda: copy.copy(context)), 'subclass': subclass().aws_request_id,
+            'blank': [blank.aws_request_id, blank.client_context, blank.get_remaining_time_in_millis(),
+                      blank.identity.cognito_identity_id],
+            'collected': watch() is None}
+
+
+_identities = []
+
+
+def identity_released(event, context):
+    # Whether the identities of the earlier invocations are gone with their contexts.
+    import weakref
+    alive = [ref() is not None for ref in _identities]
+    _identities.append(weakref.ref(context.identity))
+    return alive

@@ -180,6 +180,15 @@ PyMethodDef context_methods[] = {
     {nullptr, nullptr, 0, nullptr},
 };
 
+// As the Boost.Python class's default __init__ (this was one): no arguments; its ArgumentError was a TypeError.
+int context_init(PyObject*, PyObject* args, PyObject* kwargs) {
+    if (PyTuple_GET_SIZE(args) != 0 || (kwargs != nullptr && PyDict_Size(kwargs) != 0)) {
+        PyErr_SetString(PyExc_TypeError, "LambdaContext() takes no arguments");
+        return -1;
+    }
+    return 0;
+}
+
 PyTypeObject make_type() {
     PyTypeObject t{};
     t.ob_refcnt = 1;  // static: never freed
@@ -198,6 +207,7 @@ PyTypeObject make_type() {
     t.tp_dictoffset = offsetof(lambda_context, dict);
     t.tp_weaklistoffset = offsetof(lambda_context, weak_references);
     t.tp_alloc = PyType_GenericAlloc;
+    t.tp_init = context_init;
     t.tp_new = PyType_GenericNew;
     t.tp_free = PyObject_GC_Del;
     return t;

@@ -85,6 +85,7 @@ TEST(PythonFunction, ContextTakesNewAttributesRefusesDeletionAndPicklingAndIsSub
     EXPECT_EQ(got.at("pickle"), refused);
     EXPECT_EQ(got.at("copy"), refused);
     EXPECT_EQ(got.at("subclass"), nullptr);
+    EXPECT_EQ(got.at("arguments"), "TypeError: LambdaContext() takes no arguments");
     EXPECT_EQ(got.at("blank"), (json::array{nullptr, nullptr, 0, nullptr}));
     EXPECT_EQ(got.at("collected"), true);
 }

@@ -143,7 +143,7 @@ def identity_object(event, context):
 
 def context_object(event, context):
     # What a handler may do with its context besides reading it: set, add, not delete, not pickle; subclass
-    # and instantiate its type (every attribute None).
+    # and instantiate its type without arguments (every attribute None).
     import copy
     import gc
     import pickle
@@ -172,6 +172,7 @@ def context_object(event, context):
             'set': context.function_name, 'added': context.added, 'vars': sorted(vars(context)),
             'delete': outcome(delete), 'pickle': outcome(lambda: pickle.dumps(context)),
             'copy': outcome(lambda: copy.copy(context)), 'subclass': subclass().aws_request_id,
+            'arguments': outcome(lambda: type(context)(1, 2)),
             'blank': [blank.aws_request_id, blank.client_context, blank.get_remaining_time_in_millis(),
                       blank.identity.cognito_identity_id],
             'collected': watch() is None}

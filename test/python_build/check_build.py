@@ -137,6 +137,109 @@ except TypeError as e:
     check("attribute-probes: dict([1]) raises TypeError",
           str(e) == "cannot convert dictionary update sequence element #0 to a sequence", str(e))
 
+# ---- our patch single-base-mro.diff: the MRO built directly is C3's -------------------------------
+def c3_agrees(t):
+    return t.__mro__ == tuple(type.mro(t))  # type.mro() still runs C3 (mro_implementation)
+
+
+seen, todo = {}, [object]
+while todo:
+    t = todo.pop()
+    if id(t) not in seen:
+        seen[id(t)] = t
+        todo.extend(type.__subclasses__(t))
+disagree = [t.__name__ for t in seen.values() if type(t) is type and not c3_agrees(t)]
+check("single-base-mro: every type's __mro__ is C3's (%d types)" % len(seen), not disagree, repr(disagree[:5]))
+
+
+class Base(object):
+    pass
+
+
+class Left(Base):
+    pass
+
+
+class Right(Base):
+    pass
+
+
+class Diamond(Left, Right):
+    pass
+
+
+class Below(Diamond):
+    pass
+
+
+class Classic:
+    pass
+
+
+class Mixed(Classic, object):
+    pass
+
+
+class AfterMixed(Mixed):
+    pass
+
+
+class Meta(type):
+    def mro(cls):
+        return [cls, Classic, object] if cls.__name__ == "Custom" else type.mro(cls)
+
+
+class Custom(object):
+    __metaclass__ = Meta
+
+
+class UnderCustom(Custom):  # one base, but of another metatype: C3 over the custom MRO
+    pass
+
+
+shapes = [Left, Diamond, Below, Mixed, AfterMixed, UnderCustom, KeyError, bool, UnicodeDecodeError]
+check("single-base-mro: chains, a diamond and below it, classic bases, a custom metatype's MRO",
+      all(c3_agrees(t) for t in shapes if type(t) is type) and
+      Below.__mro__ == (Below, Diamond, Left, Right, Base, object) and
+      AfterMixed.__mro__ == (AfterMixed, Mixed, Classic, object) and
+      Custom.__mro__ == (Custom, Classic, object) and UnderCustom.__mro__ == tuple(Meta.mro(UnderCustom)),
+      repr([t.__mro__ for t in shapes]))
+
+
+class RepeatingMeta(type):  # an MRO with a repeat, which C3 cannot extend: a subclass is refused
+    def mro(cls):
+        return [cls, object, Classic, object] if cls.__name__ == "Repeating" else type.mro(cls)
+
+
+class Repeating(object):
+    __metaclass__ = RepeatingMeta
+
+
+try:
+    class UnderRepeating(Repeating):
+        pass
+    check("single-base-mro: a base of another metatype goes through C3 (a repeat in its MRO is refused)", False,
+          repr(UnderRepeating.__mro__))
+except TypeError as e:
+    check("single-base-mro: a base of another metatype goes through C3 (a repeat in its MRO is refused)",
+          "consistent" in str(e), str(e))
+
+
+class Other(object):
+    pass
+
+
+Left.__bases__ = (Other,)
+check("single-base-mro: __bases__ assigned: the MROs below are recomputed",
+      Left.__mro__ == (Left, Other, object) and Diamond.__mro__ == tuple(type.mro(Diamond)) and
+      Below.__mro__ == tuple(type.mro(Below)), repr(Below.__mro__))
+try:
+    class Bad(Left, Diamond):
+        pass
+    check("single-base-mro: an inconsistent hierarchy is still refused", False)
+except TypeError as e:
+    check("single-base-mro: an inconsistent hierarchy is still refused", "consistent" in str(e), str(e))
+
 # ---- layout: upstream's, as the legacy runtime had --------------------------------------------------
 import site
 check("no Debian dist-packages on sys.path", not [p for p in sys.path if "dist-packages" in p])

@@ -35,7 +35,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format-14
-  patchelf zip unzip xz-utils dpkg-dev curl ca-certificates valgrind
+  patchelf zip unzip xz-utils dpkg-dev curl ca-certificates valgrind strace
   podman runc
 )
 missing=()

@@ -30,6 +30,15 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E "$here/check_build.py"
 env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E "$here/check_lazy_types.py"
+# arena-thrash.diff: objects that come and go across an arena boundary no longer unmap it every turn.
+if command -v strace >/dev/null; then
+  unmapped=$(env -u PYTHONPATH -u PYTHONHOME strace -f -c -e trace=munmap "$py" -S -E "$here/arena_thrash.py" 2>&1 |
+             awk '$NF == "munmap" {print $4}')
+  if [ "${unmapped:-0}" -lt 100 ]; then echo "ok   arena-thrash: ${unmapped:-0} munmap calls in 2000 turns"
+  else echo "FAIL arena-thrash: $unmapped munmap calls in 2000 turns (an arena unmapped at every turn)"; exit 1; fi
+else
+  echo "skip arena-thrash: no strace to count the munmap calls"
+fi
 if [ "${2:-}" = opt ] || [ "${LAMBDA_PY27_EXPECT_OPT:-}" = 1 ]; then
   args=$("$py" -E -c 'import sysconfig; print(sysconfig.get_config_var("CONFIG_ARGS"))')
   case $args in *--enable-optimizations*--with-lto*|*--with-lto*--enable-optimizations*) echo "ok   built with PGO + LTO" ;;

@@ -48,7 +48,8 @@
 # attribute-probes.diff (int(str), long(str), dict(pairs) without formatting an AttributeError to drop),
 # lazy-type-dicts.diff (the built-in types' dictionaries filled at their first read, not at start;
 # LAMBDA_PY27_EAGER_TYPES=1 at run time fills them at start as before), single-base-mro.diff (the MRO of a
-# type with one base of metatype type built directly: what C3 gives, without its lists and merge).
+# type with one base of metatype type built directly: what C3 gives, without its lists and merge),
+# arena-thrash.diff (obmalloc keeps one wholly free arena instead of unmapping it at once).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1

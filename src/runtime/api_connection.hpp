@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -57,6 +58,12 @@ public:
 
     /// Shuts the connection down (if any) and forgets what was read; the next request connects anew.
     void close();
+
+    /// Ends a request cut short (a stream the process leaves mid-way): what was sent reaches the API before
+    /// the connection's end does. Half-closes, then reads and drops what the API sends until it closes (at
+    /// most `wait`), then closes: closing with bytes unread would reset the connection, and a reset makes
+    /// the peer's kernel drop what it received and had not yet read (the stream's last chunks).
+    void abandon(std::chrono::milliseconds wait);
 
     /// Sends `head` and `body` (one request), then lets `read_answer(stream, buffer, ec)` read the answer,
     /// which returns an `answer_read` and sets `ec` when it failed.

@@ -24,7 +24,8 @@ class runtime_client::stream final : public response_stream {
 public:
     explicit stream(impl& d) : d_(d) {}
     ~stream() override {
-        if (!ended_) d_.connection.close();  // half a request on the wire: the connection cannot carry another
+        // Half a request on the wire: the connection cannot carry another; what was sent still arrives.
+        if (!ended_) d_.connection.abandon(std::chrono::milliseconds(100));
     }
     stream(const stream&) = delete;
     stream& operator=(const stream&) = delete;

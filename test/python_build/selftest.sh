@@ -49,4 +49,5 @@ env -u PYTHONPATH -u PYTHONHOME HOME="$work" "$py" -E -m test.regrtest -q \
   test_bz2 test_hashlib test_operator test_tarfile test_decimal test_unicode test_pyexpat test_xml_etree_c \
   test_py_compile test_datetime test_struct test_string test_format test_int test_long test_dict test_builtin \
   test_descr test_descrtut test_class test_types test_exceptions test_gc test_pickle test_cpickle test_copy \
-  test_inspect test_capi test_weakref test_abc test_property test_funcattrs test_isinstance test_memoryview
+  test_inspect test_capi test_weakref test_abc test_property test_funcattrs test_isinstance test_memoryview \
+  test_typechecks test_structseq test_sys test_float test_exception_variations

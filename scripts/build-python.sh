@@ -52,7 +52,7 @@
 # arena-thrash.diff (obmalloc keeps one wholly free arena instead of unmapping it at once),
 # method-cache-start.diff (the type attribute cache starts empty instead of filled with None at start),
 # fast-isinstance.diff (isinstance/issubclass/except with a class of type `type` without a method call),
-# structseq-lazy.diff (the struct sequence types made at start fill their dictionaries lazily too).
+# more-lazy-types.diff (the struct sequence and unicode helper types made at start fill lazily too).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1

@@ -146,7 +146,7 @@ rc2, out2 = child("print(type.__dict__['__flags__'].__get__(memoryview))\n"
                   "print(sorted(type.__dict__['__dict__'].__get__(memoryview)))", eager=True)
 check("__flags__ (descriptor and attribute), object.__getattribute__ and __dict__ answer as eagerly", rc == rc2 == 0 and out == out2, out + out2)
 
-# structseq-lazy.diff: the struct sequence types made at start (sys.flags, sys.version_info, sys.float_info,
+# more-lazy-types.diff: the struct sequence types made at start (sys.flags, sys.version_info, sys.float_info,
 # sys.long_info) are lazy too; their instances work before the fill (the sizes come from its record), what
 # reads the type's dictionary fills it, and every answer is the eager one.
 STRUCTSEQ = r'''

@@ -52,7 +52,8 @@
 # arena-thrash.diff (obmalloc keeps one wholly free arena instead of unmapping it at once),
 # method-cache-start.diff (the type attribute cache starts empty instead of filled with None at start),
 # fast-isinstance.diff (isinstance/issubclass/except with a class of type `type` without a method call),
-# more-lazy-types.diff (the struct sequence and unicode helper types made at start fill lazily too).
+# more-lazy-types.diff (the struct sequence and unicode helper types made at start fill lazily too),
+# populate-bss.diff (libpython's .bss mapped writable in one madvise at start, not page by page).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1

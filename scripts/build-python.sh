@@ -49,7 +49,11 @@
 # lazy-type-dicts.diff (the built-in types' dictionaries filled at their first read, not at start;
 # LAMBDA_PY27_EAGER_TYPES=1 at run time fills them at start as before), single-base-mro.diff (the MRO of a
 # type with one base of metatype type built directly: what C3 gives, without its lists and merge),
-# arena-thrash.diff (obmalloc keeps one wholly free arena instead of unmapping it at once).
+# arena-thrash.diff (obmalloc keeps one wholly free arena instead of unmapping it at once),
+# method-cache-start.diff (the type attribute cache starts empty instead of filled with None at start),
+# fast-isinstance.diff (isinstance/issubclass/except with a class of type `type` without a method call),
+# more-lazy-types.diff (the struct sequence and unicode helper types made at start fill lazily too),
+# populate-bss.diff (libpython's .bss mapped writable in one madvise at start, not page by page).
 set -euo pipefail
 
 DEB_VERSION=2.7.18-8+deb11u1

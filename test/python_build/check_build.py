@@ -240,6 +240,145 @@ try:
 except TypeError as e:
     check("single-base-mro: an inconsistent hierarchy is still refused", "consistent" in str(e), str(e))
 
+# ---- method-cache-start.diff: the type attribute cache starts empty, not filled with None -------
+# The unpatched start gave every one of the cache's 4096 entries a reference to None (about 3,400 are
+# still there at the end of a start without site); the patched one leaves them empty (about 200).
+p = subprocess.Popen([sys.executable, "-S", "-c", "import sys; print(sys.getrefcount(None))"],
+                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+out = p.communicate()[0].strip()
+check("method-cache-start: a fresh interpreter holds no cache's worth of references to None",
+      p.returncode == 0 and out.isdigit() and int(out) < 1024, "exit %d: %s" % (p.returncode, out[-80:]))
+# The cache still answers right: entries are found, replaced when a class changes, cleared and refilled.
+class Cached(object):
+    def f(self):
+        return 1
+
+
+class CachedBelow(Cached):
+    pass
+
+
+obj = CachedBelow()
+first = [obj.f() for _ in range(3)]
+Cached.f = lambda self: 2
+second = obj.f()
+CachedBelow.f = lambda self: 3
+third = obj.f()
+sys._clear_type_cache()
+del CachedBelow.f
+fourth = obj.f()
+names = ["n%d" % i for i in range(6000)]  # more names than entries: collisions replace entries
+for n in names:
+    setattr(Cached, n, n)
+seen = [getattr(obj, n) for n in names] + [getattr(obj, n) for n in reversed(names)]
+check("method-cache-start: lookups through the cache follow every change",
+      first == [1, 1, 1] and second == 2 and third == 3 and fourth == 2 and seen == names + names[::-1],
+      repr((first, second, third, fourth)))
+
+# ---- fast-isinstance.diff: isinstance/issubclass with a class of type `type` skip the method call ------
+# The answer must be exactly what type.__instancecheck__ / type.__subclasscheck__ (the method the old path
+# called) give, results and errors alike, for every kind of argument.
+import abc
+
+
+def outcome(f, *args):
+    try:
+        return ("ok", f(*args))
+    except Exception as e:
+        return ("raised", type(e).__name__, str(e))
+
+
+class NewBase(object):
+    pass
+
+
+class NewDerived(NewBase):
+    pass
+
+
+class Classic:
+    pass
+
+
+class ClassicDerived(Classic):
+    pass
+
+
+class Liar(object):
+    __class__ = property(lambda self: NewDerived)  # isinstance consults __class__ too
+
+
+class WithBases(object):
+    __bases__ = (NewBase,)  # not a class: issubclass refuses it as arg 1
+
+
+class Abstract(object):
+    __metaclass__ = abc.ABCMeta
+
+
+Abstract.register(Classic)
+values = [1, "s", None, NewBase(), NewDerived(), Classic(), ClassicDerived(), Liar(), WithBases(),
+          ValueError("x"), KeyError, int, bool, object, type, NewBase, NewDerived, Classic, Abstract]
+classes = [int, bool, object, type, str, basestring, NewBase, NewDerived, Exception, LookupError, KeyError,
+           ValueError, BaseException]
+bad = []
+for v in values:
+    for c in classes:
+        if outcome(isinstance, v, c) != outcome(type.__instancecheck__, c, v):
+            bad.append(("isinstance", v, c))
+        if outcome(issubclass, v, c) != outcome(type.__subclasscheck__, c, v):
+            bad.append(("issubclass", v, c))
+check("fast-isinstance: isinstance/issubclass agree with type's own methods (%d pairs)" % (len(values) * len(classes)),
+      not bad, repr(bad[:3]))
+check("fast-isinstance: other metatypes, classic classes and tuples as before",
+      isinstance(Classic(), Abstract) and issubclass(ClassicDerived, Abstract) and
+      isinstance(NewDerived(), (Classic, NewBase)) and not issubclass(NewBase, (Classic, NewDerived)) and
+      isinstance(ClassicDerived(), Classic) and outcome(issubclass, NewBase, 1)[0] == "raised")
+caught = []
+for exc, handler in [(KeyError("k"), LookupError), (ValueError("v"), (TypeError, ValueError)),
+                     (IOError("i"), EnvironmentError)]:
+    try:
+        raise exc
+    except handler:
+        caught.append(type(exc).__name__)
+try:
+    try:
+        raise KeyError("k")
+    except ValueError:
+        caught.append("wrong")
+except KeyError:
+    caught.append("outer")
+check("fast-isinstance: except clauses match as before", caught == ["KeyError", "ValueError", "IOError", "outer"],
+      repr(caught))
+
+# The method is no longer called: no recursion guard is entered for it, so the checks work as deep in the
+# stack as a plain C call does (unpatched: two levels less, "maximum recursion depth exceeded in
+# __subclasscheck__").
+def deepest(call):
+    def deep(n):
+        if n == 0:
+            return call()
+        return deep(n - 1)
+    best = None
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(60)
+    try:
+        for n in range(80):
+            try:
+                deep(n)
+                best = n
+            except RuntimeError:
+                pass
+    finally:
+        sys.setrecursionlimit(limit)
+    return best
+
+
+depths = (deepest(lambda: issubclass(bool, int)), deepest(lambda: isinstance(True, int)), deepest(lambda: len((1,))))
+check("fast-isinstance: no method call (as deep in the stack as a plain C call)",
+      depths[0] is not None and depths[0] == depths[1] == depths[2], repr(depths))
+
+
 # ---- layout: upstream's, as the legacy runtime had --------------------------------------------------
 import site
 check("no Debian dist-packages on sys.path", not [p for p in sys.path if "dist-packages" in p])

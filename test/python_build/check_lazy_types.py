@@ -146,6 +146,32 @@ rc2, out2 = child("print(type.__dict__['__flags__'].__get__(memoryview))\n"
                   "print(sorted(type.__dict__['__dict__'].__get__(memoryview)))", eager=True)
 check("__flags__ (descriptor and attribute), object.__getattribute__ and __dict__ answer as eagerly", rc == rc2 == 0 and out == out2, out + out2)
 
+# more-lazy-types.diff: the struct sequence types made at start (sys.flags, sys.version_info, sys.float_info,
+# sys.long_info) are lazy too; their instances work before the fill (the sizes come from its record), what
+# reads the type's dictionary fills it, and every answer is the eager one.
+STRUCTSEQ = r'''
+import sys
+ts = [type(sys.flags), type(sys.version_info), type(sys.float_info), type(sys.long_info)]
+before = [sys.getrefcount(t) for t in ts]
+ops = [len(sys.flags), sys.version_info[:2], sys.version_info[-1], sys.float_info[0], repr(sys.long_info),
+       repr(sys.flags), hash(sys.version_info), sys.flags == sys.flags, tuple(sys.version_info),
+       sys.version_info < (3,), list(sys.float_info)]
+middle = [sys.getrefcount(t) for t in ts]
+ops += [sys.version_info.major, sys.flags.optimize, sys.float_info.max, sys.long_info.bits_per_digit,
+        sys.version_info.__reduce__()[1], sorted(type(sys.flags).__dict__.keys())]
+after = [sys.getrefcount(t) for t in ts]
+print(repr(ops))
+print("%s %s %s" % (before == middle, middle == after, [a - b for a, b in zip(after, before)]))
+'''
+rc_l, out_l = child(STRUCTSEQ)
+rc_e, out_e = child(STRUCTSEQ, eager=True)
+ops_l, refs_l = (out_l.strip().splitlines() + ["", ""])[:2]
+ops_e, refs_e = (out_e.strip().splitlines() + ["", ""])[:2]
+check("struct sequences answer as eagerly before and after their types are filled", rc_l == rc_e == 0 and ops_l == ops_e,
+      out_l[-300:] + " / " + out_e[-300:])
+check("struct sequence types: not filled by using instances, filled by a lookup (eagerly: from the start)",
+      refs_l.startswith("True False") and refs_e.startswith("True True"), refs_l + " / " + refs_e)
+
 if failures:
     print("%d check(s) failed: %s" % (len(failures), ", ".join(failures)))
     sys.exit(1)

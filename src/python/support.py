@@ -11,8 +11,11 @@ import _lambda_py27 as _native
 # profile"). Unset, every path below is the legacy one. Read with the native getenv: importing posix
 # (for os.environ's snapshot) builds the environment's dict and its tables of configuration names, a
 # few per cent of a cold start, and a function that never imports os does not need it.
-_LOG_JSON = _native.getenv('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
-_LOG_LEVEL = _native.getenv('AWS_LAMBDA_LOG_LEVEL', '').upper()
+# The start-up path calls none of str's, list's or file's methods (nor raises and catches anything): our
+# Python builds a built-in type's dictionary of methods at the first lookup through it, which a function
+# that never uses them should not pay for at start. _native does the same in C (bindings/module.cpp).
+_LOG_JSON = _native.getenv_upper('AWS_LAMBDA_LOG_FORMAT') == 'JSON'  # getenv(...).upper()
+_LOG_LEVEL = _native.getenv_upper('AWS_LAMBDA_LOG_LEVEL')
 MODERN = _native.getenv('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
 FAST_JSON = _native.getenv('LAMBDA_PY27_FAST_JSON', '') == '1'
 
@@ -70,7 +73,7 @@ def _load_handler(spec):
     """(function, fault, cause, fatal, traceback_text, (kind of fault, its exception or exc_info))."""
     global _handler_module
     try:
-        modname, fname = spec.rsplit('.', 1)
+        modname, fname = _native.split_dots(spec, True)  # spec.rsplit('.', 1)
     except ValueError as e:
         return None, "Bad handler '%s'" % spec, str(e), False, None, ('malformed', e)
     if not modname or not fname:
@@ -78,14 +81,14 @@ def _load_handler(spec):
     handle = None
     try:
         pathname, desc = None, None
-        for segment in modname.split('.'):
-            if handle is not None:
-                handle.close()
-                handle = None
+        for segment in _native.split_dots(modname):  # modname.split('.')
+            # A file found for a segment before the last is closed here: its last reference dropped.
+            handle = None
             handle, pathname, desc = imp.find_module(segment, None if pathname is None else [pathname])
         if handle is None and desc[2] == imp.C_BUILTIN:
             return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None, ('builtin', None)
         module = imp.load_module(modname, handle, pathname, desc)
+        handle = None  # its last reference: the file is closed now
     except ImportError as e:
         return None, "Unable to import module '%s'" % modname, _errors()._text(e), False, None, ('import', e)
     except SyntaxError as e:
@@ -93,7 +96,7 @@ def _load_handler(spec):
     except Exception as e:
         return _errors().initialization_error(e)
     finally:
-        if handle is not None:
+        if handle is not None:  # after an exception, whose traceback may keep this frame (and the file)
             handle.close()
     _handler_module = module
     try:
@@ -101,7 +104,7 @@ def _load_handler(spec):
     except AttributeError as e:
         return None, "Handler '%s' missing on module '%s'" % (fname, modname), _errors()._text(e), False, None, \
             ('notfound', e)
-    init = getattr(module, 'init', None)
+    init = _native.attribute_or_none(module, 'init')  # getattr(module, 'init', None)
     if init is not None:
         try:
             init()
@@ -187,7 +190,8 @@ def _on_first_import(name, install):
 
     hook.find_module = find_module
     hook.load_module = load_module
-    sys.meta_path.append(hook)
+    meta_path = sys.meta_path
+    meta_path[len(meta_path):] = [hook]  # meta_path.append(hook)
 
 
 _on_first_import('logging', install_logging)

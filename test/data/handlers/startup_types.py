@@ -1,5 +1,6 @@
-# Which built-in types' dictionaries of methods the runtime filled before the function ran (our Python
-# fills one at the first lookup through the type: lazy-type-dicts.diff), and the native helpers that let
+# Which types' dictionaries of methods the runtime filled before the function ran (our Python fills a
+# built-in type's at the first lookup through the type: lazy-type-dicts.diff; our static types are readied
+# the same way, src/python/lazy_type.hpp), and the native helpers that let
 # the support code's start-up path do without str's, list's, file's and type's methods, each against the
 # Python it stands for.
 import sys
@@ -19,7 +20,8 @@ def handler(event, context):  # this module makes no class at its import: that w
     # `type` first: reading any type's __dict__ looks the attribute up through `type`.
     added = [(name, _references_added_by_reading(t)) for name, t in
              (('type', type), ('str', str), ('list', list), ('file', file), ('object', object),
-              ('BufferError', BufferError))]
+              ('BufferError', BufferError), ('LambdaContext', type(context)), ('Quitter', type(exit)),
+              ('_Helper', type(help)), ('_Printer', type(license)))]
     return dict(added)
 
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <atomic>
+#include <climits>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -41,12 +42,12 @@ std::string env_or(const char* name, const std::string& fallback) {
     return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
 }
 
+// Read into a buffer on the stack: a 4 KB string would be zeroed (and its heap pages touched) at every start.
 std::string executable_path() {
-    std::string buf(4096, '\0');
-    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n <= 0) return {};
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
+    return std::string(buf, static_cast<std::size_t>(n));
 }
 
 std::string parent_dir(const std::string& path) {
@@ -56,9 +57,8 @@ std::string parent_dir(const std::string& path) {
 }
 
 std::string current_dir() {
-    std::string buf(4096, '\0');
-    if (::getcwd(buf.data(), buf.size()) == nullptr) return ".";
-    buf.resize(std::strlen(buf.c_str()));
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr) return ".";
     return buf;
 }
 
@@ -261,7 +261,8 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
         throw std::logic_error("lambda_py27: an interpreter is already running in this process");
 
     auto& o = options_;
-    if (o.task_root.empty()) o.task_root = env_or("LAMBDA_TASK_ROOT", current_dir());
+    if (o.task_root.empty()) o.task_root = env_or("LAMBDA_TASK_ROOT", "");
+    if (o.task_root.empty()) o.task_root = current_dir();  // getcwd only when neither is set
     if (o.runtime_dir.empty()) o.runtime_dir = env_or("LAMBDA_RUNTIME_DIR", "/var/runtime");
     if (o.opt_root.empty()) o.opt_root = env_or("LAMBDA_PY27_OPT_ROOT", "/opt");
     const std::string executable = executable_path();  // read once: Python's home is found from it too

@@ -23,6 +23,7 @@ FAST_JSON = _native.getenv('LAMBDA_PY27_FAST_JSON', '') == '1'
 _handler_module = None
 _optin_module = None
 _errors_module = None
+_logging_module = None
 
 
 def _unit(name, attribute):
@@ -115,56 +116,17 @@ def _load_handler(spec):
 
 # ---- logging ------------------------------------------------------------------------------------
 # The root logger gets the legacy handler the moment `logging` is first imported, so start-up does
-# not pay for importing logging (and threading, re, ...) when the function never logs.
-
-LOG_FORMAT = '[%(levelname)s]\t%(asctime)s.%(msecs)dZ\t%(aws_request_id)s\t%(message)s\n'
-DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
+# not pay for importing logging (and threading, re, ...) when the function never logs; the handler's
+# code is support_logging.py, loaded then.
 
 
-def legacy_logging_handler(logging, native=None):
-    """A new handler of the legacy format, filter and formatter attached. Native (the default): its
-    `handle` and `emit` and the filter's `filter` are the runtime's built-in methods (src/python/
-    logging_handler.cpp), which format natively only what the Python methods here would format the same
-    and call them for everything else. The tests make one of each."""
-    import time
-
-    class LambdaLoggerHandler(logging.Handler):
-        def emit(self, record):
-            try:
-                text = self.format(record)
-            except Exception:
-                self.handleError(record)
-                return
-            _native.log(text)
-
-    class LambdaLoggerFilter(logging.Filter):
-        def filter(self, record):
-            record.aws_request_id = _native.current_request_id()
-            return True
-
-    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
-    formatter.converter = time.gmtime
-    if native is None:
-        native = _native_logging()
-    if native:
-        _native.native_logging(logging, LambdaLoggerHandler, LambdaLoggerFilter, formatter)
-    handler = LambdaLoggerHandler()
-    handler.setFormatter(formatter)
-    handler.addFilter(LambdaLoggerFilter())
-    return handler
+def _logging():
+    """Module `_lambda_py27_logging` (support_logging.py): the legacy logging handler."""
+    return _logging_module or _unit('logging', '_logging_module')
 
 
-def _native_logging():
-    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Configuration"): the Python methods above, logging's own LogRecord."""
-    return _native.getenv('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
-
-
-def install_logging(logging):
-    if _LOG_JSON:
-        return _optin().install_json_logging(logging)
-    if _native_logging():
-        _native.native_log_record(logging, True)
-    logging.getLogger().addHandler(legacy_logging_handler(logging))
+def _install_logging(logging):
+    _logging().install_logging(logging)
 
 
 def _on_first_import(name, install):
@@ -194,7 +156,7 @@ def _on_first_import(name, install):
     meta_path[len(meta_path):] = [hook]  # meta_path.append(hook)
 
 
-_on_first_import('logging', install_logging)
+_on_first_import('logging', _install_logging)
 # LAMBDA_PY27_FAST_JSON=1 (README "Fast json"): the function's json.loads/dumps/load/dump on the runtime's
 # converters, json's own functions for what they do not reproduce.
 if FAST_JSON:

@@ -43,7 +43,7 @@ std::string tail_of(const fs::path& p, std::size_t max_bytes = 1500);
 struct config {
     bool quick = false;
     int rounds = 9;
-    int starts = 15;
+    int starts = 60;  // cold starts per runtime: the median a target sits on needs more than a few
     std::size_t long_run = 100000;
     fs::path results = fs::path(PYTHON_BENCH_SOURCE_DIR) / "results";
     bool write = true;

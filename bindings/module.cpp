@@ -11,6 +11,7 @@
 
 #include <boost/python.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -126,6 +127,82 @@ PyObject* native_getenv(PyObject* args) {
     return fallback;
 }
 
+// The start-up path of support.py calls none of str's, list's or file's methods: our Python builds a
+// built-in type's dictionary of methods at the first lookup through it (about 20,000 instructions each),
+// and a function that never uses them should not pay for them at start. These do what those calls did.
+
+// getenv_upper(name): getenv(name, '').upper(), upper-cased as str.upper does (islower/_toupper per byte).
+PyObject* native_getenv_upper(PyObject* args) {
+    const char* name = nullptr;
+    if (!PyArg_ParseTuple(args, "s:getenv_upper", &name)) return nullptr;
+    const char* value = std::getenv(name);
+    PyObject* text = PyString_FromString(value != nullptr ? value : "");
+    if (text == nullptr) return nullptr;
+    char* c = PyString_AS_STRING(text);
+    for (Py_ssize_t i = 0, n = PyString_GET_SIZE(text); i < n; ++i) {
+        const int byte = Py_CHARMASK(c[i]);
+        if (std::islower(byte)) c[i] = static_cast<char>(std::toupper(byte));
+    }
+    return text;
+}
+
+// split_dots(text[, last]): text.split('.'), or text.rsplit('.', 1) when `last` is true: the same list of
+// str. Anything but a str goes to its own method.
+PyObject* native_split_dots(PyObject* args) {
+    PyObject* text = nullptr;
+    int last = 0;
+    if (!PyArg_ParseTuple(args, "O|i:split_dots", &text, &last)) return nullptr;
+    if (!PyString_CheckExact(text)) {
+        return last != 0 ? PyObject_CallMethod(text, const_cast<char*>("rsplit"), const_cast<char*>("si"), ".", 1)
+                         : PyObject_CallMethod(text, const_cast<char*>("split"), const_cast<char*>("s"), ".");
+    }
+    const std::string_view s(PyString_AS_STRING(text), static_cast<std::size_t>(PyString_GET_SIZE(text)));
+    PyObject* parts = PyList_New(0);
+    if (parts == nullptr) return nullptr;
+    const auto add = [parts](std::string_view part) {
+        PyObject* item = PyString_FromStringAndSize(part.data(), static_cast<Py_ssize_t>(part.size()));
+        const bool added = item != nullptr && PyList_Append(parts, item) == 0;
+        Py_XDECREF(item);
+        return added;
+    };
+    std::size_t from = 0;
+    for (std::size_t dot = last != 0 ? s.rfind('.') : s.find('.'); dot != std::string_view::npos;
+         dot = last != 0 ? std::string_view::npos : s.find('.', from)) {
+        if (!add(s.substr(from, dot - from))) {
+            Py_DECREF(parts);
+            return nullptr;
+        }
+        from = dot + 1;
+    }
+    if (!add(s.substr(from))) {
+        Py_DECREF(parts);
+        return nullptr;
+    }
+    return parts;
+}
+
+// attribute_or_none(obj, name): getattr(obj, name, None). For a plain module, whose type and `object`
+// have no attribute of such a name, that is its dictionary's entry, looked up as getattr would: no
+// AttributeError raised and matched (matching one builds type's own dictionary of methods).
+PyObject* native_attribute_or_none(PyObject* args) {
+    PyObject* obj = nullptr;
+    PyObject* name = nullptr;
+    if (!PyArg_ParseTuple(args, "OS:attribute_or_none", &obj, &name)) return nullptr;
+    PyObject* found = nullptr;
+    if (PyModule_CheckExact(obj) && PyString_CheckExact(name) &&
+        PyString_AS_STRING(name)[0] != '_') {  // no dunder: ModuleType's and object's names all start with '_'
+        found = PyDict_GetItem(PyModule_GetDict(obj), name);
+        Py_XINCREF(found);
+    } else {
+        found = PyObject_GetAttr(obj, name);
+        if (found == nullptr) {
+            if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return nullptr;
+            PyErr_Clear();
+        }
+    }
+    return found != nullptr ? found : none();
+}
+
 // native_logging(logging, handler_class, filter_class, formatter): support.py's legacy logging handler,
 // its classes' methods made built-in (src/python/logging_handler.hpp).
 PyObject* native_logging(PyObject* args) {
@@ -183,6 +260,9 @@ PyMethodDef native_functions[] = {
     {"install_fast_json", guarded<native_install_fast_json>, METH_O, nullptr},
     {"fast_json_counts", guarded<native_fast_json_counts>, METH_NOARGS, nullptr},
     {"getenv", guarded<native_getenv>, METH_VARARGS, nullptr},
+    {"getenv_upper", guarded<native_getenv_upper>, METH_VARARGS, nullptr},
+    {"split_dots", guarded<native_split_dots>, METH_VARARGS, nullptr},
+    {"attribute_or_none", guarded<native_attribute_or_none>, METH_VARARGS, nullptr},
     {"native_logging", guarded<native_logging>, METH_VARARGS, nullptr},
     {"native_log_record", guarded<native_log_record>, METH_VARARGS, nullptr},
     {"native_logging_counts", guarded<native_logging_counts_of>, METH_NOARGS, nullptr},

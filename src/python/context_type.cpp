@@ -1,5 +1,6 @@
 // `_lambda_py27.LambdaContext`: the handler's context as a static type (context.hpp).
 #include "python/context.hpp"
+#include "python/lazy_type.hpp"
 
 #include <lambda_py27/python/log.hpp>
 
@@ -217,7 +218,9 @@ PyTypeObject make_type() {
 
 PyTypeObject* lambda_context_type() {
     static PyTypeObject type = make_type();  // made with the GIL held, as every caller holds it
-    if ((type.tp_flags & Py_TPFLAGS_READY) == 0 && PyType_Ready(&type) != 0) return nullptr;
+    // Its dictionary filled at the first attribute read (lazy_type.hpp): a function that never reads its
+    // context does not pay for its descriptors.
+    if ((type.tp_flags & Py_TPFLAGS_READY) == 0 && ready_type_lazily(type) != 0) return nullptr;
     return &type;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <atomic>
+#include <climits>
 #include <clocale>
 #include <cstdio>
 #include <cstdlib>
@@ -41,12 +42,12 @@ std::string env_or(const char* name, const std::string& fallback) {
     return (v != nullptr && *v != '\0') ? std::string(v) : fallback;
 }
 
+// Read into a buffer on the stack: a 4 KB string would be zeroed (and its heap pages touched) at every start.
 std::string executable_path() {
-    std::string buf(4096, '\0');
-    const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
+    char buf[PATH_MAX];
+    const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
     if (n <= 0) return {};
-    buf.resize(static_cast<std::size_t>(n));
-    return buf;
+    return std::string(buf, static_cast<std::size_t>(n));
 }
 
 std::string parent_dir(const std::string& path) {
@@ -56,9 +57,8 @@ std::string parent_dir(const std::string& path) {
 }
 
 std::string current_dir() {
-    std::string buf(4096, '\0');
-    if (::getcwd(buf.data(), buf.size()) == nullptr) return ".";
-    buf.resize(std::strlen(buf.c_str()));
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr) return ".";
     return buf;
 }
 
@@ -66,10 +66,11 @@ bool is_python_home(const std::string& dir) {
     return exists(dir + "/lib/python2.7/os.py") || exists(dir + "/lib/python2.7/os.pyc");
 }
 
-std::string find_home(const interpreter_options& o) {
+// `executable` is executable_path(), read once by the caller (it is also the program name).
+std::string find_home(const interpreter_options& o, const std::string& executable) {
     if (!o.python_home.empty()) return o.python_home;
     if (const char* v = std::getenv("LAMBDA_PY27_PYTHON_HOME"); v != nullptr && *v != '\0') return v;
-    const std::string exe_dir = parent_dir(executable_path());
+    const std::string exe_dir = parent_dir(executable);
     for (const std::string& candidate : {exe_dir + "/python", parent_dir(exe_dir) + "/python"})
         if (is_python_home(candidate)) return candidate;
 #ifdef LAMBDA_PY27_DEFAULT_PYTHON_HOME
@@ -260,10 +261,12 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
         throw std::logic_error("lambda_py27: an interpreter is already running in this process");
 
     auto& o = options_;
-    if (o.task_root.empty()) o.task_root = env_or("LAMBDA_TASK_ROOT", current_dir());
+    if (o.task_root.empty()) o.task_root = env_or("LAMBDA_TASK_ROOT", "");
+    if (o.task_root.empty()) o.task_root = current_dir();  // getcwd only when neither is set
     if (o.runtime_dir.empty()) o.runtime_dir = env_or("LAMBDA_RUNTIME_DIR", "/var/runtime");
     if (o.opt_root.empty()) o.opt_root = env_or("LAMBDA_PY27_OPT_ROOT", "/opt");
-    o.python_home = find_home(o);
+    const std::string executable = executable_path();  // read once: Python's home is found from it too
+    o.python_home = find_home(o, executable);
     // A bundle's SDK packages (lambda_py27_package's EXTRA_PACKAGES) go after the runtime folder, where
     // the legacy runtime had boto3.
     if (!o.python_home.empty() && exists(o.python_home + "/sdk")) o.extra_paths.push_back(o.python_home + "/sdk");
@@ -275,7 +278,7 @@ interpreter::interpreter(interpreter_options options) : options_(std::move(optio
 
     prepare_environment();
     g_home = o.python_home;
-    g_program = executable_path();
+    g_program = executable;
     if (!g_home.empty()) Py_SetPythonHome(g_home.data());
     if (!g_program.empty()) Py_SetProgramName(g_program.data());
     Py_NoSiteFlag = 1;  // what `site` leaves for user code is made below (site.hpp), cheaper

@@ -21,84 +21,79 @@ extern const std::size_t parser_accelerators_size;
 
 namespace {
 
-/// Reads the generated tables in order; every read is bounds-checked.
-class reader {
-public:
-    reader(const int* data, std::size_t size) : data_(data), size_(size) {}
-    bool next(int& v) {
-        if (at_ >= size_) return false;
-        v = data_[at_++];
-        return true;
-    }
-    bool expect(int v) {
-        int got = 0;
-        return next(got) && got == v;
-    }
-    const int* here() const { return data_ + at_; }
-    bool skip(std::size_t n) {
-        if (n > size_ - at_) return false;
-        at_ += n;
-        return true;
-    }
-    bool done() const { return at_ == size_; }
+// Both checks walk the generated arrays with a plain pointer: the room left is checked once per block
+// (the header, the labels, a DFA's head and FIRST set, a state and its arcs), not at every element, and
+// the elements of a block are compared without a branch each (their differences OR-ed together).
 
-private:
-    const int* data_;
-    std::size_t size_;
-    std::size_t at_ = 0;
-};
+// Whether `n` more elements are left between `p` and `end` (n < 0: never).
+bool room(const int* p, const int* end, long n) { return n >= 0 && end - p >= n; }
 
 bool same_shape(const grammar& g) {
-    reader r(parser_grammar_shape, parser_grammar_shape_size);
+    const int* p = parser_grammar_shape;
+    const int* const end = p + parser_grammar_shape_size;
     const int nlabels = g.g_ll.ll_nlabels;
-    if (!r.expect(g.g_ndfas) || !r.expect(nlabels) || !r.expect(g.g_start)) return false;
-    for (int i = 0; i < nlabels; ++i)
-        if (!r.expect(g.g_ll.ll_label[i].lb_type)) return false;
+    if (!room(p, end, 3) || p[0] != g.g_ndfas || p[1] != nlabels || p[2] != g.g_start || !room(p + 3, end, nlabels))
+        return false;
+    p += 3;
+    int differs = 0;
+    for (int i = 0; i < nlabels; ++i) differs |= p[i] ^ g.g_ll.ll_label[i].lb_type;
+    p += nlabels;
     const int first_bytes = (nlabels + 7) / 8;
     for (int i = 0; i < g.g_ndfas; ++i) {
         const dfa& d = g.g_dfa[i];
-        if (!r.expect(d.d_type) || !r.expect(d.d_initial) || !r.expect(d.d_nstates)) return false;
-        for (int b = 0; b < first_bytes; ++b)
-            if (!r.expect(static_cast<unsigned char>(d.d_first[b]))) return false;
+        if (!room(p, end, 3L + first_bytes) || p[0] != d.d_type || p[1] != d.d_initial || p[2] != d.d_nstates)
+            return false;
+        p += 3;
+        for (int b = 0; b < first_bytes; ++b) differs |= p[b] ^ static_cast<unsigned char>(d.d_first[b]);
+        p += first_bytes;
         for (int j = 0; j < d.d_nstates; ++j) {
             const state& s = d.d_state[j];
-            if (!r.expect(s.s_narcs)) return false;
+            if (!room(p, end, 1) || p[0] != s.s_narcs || !room(p + 1, end, 2L * s.s_narcs)) return false;
+            ++p;
             for (int k = 0; k < s.s_narcs; ++k)
-                if (!r.expect(s.s_arc[k].a_lbl) || !r.expect(s.s_arc[k].a_arrow)) return false;
+                differs |= (p[2 * k] ^ s.s_arc[k].a_lbl) | (p[2 * k + 1] ^ s.s_arc[k].a_arrow);
+            p += 2L * s.s_narcs;
         }
     }
-    return r.done();
+    return differs == 0 && p == end;
+}
+
+// Whether the accelerator tables hold exactly one well-formed entry per state of `g` (per state: lower,
+// upper, accept, width, then `width` entries).
+bool tables_fit(const grammar& g) {
+    const int* p = parser_accelerators;
+    const int* const end = p + parser_accelerators_size;
+    for (int i = 0; i < g.g_ndfas; ++i) {
+        for (int j = 0; j < g.g_dfa[i].d_nstates; ++j) {
+            if (!room(p, end, 4)) return false;
+            const int lower = p[0], upper = p[1], width = p[3];
+            if (width < 0 || (width > 0 && upper - lower != width) || !room(p + 4, end, width)) return false;
+            p += 4 + width;
+        }
+    }
+    return p == end;
 }
 
 }  // namespace
 
 bool install_parser_accelerators() noexcept {
     grammar& g = _PyParser_Grammar;
-    if (g.g_accel || parser_grammar_shape_size == 0 || !same_shape(g)) return false;
-    // First check the tables cover every state, then install: never half a grammar.
-    for (int pass = 0; pass < 2; ++pass) {
-        reader r(parser_accelerators, parser_accelerators_size);
-        for (int i = 0; i < g.g_ndfas; ++i) {
-            dfa& d = g.g_dfa[i];
-            for (int j = 0; j < d.d_nstates; ++j) {
-                int lower = 0, upper = 0, accept = 0, width = 0;
-                if (!r.next(lower) || !r.next(upper) || !r.next(accept) || !r.next(width) || width < 0 ||
-                    (width > 0 && upper - lower != width))
-                    return false;
-                const int* table = r.here();
-                if (!r.skip(static_cast<std::size_t>(width))) return false;
-                if (pass == 1) {
-                    state& s = d.d_state[j];
-                    s.s_accept = accept;
-                    if (width > 0) {
-                        s.s_lower = lower;
-                        s.s_upper = upper;
-                        s.s_accel = const_cast<int*>(table);  // only ever read by the parser
-                    }
-                }
+    // Everything is checked before the first state is touched: never half a grammar.
+    if (g.g_accel || parser_grammar_shape_size == 0 || !same_shape(g) || !tables_fit(g)) return false;
+    const int* p = parser_accelerators;
+    for (int i = 0; i < g.g_ndfas; ++i) {
+        dfa& d = g.g_dfa[i];
+        for (int j = 0; j < d.d_nstates; ++j) {
+            const int width = p[3];
+            state& s = d.d_state[j];
+            s.s_accept = p[2];
+            if (width > 0) {
+                s.s_lower = p[0];
+                s.s_upper = p[1];
+                s.s_accel = const_cast<int*>(p + 4);  // only ever read by the parser
             }
+            p += 4 + width;
         }
-        if (!r.done()) return false;
     }
     g.g_accel = 1;
     return true;

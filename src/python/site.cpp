@@ -1,5 +1,6 @@
 #include "python/site.hpp"
 
+#include "python/lazy_type.hpp"
 #include "python/support.hpp"
 
 #include <Python.h>
@@ -385,8 +386,10 @@ PyObject* lazy_site_getattro(PyObject* self, PyObject* name) {
     throw std::runtime_error(msg);
 }
 
-void ready(PyTypeObject& t) {
-    if (PyType_Ready(&t) != 0) fail("cannot make site's types");
+// `lazily`: the dictionary filled at its first read (lazy_type.hpp); not for _Printer, whose dictionary
+// gets MAXLINES here, nor the module type of `site`, whose __file__ is set at once (a lookup through it).
+void ready(PyTypeObject& t, bool lazily) {
+    if ((lazily ? ready_type_lazily(t) : PyType_Ready(&t)) != 0) fail("cannot make site's types");
 }
 
 void make_types() {
@@ -397,7 +400,7 @@ void make_types() {
     quitter_type.tp_repr = quitter_repr;
     quitter_type.tp_call = quitter_call;
     quitter_type.tp_members = quitter_members;
-    ready(quitter_type);
+    ready(quitter_type, true);
 
     start_type(printer_type, "site._Printer", sizeof(printer));
     printer_type.tp_doc =
@@ -407,7 +410,7 @@ void make_types() {
     printer_type.tp_dealloc = printer_dealloc;
     printer_type.tp_repr = printer_repr;
     printer_type.tp_call = printer_call;
-    ready(printer_type);
+    ready(printer_type, false);
     PyObject* max_lines = PyInt_FromSsize_t(printer_max_lines);
     if (max_lines == nullptr || PyDict_SetItemString(printer_type.tp_dict, "MAXLINES", max_lines) != 0)
         fail("cannot make site's types");
@@ -418,12 +421,12 @@ void make_types() {
     helper_type.tp_new = PyType_GenericNew;
     helper_type.tp_repr = helper_repr;
     helper_type.tp_call = helper_call;
-    ready(helper_type);
+    ready(helper_type, true);
 
     start_type(lazy_site_type, "module", 0);  // presents itself as the module it is
     lazy_site_type.tp_base = &PyModule_Type;
     lazy_site_type.tp_getattro = lazy_site_getattro;
-    ready(lazy_site_type);
+    ready(lazy_site_type, false);
 }
 
 void set_builtin(PyObject* builtins, const char* name, PyObject* value) {

@@ -14,15 +14,16 @@ extern const char* const support_source;
 extern const unsigned char support_code[];
 extern const std::size_t support_code_size;
 /// A unit of the support code that support.py loads on first need (its `_unit`): `name` is 'optin'
-/// (src/python/support_optin.py, the opt-in behaviour) or 'errors' (src/python/support_errors.py, what
-/// only a fault needs); its source, and its code object marshalled at build time.
+/// (src/python/support_optin.py, the opt-in behaviour), 'errors' (src/python/support_errors.py, what
+/// only a fault needs) or 'logging' (src/python/support_logging.py, the legacy logging handler, at the
+/// function's first `import logging`); its source, and its code object marshalled at build time.
 struct support_unit {
     const char* name;
     const char* source;
     const unsigned char* code;
     const std::size_t* code_size;
 };
-extern const support_unit support_units[2];
+extern const support_unit support_units[3];
 
 /// Module `_lambda_py27_support`, made from `support_code` on first use (GIL held); from
 /// `support_source` should the marshalled code not load.

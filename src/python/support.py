@@ -11,8 +11,11 @@ import _lambda_py27 as _native
 # profile"). Unset, every path below is the legacy one. Read with the native getenv: importing posix
 # (for os.environ's snapshot) builds the environment's dict and its tables of configuration names, a
 # few per cent of a cold start, and a function that never imports os does not need it.
-_LOG_JSON = _native.getenv('AWS_LAMBDA_LOG_FORMAT', '').upper() == 'JSON'
-_LOG_LEVEL = _native.getenv('AWS_LAMBDA_LOG_LEVEL', '').upper()
+# The start-up path calls none of str's, list's or file's methods (nor raises and catches anything): our
+# Python builds a built-in type's dictionary of methods at the first lookup through it, which a function
+# that never uses them should not pay for at start. _native does the same in C (bindings/module.cpp).
+_LOG_JSON = _native.getenv_upper('AWS_LAMBDA_LOG_FORMAT') == 'JSON'  # getenv(...).upper()
+_LOG_LEVEL = _native.getenv_upper('AWS_LAMBDA_LOG_LEVEL')
 MODERN = _native.getenv('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
 FAST_JSON = _native.getenv('LAMBDA_PY27_FAST_JSON', '') == '1'
 
@@ -20,6 +23,7 @@ FAST_JSON = _native.getenv('LAMBDA_PY27_FAST_JSON', '') == '1'
 _handler_module = None
 _optin_module = None
 _errors_module = None
+_logging_module = None
 
 
 def _unit(name, attribute):
@@ -70,7 +74,7 @@ def _load_handler(spec):
     """(function, fault, cause, fatal, traceback_text, (kind of fault, its exception or exc_info))."""
     global _handler_module
     try:
-        modname, fname = spec.rsplit('.', 1)
+        modname, fname = _native.split_dots(spec, True)  # spec.rsplit('.', 1)
     except ValueError as e:
         return None, "Bad handler '%s'" % spec, str(e), False, None, ('malformed', e)
     if not modname or not fname:
@@ -78,14 +82,14 @@ def _load_handler(spec):
     handle = None
     try:
         pathname, desc = None, None
-        for segment in modname.split('.'):
-            if handle is not None:
-                handle.close()
-                handle = None
+        for segment in _native.split_dots(modname):  # modname.split('.')
+            # A file found for a segment before the last is closed here: its last reference dropped.
+            handle = None
             handle, pathname, desc = imp.find_module(segment, None if pathname is None else [pathname])
         if handle is None and desc[2] == imp.C_BUILTIN:
             return None, "Cannot use built-in module %s as a handler module" % modname, None, False, None, ('builtin', None)
         module = imp.load_module(modname, handle, pathname, desc)
+        handle = None  # its last reference: the file is closed now
     except ImportError as e:
         return None, "Unable to import module '%s'" % modname, _errors()._text(e), False, None, ('import', e)
     except SyntaxError as e:
@@ -93,7 +97,7 @@ def _load_handler(spec):
     except Exception as e:
         return _errors().initialization_error(e)
     finally:
-        if handle is not None:
+        if handle is not None:  # after an exception, whose traceback may keep this frame (and the file)
             handle.close()
     _handler_module = module
     try:
@@ -101,7 +105,7 @@ def _load_handler(spec):
     except AttributeError as e:
         return None, "Handler '%s' missing on module '%s'" % (fname, modname), _errors()._text(e), False, None, \
             ('notfound', e)
-    init = getattr(module, 'init', None)
+    init = _native.attribute_or_none(module, 'init')  # getattr(module, 'init', None)
     if init is not None:
         try:
             init()
@@ -112,56 +116,17 @@ def _load_handler(spec):
 
 # ---- logging ------------------------------------------------------------------------------------
 # The root logger gets the legacy handler the moment `logging` is first imported, so start-up does
-# not pay for importing logging (and threading, re, ...) when the function never logs.
-
-LOG_FORMAT = '[%(levelname)s]\t%(asctime)s.%(msecs)dZ\t%(aws_request_id)s\t%(message)s\n'
-DATE_FORMAT = '%Y-%m-%dT%H:%M:%S'
+# not pay for importing logging (and threading, re, ...) when the function never logs; the handler's
+# code is support_logging.py, loaded then.
 
 
-def legacy_logging_handler(logging, native=None):
-    """A new handler of the legacy format, filter and formatter attached. Native (the default): its
-    `handle` and `emit` and the filter's `filter` are the runtime's built-in methods (src/python/
-    logging_handler.cpp), which format natively only what the Python methods here would format the same
-    and call them for everything else. The tests make one of each."""
-    import time
-
-    class LambdaLoggerHandler(logging.Handler):
-        def emit(self, record):
-            try:
-                text = self.format(record)
-            except Exception:
-                self.handleError(record)
-                return
-            _native.log(text)
-
-    class LambdaLoggerFilter(logging.Filter):
-        def filter(self, record):
-            record.aws_request_id = _native.current_request_id()
-            return True
-
-    formatter = logging.Formatter(LOG_FORMAT, DATE_FORMAT)
-    formatter.converter = time.gmtime
-    if native is None:
-        native = _native_logging()
-    if native:
-        _native.native_logging(logging, LambdaLoggerHandler, LambdaLoggerFilter, formatter)
-    handler = LambdaLoggerHandler()
-    handler.setFormatter(formatter)
-    handler.addFilter(LambdaLoggerFilter())
-    return handler
+def _logging():
+    """Module `_lambda_py27_logging` (support_logging.py): the legacy logging handler."""
+    return _logging_module or _unit('logging', '_logging_module')
 
 
-def _native_logging():
-    """LAMBDA_PY27_NATIVE_LOGGING=0 (README "Configuration"): the Python methods above, logging's own LogRecord."""
-    return _native.getenv('LAMBDA_PY27_NATIVE_LOGGING', '1') != '0'
-
-
-def install_logging(logging):
-    if _LOG_JSON:
-        return _optin().install_json_logging(logging)
-    if _native_logging():
-        _native.native_log_record(logging, True)
-    logging.getLogger().addHandler(legacy_logging_handler(logging))
+def _install_logging(logging):
+    _logging().install_logging(logging)
 
 
 def _on_first_import(name, install):
@@ -187,10 +152,11 @@ def _on_first_import(name, install):
 
     hook.find_module = find_module
     hook.load_module = load_module
-    sys.meta_path.append(hook)
+    meta_path = sys.meta_path
+    meta_path[len(meta_path):] = [hook]  # meta_path.append(hook)
 
 
-_on_first_import('logging', install_logging)
+_on_first_import('logging', _install_logging)
 # LAMBDA_PY27_FAST_JSON=1 (README "Fast json"): the function's json.loads/dumps/load/dump on the runtime's
 # converters, json's own functions for what they do not reproduce.
 if FAST_JSON:

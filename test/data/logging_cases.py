@@ -2,7 +2,7 @@
 """Python 2.7 side of test/python/python_logging_fast_test.cpp: the legacy logging handler with its
 built-in methods against the same handler with its Python methods, in one interpreter.
 
-run(native) puts a fresh legacy handler (support.legacy_logging_handler) on the root logger, logs the
+run(native) puts a fresh legacy handler (support_logging.legacy_logging_handler) on the root logger, logs the
 corpus through it with the time frozen, and returns what every handler saw: each record's attributes
 after the legacy handler handled it, what logging's handleError wrote on stderr, and what a second,
 user-added handler wrote. The legacy handler's own lines go to the runtime's log sink, which the C++
@@ -17,6 +17,8 @@ import types
 
 import _lambda_py27
 import _lambda_py27_support as support
+
+support_logging = support._logging()  # module `_lambda_py27_logging` (src/python/support_logging.py)
 
 FROZEN = 1764888245.4567  # 2025-12-04T22:44:05, msecs 456
 LEVEL_NAMES = (25, 35, 45)
@@ -152,7 +154,7 @@ def scenarios(root, handler, seen, other):
 
     def formatters():
         original = handler.formatter
-        handler.setFormatter(UpperFormatter(support.LOG_FORMAT, support.DATE_FORMAT))
+        handler.setFormatter(UpperFormatter(support_logging.LOG_FORMAT, support_logging.DATE_FORMAT))
         messages(root)
         handler.setFormatter(logging.Formatter('%(name)s %(levelname)s %(message)s'))
         root.warning('another format %s', 1)
@@ -164,7 +166,7 @@ def scenarios(root, handler, seen, other):
         original.converter = time.gmtime
         original.datefmt = '%H:%M'
         root.warning('another date format')
-        original.datefmt = support.DATE_FORMAT
+        original.datefmt = support_logging.DATE_FORMAT
         original.extra = 1
         root.warning('an attribute added to the formatter')
         del original.extra
@@ -347,7 +349,7 @@ def run(native):
     seen = []
     other = StringIO.StringIO()
     errors = StringIO.StringIO()
-    handler = support.legacy_logging_handler(logging, native)
+    handler = support_logging.legacy_logging_handler(logging, native)
     _lambda_py27.native_log_record(logging, native)
     root.handlers = [handler, Recorder(seen)]
     root.setLevel(logging.INFO)

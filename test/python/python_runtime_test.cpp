@@ -321,6 +321,46 @@ TEST(PythonRuntime, ImportsNeitherOsNorPosixBeforeTheFunctionDoes) {
     EXPECT_TRUE(got.at("function_name").is_string()) << got;
 }
 
+// Our Python fills a built-in type's dictionary of methods at the first lookup through it (about 20,000
+// instructions each): the runtime's start-up and the way to the function call look nothing up through
+// str, list, file or type, so a function that never uses their methods does not pay for them; our own
+// LambdaContext, site.Quitter and site._Helper are readied the same way (src/python/lazy_type.hpp).
+// Reading a dictionary not filled yet adds its descriptors' references to the type; `object` (filled by
+// Python's own start) and site._Printer (filled at once, it gets MAXLINES) show the probe tells the two
+// apart.
+TEST(PythonRuntime, FillsNoDictionaryOfStrListFileOrTypeBeforeTheFunctionRuns) {
+    const auto got = call("startup_types.handler");
+    if (got.at("BufferError").as_int64() == 0) GTEST_SKIP() << "this Python fills type dictionaries eagerly: " << got;
+    EXPECT_EQ(got.at("object"), 0) << got;
+    EXPECT_EQ(got.at("_Printer"), 0) << got;
+    for (const char* name : {"type", "str", "list", "file", "LambdaContext", "Quitter", "_Helper"})
+        EXPECT_GT(got.at(name).as_int64(), 0) << name << " was filled before the function ran: " << got;
+}
+
+// With LAMBDA_PY27_EAGER_TYPES=1 our Python fills every dictionary at start, ours included.
+TEST(PythonRuntime, FillsEveryDictionaryAtStartWithEagerTypes) {
+    function_setup setup("startup_types.handler");
+    setup.environment["LAMBDA_PY27_EAGER_TYPES"] = "1";
+    served_function fn(setup);
+    const auto r = fn.invoke("{}");
+    ASSERT_EQ(r.status, 200) << r.body;
+    const auto got = served_function::parse(r.body);
+    for (const char* name : {"str", "list", "file", "BufferError", "LambdaContext", "Quitter", "_Helper"})
+        EXPECT_EQ(got.at(name), 0) << name << " was not filled at start: " << got;
+}
+
+// The support code's start-up does without those types' methods through `_lambda_py27`'s helpers
+// (bindings/module.cpp), each exactly the Python it stands for: str.split('.') and rsplit('.', 1) (unicode
+// goes to its own methods), getenv(...).upper(), getattr(obj, name, None).
+TEST(PythonRuntime, StartUpHelpersAnswerAsThePythonTheyReplace) {
+    const auto got = call("startup_types.equivalence");
+    for (const char* group : {"split", "rsplit", "upper", "attribute"}) {
+        const auto& pairs = got.at(group).as_array();
+        EXPECT_GE(pairs.size(), 6u) << group;
+        for (const auto& pair : pairs) EXPECT_EQ(pair.at(0), pair.at(1)) << group << ": " << pair;
+    }
+}
+
 TEST(PythonRuntime, KeepsTheThresholdsAModuleSetsWhileItIsImported) {
     EXPECT_EQ(call("startup_gc_threshold.handler"), (json::array{123, 4, 5}));
 }

@@ -181,28 +181,6 @@ PyObject* native_split_dots(PyObject* args) {
     return parts;
 }
 
-// attribute_or_none(obj, name): getattr(obj, name, None). For a plain module, whose type and `object`
-// have no attribute of such a name, that is its dictionary's entry, looked up as getattr would: no
-// AttributeError raised and matched (matching one builds type's own dictionary of methods).
-PyObject* native_attribute_or_none(PyObject* args) {
-    PyObject* obj = nullptr;
-    PyObject* name = nullptr;
-    if (!PyArg_ParseTuple(args, "OS:attribute_or_none", &obj, &name)) return nullptr;
-    PyObject* found = nullptr;
-    if (PyModule_CheckExact(obj) && PyString_CheckExact(name) &&
-        PyString_AS_STRING(name)[0] != '_') {  // no dunder: ModuleType's and object's names all start with '_'
-        found = PyDict_GetItem(PyModule_GetDict(obj), name);
-        Py_XINCREF(found);
-    } else {
-        found = PyObject_GetAttr(obj, name);
-        if (found == nullptr) {
-            if (!PyErr_ExceptionMatches(PyExc_AttributeError)) return nullptr;
-            PyErr_Clear();
-        }
-    }
-    return found != nullptr ? found : none();
-}
-
 // native_logging(logging, handler_class, filter_class, formatter): support.py's legacy logging handler,
 // its classes' methods made built-in (src/python/logging_handler.hpp).
 PyObject* native_logging(PyObject* args) {
@@ -262,7 +240,6 @@ PyMethodDef native_functions[] = {
     {"getenv", guarded<native_getenv>, METH_VARARGS, nullptr},
     {"getenv_upper", guarded<native_getenv_upper>, METH_VARARGS, nullptr},
     {"split_dots", guarded<native_split_dots>, METH_VARARGS, nullptr},
-    {"attribute_or_none", guarded<native_attribute_or_none>, METH_VARARGS, nullptr},
     {"native_logging", guarded<native_logging>, METH_VARARGS, nullptr},
     {"native_log_record", guarded<native_log_record>, METH_VARARGS, nullptr},
     {"native_logging_counts", guarded<native_logging_counts_of>, METH_NOARGS, nullptr},

@@ -11,9 +11,9 @@ import _lambda_py27 as _native
 # profile"). Unset, every path below is the legacy one. Read with the native getenv: importing posix
 # (for os.environ's snapshot) builds the environment's dict and its tables of configuration names, a
 # few per cent of a cold start, and a function that never imports os does not need it.
-# The start-up path calls none of str's, list's or file's methods (nor raises and catches anything): our
-# Python builds a built-in type's dictionary of methods at the first lookup through it, which a function
-# that never uses them should not pay for at start. _native does the same in C (bindings/module.cpp).
+# The start-up path calls none of str's, list's or file's methods: our Python builds a built-in type's
+# dictionary of methods at the first lookup through it, which a function that never uses them should not
+# pay for at start. _native does the same in C (bindings/module.cpp).
 _LOG_JSON = _native.getenv_upper('AWS_LAMBDA_LOG_FORMAT') == 'JSON'  # getenv(...).upper()
 _LOG_LEVEL = _native.getenv_upper('AWS_LAMBDA_LOG_LEVEL')
 MODERN = _native.getenv('LAMBDA_PY27_ERROR_PROFILE', 'legacy') == 'modern'
@@ -105,7 +105,7 @@ def _load_handler(spec):
     except AttributeError as e:
         return None, "Handler '%s' missing on module '%s'" % (fname, modname), _errors()._text(e), False, None, \
             ('notfound', e)
-    init = _native.attribute_or_none(module, 'init')  # getattr(module, 'init', None)
+    init = getattr(module, 'init', None)
     if init is not None:
         try:
             init()

@@ -165,16 +165,21 @@ PyObject* native_split_dots(PyObject* args) {
         Py_XDECREF(item);
         return added;
     };
+    // The cuts: the last dot only (rsplit('.', 1)), or every dot (split('.')).
+    bool added = true;
     std::size_t from = 0;
-    for (std::size_t dot = last != 0 ? s.rfind('.') : s.find('.'); dot != std::string_view::npos;
-         dot = last != 0 ? std::string_view::npos : s.find('.', from)) {
-        if (!add(s.substr(from, dot - from))) {
-            Py_DECREF(parts);
-            return nullptr;
+    if (last != 0) {
+        if (const std::size_t dot = s.rfind('.'); dot != std::string_view::npos) {
+            added = add(s.substr(0, dot));
+            from = dot + 1;
         }
-        from = dot + 1;
+    } else {
+        for (std::size_t dot = s.find('.'); added && dot != std::string_view::npos; dot = s.find('.', from)) {
+            added = add(s.substr(from, dot - from));
+            from = dot + 1;
+        }
     }
-    if (!add(s.substr(from))) {
+    if (!added || !add(s.substr(from))) {
         Py_DECREF(parts);
         return nullptr;
     }
